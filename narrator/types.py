@@ -30,7 +30,9 @@ class Chapter:
     end: int
     """Offset one past its last character; chapters tile `Book.text`."""
     heading_end: int = -1
-    """Offset where the heading line ends (== start when there is no heading)."""
+    """Offset where the heading ends (== heading_start when there is no heading)."""
+    heading_start: int = -1
+    """Offset where the heading begins; text before it (a book's preamble) is read as narration."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,12 @@ class Book:
     series: str | None = None
     warnings: tuple[str, ...] = ()
     """Things the reader should know about (e.g. a decoding fallback)."""
+    unspoken: tuple[tuple[int, int], ...] = ()
+    """Ranges kept in the text (and the script) but not read aloud: chapter headings (the
+    chapter title is announced instead), Markdown front matter, author's notes."""
+
+    def is_spoken(self, start: int, end: int) -> bool:
+        return not any(s <= start and end <= e for s, e in self.unspoken)
 
     def chapter_text(self, chapter: Chapter) -> str:
         return self.text[chapter.start : chapter.end]
