@@ -61,6 +61,10 @@ def read_book(path: Path, *, title: str | None = None, author: str | None = None
     front = _FRONT_MATTER.match(text) if markdown else None
     if front:
         unspoken = [(0, front.end()), *unspoken]
+    if markdown:
+        unspoken += [(m.start(), m.end()) for m in _MD_HEADING.finditer(text)
+                     if meta_title and _clean_title(m.group(2)) == meta_title]
+    unspoken.sort()
     return Book(
         title=book_title,
         author=author or meta_author or "Unknown Author",
@@ -151,6 +155,9 @@ def _clean_title(raw: str) -> str:
     title = " ".join(raw.strip().strip("_*#").split())
     if title.isupper():
         title = " ".join(w.capitalize() if not re.fullmatch(r"[IVXLCDM]+\.?", w) else w for w in title.split())
+    keyword = re.match(r"(CHAPTER|BOOK|PART|VOLUME|LETTER|PROLOGUE|EPILOGUE)\b", title)
+    if keyword:  # "CHAPTER III. The Storm"
+        title = keyword.group(1).capitalize() + title[keyword.end():]
     return title
 
 

@@ -136,7 +136,7 @@ def _quotes_in(text: str, start: int, end: int, pair: _Pair) -> Iterator[tuple[i
         if opened < 0:
             if c in pair.opens or (c == pair.straight and _opens_here(text, i, start, pair)):
                 opened = i
-        elif c in pair.closes or (c == pair.straight and _closes_here(text, i, body_end, pair)):
+        elif (c in pair.closes or c == pair.straight) and _closes_here(text, i, body_end, pair):
             yield opened, i + 1
             opened = -1
         elif c in pair.opens and pair is _DOUBLE:
@@ -167,5 +167,10 @@ def _closes_here(text: str, i: int, body_end: int, pair: _Pair) -> bool:
     if pair is _DOUBLE:
         return True
     after = text[i + 1] if i + 1 < body_end else " "
-    # "can't" keeps going; "'Stop,' she said" closes before a space or punctuation
-    return not _WORD.match(after)
+    if _WORD.match(after):
+        return False  # "can't", "o'clock"
+    if not text[i - 1].isalnum():
+        return True  # "'Stop,' she said": punctuation before the mark
+    # "the dogs' dinner": a plural possessive runs on into a lower-case word
+    rest = text[i + 1 : body_end].lstrip(" ")
+    return not rest[:1].islower()
