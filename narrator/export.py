@@ -29,6 +29,9 @@ MAX_NAME_CHARS = 100
 MAX_NAME_BYTES = 180
 """…and in UTF-8 bytes, well under the 255-byte limit of common file systems."""
 
+MP3_BITRATES = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 192, 224, 256, 320)
+"""CBR bitrates (kbps) MPEG audio defines; lameenc silently accepts others."""
+
 _ENCODE_CHUNK = 1 << 20
 """Bytes of PCM handed to lameenc at a time, so huge chunks do not balloon the MP3 buffer."""
 
@@ -181,10 +184,11 @@ def _id3(tags: Tags) -> ID3:
     if tags.comment:
         id3.add(COMM(encoding=enc, lang="eng", desc="", text=tags.comment))
     if tags.year is not None and str(tags.year).strip():
-        id3.add(TDRC(encoding=enc, text=str(tags.year).strip()))  # saved as TYER in v2.3
+        id3.add(TDRC(encoding=enc, text=str(tags.year).strip()))
     if tags.cover:
         mime = "image/png" if tags.cover.startswith(b"\x89PNG") else "image/jpeg"
         id3.add(APIC(encoding=enc, mime=mime, type=3, desc="Cover", data=tags.cover))
+    id3.update_to_v23()  # TDRC → TYER etc.; save(v2_version=3) alone keeps v2.4-only frames
     return id3
 
 
@@ -210,6 +214,11 @@ def write_mp3(
                 f"clip is {pcm_chunks.sample_rate} Hz but sample_rate={sample_rate} was given"
             )
         pcm_chunks = (pcm_chunks.pcm,)
+    if bitrate not in MP3_BITRATES or not 0 <= quality <= 9 or sample_rate <= 0:
+        raise ExportError(
+            f"bad MP3 encoder settings ({sample_rate} Hz, {bitrate} kbps, quality {quality}): "
+            f"bitrate must be one of {', '.join(map(str, MP3_BITRATES))} and quality 0–9"
+        )
     try:
         encoder = lameenc.Encoder()
         encoder.set_channels(1)

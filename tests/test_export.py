@@ -1,0 +1,296 @@
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
+
+import narrator.export as export
+from narrator.assemble import iter_assembled
+from narrator.errors import ExportError
+from narrator.export import (
+    Tags,
+    atomic_write_bytes,
+    atomic_write_text,
+    book_dir,
+    chapter_filename,
+    write_mp3,
+    write_playlist,
+)
+from narrator.types import Clip
+
+RATE = 22050
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def speechlike(seconds: float, rate: int = RATE, seed: int = 0) -> bytes:
+    n = int(round(seconds * rate))
+    t = np.arange(n) / rate
+    rng = np.random.default_rng(seed)
+    wave = np.sin(2 * np.pi * 180 * t) * 6000 + rng.normal(0, 1500, n)
+    return np.clip(wave, -32768, 32767).astype("<i2").tobytes()
+
+
+def tags(**kw) -> Tags:
+    base = dict(
+        title="Chapter Two", album="The Book", artist="Jane Author", track=2, track_total=5,
+        narrator="narrator (espeak)",
+    )
+    base.update(kw)
+    return Tags(**base)
+
+
+def leftovers(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+# ----------------------------------------------------------------- MP3 round trip
+
+
+def test_mp3_round_trip_duration_and_tags(tmp_path):
+    pcm = speechlike(3.0)
+    path = tmp_path / "02 - Chapter Two.mp3"
+    out = write_mp3(Clip(pcm, RATE), RATE, path, tags(cover=JPEG, comment="made by narrator",
+                                                      year=2024))
+    assert out == path
+    audio = MP3(path)
+    assert abs(audio.info.length - 3.0) < 0.1
+    assert audio.info.sample_rate == RATE
+    assert audio.info.channels == 1
+    assert audio.info.bitrate == 64000
+
+    id3 = ID3(path)
+    assert id3.version == (2, 3, 0)
+    assert str(id3["TIT2"]) == "Chapter Two"
+    assert str(id3["TALB"]) == "The Book"
+    assert str(id3["TPE1"]) == "Jane Author"
+    assert str(id3["TPE2"]) == "Jane Author"  # album artist defaults to the artist
+    assert str(id3["TRCK"]) == "2/5"
+    assert str(id3["TCON"]) == "Audiobook"
+    assert str(id3["TCOM"]) == "narrator (espeak)"
+    assert str(id3["TDRC"]) == "2024"  # mutagen reads v2.3 TYER back as TDRC
+    raw = path.read_bytes()[:4096]
+    assert b"TYER" in raw and b"TDRC" not in raw
+    assert id3.getall("COMM")[0].text == ["made by narrator"]
+    apic = id3.getall("APIC")
+    assert len(apic) == 1 and apic[0].data == JPEG and apic[0].mime == "image/jpeg"
+    assert apic[0].type == 3
+    assert leftovers(tmp_path) == [path.name]
+
+
+def test_mp3_streamed_chunks_match_expected_length_and_unicode_tags(tmp_path):
+    clips = [Clip(speechlike(0.7, seed=i), RATE) for i in range(6)]
+    pauses = [0.25, 0.45, 0.6, 1.5, 0.3]
+    expected = sum(c.seconds for c in clips) + sum(int(round(RATE * p)) for p in pauses) / RATE
+    path = tmp_path / "x.mp3"
+    write_mp3(
+        iter_assembled(clips, pauses, sample_rate=RATE), RATE, path,
+        tags(title="Ère nouvelle — 第一章", album_artist="Narrator Co", cover=PNG),
+    )
+    audio = MP3(path)
+    assert abs(audio.info.length - expected) < 0.1
+    id3 = ID3(path)
+    assert str(id3["TIT2"]) == "Ère nouvelle — 第一章"
+    assert str(id3["TPE2"]) == "Narrator Co"
+    assert id3.getall("APIC")[0].mime == "image/png"
+
+
+def test_mp3_without_optional_tags(tmp_path):
+    path = tmp_path / "bare.mp3"
+    write_mp3([speechlike(1.0)], RATE, path, Tags(title="Only a title"))
+    id3 = ID3(path)
+    assert str(id3["TIT2"]) == "Only a title"
+    assert str(id3["TCON"]) == "Audiobook"
+    for frame in ("APIC", "TRCK", "TCOM", "TALB", "TPE1", "TPE2"):
+        assert not id3.getall(frame)
+
+
+def test_odd_sized_chunks_are_rejoined_across_sample_boundaries(tmp_path):
+    pcm = speechlike(1.0)
+    pieces = [pcm[i : i + 333] for i in range(0, len(pcm), 333)]  # odd splits mid-sample
+    path = tmp_path / "odd.mp3"
+    write_mp3(iter(pieces), RATE, path, tags())
+    assert abs(MP3(path).info.length - 1.0) < 0.1
+
+
+def test_stream_ending_mid_sample_fails_cleanly(tmp_path):
+    path = tmp_path / "bad.mp3"
+    with pytest.raises(ExportError, match="middle of a sample"):
+        write_mp3([speechlike(0.5) + b"\x01"], RATE, path, tags())
+    assert leftovers(tmp_path) == []
+
+
+def test_empty_audio_is_an_error(tmp_path):
+    with pytest.raises(ExportError, match="no audio"):
+        write_mp3([], RATE, tmp_path / "empty.mp3", tags())
+    assert leftovers(tmp_path) == []
+
+
+def test_clip_rate_must_match(tmp_path):
+    with pytest.raises(ValueError):
+        write_mp3(Clip(speechlike(0.1, rate=16000), 16000), RATE, tmp_path / "a.mp3", tags())
+
+
+def test_creates_parent_directories(tmp_path):
+    path = tmp_path / "Author" / "Title" / "01 - One.mp3"
+    write_mp3([speechlike(0.5)], RATE, path, tags())
+    assert path.is_file()
+
+
+def test_file_mode_follows_umask_not_tempfile_0600(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = write_mp3([speechlike(0.2)], RATE, tmp_path / "m.mp3", tags())
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+# ----------------------------------------------------------------- atomicity
+
+
+def test_failure_mid_stream_leaves_no_final_and_no_part_file(tmp_path):
+    class Boom(RuntimeError):
+        pass
+
+    def chunks():
+        yield speechlike(1.0)
+        yield speechlike(1.0, seed=1)
+        raise Boom("synthesis died")
+
+    path = tmp_path / "01 - One.mp3"
+    with pytest.raises(Boom):
+        write_mp3(chunks(), RATE, path, tags())
+    assert leftovers(tmp_path) == []
+
+
+def test_failure_keeps_the_previous_good_file(tmp_path):
+    path = tmp_path / "01 - One.mp3"
+    write_mp3([speechlike(1.0)], RATE, path, tags())
+    before = path.read_bytes()
+
+    def chunks():
+        yield speechlike(2.0)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_mp3(chunks(), RATE, path, tags())
+    assert path.read_bytes() == before
+    assert leftovers(tmp_path) == [path.name]
+
+
+def test_disk_full_becomes_one_line_export_error(tmp_path, monkeypatch):
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(export.os, "fsync", full)
+    path = tmp_path / "01 - One.mp3"
+    with pytest.raises(ExportError) as info:
+        write_mp3([speechlike(0.5)], RATE, path, tags())
+    message = str(info.value)
+    assert message == f"could not write {path}: No space left on device"
+    assert "\n" not in message
+    assert leftovers(tmp_path) == []
+
+
+def test_unwritable_destination_is_export_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(ExportError, match="could not write"):
+        write_mp3([speechlike(0.2)], RATE, blocker / "a.mp3", tags())
+
+
+def test_bad_encoder_settings_are_export_error(tmp_path):
+    with pytest.raises(ExportError, match="encoder"):
+        write_mp3([speechlike(0.2)], RATE, tmp_path / "a.mp3", tags(), bitrate=7)
+    with pytest.raises(ExportError, match="encoder"):
+        write_mp3([speechlike(0.2)], RATE, tmp_path / "a.mp3", tags(), quality=10)
+    assert leftovers(tmp_path) == []
+
+
+def test_atomic_write_helpers(tmp_path):
+    p = atomic_write_bytes(tmp_path / "sub" / "a.bin", b"\x00\x01")
+    assert p.read_bytes() == b"\x00\x01"
+    t = atomic_write_text(tmp_path / "a.txt", "héllo\n")
+    assert t.read_bytes() == "héllo\n".encode()
+    atomic_write_text(tmp_path / "a.txt", "second")
+    assert t.read_text(encoding="utf-8") == "second"
+    assert leftovers(tmp_path) == ["a.txt", "sub"]
+
+
+# ----------------------------------------------------------------- names
+
+
+@pytest.mark.parametrize(
+    "index, total, title, expected",
+    [
+        (1, 12, "Chapter Title", "01 - Chapter Title.mp3"),
+        (3, 9, "The Storm", "03 - The Storm.mp3"),
+        (7, 100, "Seven", "007 - Seven.mp3"),
+        (12, 1500, "Twelve", "0012 - Twelve.mp3"),
+        (2, 5, "Chapter 2: The Storm", "02 - Chapter 2 - The Storm.mp3"),
+        (2, 5, 'What? "No" <never> | *ever*', "02 - What 'No' never - ever.mp3"),
+        (2, 5, "AC/DC \\ back", "02 - AC-DC - back.mp3"),
+        (2, 5, "Tabs\tand\nnew\x00lines\x1f", "02 - Tabs and new lines.mp3"),
+        (2, 5, "The End...", "02 - The End.mp3"),
+        (2, 5, "  trailing spaces .  ", "02 - trailing spaces.mp3"),
+        (2, 5, "...", "02 - Chapter 2.mp3"),
+        (2, 5, "", "02 - Chapter 2.mp3"),
+        (2, 5, "Café — Ünïcode", "02 - Café — Ünïcode.mp3"),
+    ],
+)
+def test_chapter_filename_table(index, total, title, expected):
+    assert chapter_filename(index, total, title) == expected
+
+
+def test_chapter_filename_length_limited():
+    name = chapter_filename(1, 10, "word " * 200)
+    assert len(name) <= 120
+    assert not name[:-4].endswith((" ", "."))
+    wide = chapter_filename(1, 10, "章" * 300)
+    assert len(wide.encode("utf-8")) < 255
+
+
+def test_book_dir(tmp_path):
+    assert book_dir(tmp_path, "Mary Shelley", "Frankenstein; or, The Modern Prometheus") == (
+        tmp_path / "Mary Shelley" / "Frankenstein; or, The Modern Prometheus"
+    )
+    assert book_dir(tmp_path, "", "  ") == tmp_path / "Unknown Author" / "Untitled"
+    assert book_dir(tmp_path, "..", ".") == tmp_path / "Unknown Author" / "Untitled"
+    assert book_dir(tmp_path, "A/B", "C:D") == tmp_path / "A-B" / "C - D"
+    assert book_dir(tmp_path, "CON", "nul.txt") == tmp_path / "CON_" / "nul.txt_"
+    assert not (tmp_path / "Unknown Author").exists()  # naming only, no side effects
+
+
+# ----------------------------------------------------------------- playlist
+
+
+def test_playlist_content(tmp_path):
+    folder = tmp_path / "Author" / "Book"
+    paths = [folder / "01 - One.mp3", folder / "02 - Two, Again.mp3"]
+    playlist = write_playlist(paths, folder / "Book.m3u", ["One", "Two,\nAgain"], [61.4, 3599.6])
+    assert playlist == folder / "Book.m3u"
+    assert playlist.read_text(encoding="utf-8") == (
+        "#EXTM3U\n"
+        "#EXTINF:61,One\n"
+        "01 - One.mp3\n"
+        "#EXTINF:3600,Two, Again\n"
+        "02 - Two, Again.mp3\n"
+    )
+
+
+def test_playlist_paths_relative_to_playlist_dir(tmp_path):
+    paths = [tmp_path / "Book" / "01 - One.mp3"]
+    text = write_playlist(paths, tmp_path / "lists" / "all.m3u", ["One"], [1.0]).read_text()
+    assert text.splitlines()[2] == "../Book/01 - One.mp3"
+
+
+def test_playlist_lengths_must_match(tmp_path):
+    with pytest.raises(ValueError):
+        write_playlist([tmp_path / "a.mp3"], tmp_path / "p.m3u", [], [1.0])
+    assert leftovers(tmp_path) == []
