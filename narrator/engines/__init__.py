@@ -1,0 +1,36 @@
+"""Speech engines behind one small protocol (see base.py); `get_engine` picks one by name."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import EngineError
+from .base import Engine, VoiceInfo, espeak_variants
+
+ENGINE_NAMES = ("espeak", "pyttsx3", "fake")
+
+__all__ = ["ENGINE_NAMES", "Engine", "VoiceInfo", "espeak_variants", "get_engine"]
+
+
+def get_engine(name: str = "espeak", **options: Any) -> Engine:
+    """Build the engine called `name`; EngineError with a one-line fix when it cannot load.
+
+    The espeak and pyttsx3 engines share libespeak-ng on Linux and cannot both be used in one
+    process (the second raises EngineError).
+    """
+    key = name.strip().lower()
+    try:
+        if key == "espeak":
+            from .espeak import EspeakEngine
+
+            return EspeakEngine(**options)
+        if key == "pyttsx3":
+            from .pyttsx3 import Pyttsx3Engine
+
+            return Pyttsx3Engine(**options)
+        if key == "fake":
+            from .fake import FakeEngine
+
+            return FakeEngine(**options)
+    except TypeError as exc:
+        raise EngineError(f"bad option for the {key} engine: {exc}") from exc
+    raise EngineError(f"unknown engine '{name}'; choose one of: {', '.join(ENGINE_NAMES)}")

@@ -1,0 +1,204 @@
+"""Portable engine over pyttsx3 (SAPI5 on Windows, NSSpeechSynthesizer on macOS, espeak on Linux).
+
+Not trustworthy on Linux (use "espeak" there): pyttsx3 2.99's espeak driver was measured to
+ignore rate/pitch on some utterances, carry pitch over voice changes, keep the previous voice on
+an unknown id, write only the last of several queued files and print "Audio saved to ..." on
+stdout. So this wrapper renders exactly one line per runAndWait into its own temporary WAV,
+validates the voice id first, silences stdout at the file-descriptor level, and re-applies every
+property before each line. synthesize.py still checks every clip it returns.
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib.metadata
+import io
+import os
+import sys
+import tempfile
+import threading
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import EngineError
+from ..types import Clip, VoiceProfile
+from .base import Gender, VoiceInfo, espeak_data_path, espeak_variants
+
+_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Send both Python-level and C-level writes to stdout to /dev/null for the duration."""
+    sys.stdout.flush()
+    try:
+        fd = sys.__stdout__.fileno() if sys.__stdout__ is not None else 1
+    except (AttributeError, io.UnsupportedOperation, ValueError):
+        fd = 1
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        try:
+            sys.__stdout__.flush() if sys.__stdout__ is not None else None
+        except (OSError, ValueError):
+            pass
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _prepare_espeak() -> None:
+    """pyttsx3's espeak driver dlopens "libespeak-ng.so.1" and finds its data through
+    ESPEAK_DATA_PATH: provide both from espeakng-loader when no system espeak-ng exists."""
+    from . import espeak as direct
+
+    direct.claim("pyttsx3")
+    try:
+        import espeakng_loader
+    except ImportError:
+        return
+    data = espeak_data_path()
+    if data is not None:
+        os.environ.setdefault("ESPEAK_DATA_PATH", str(data))
+    try:
+        # Same SONAME (libespeak-ng.so.1): the driver's dlopen by name then returns this copy.
+        ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+    except OSError:
+        pass
+
+
+def _gender(value: Any) -> Gender:
+    text = str(value or "").lower()
+    return "female" if text.startswith("f") else "male" if text.startswith("m") else "unknown"
+
+
+class Pyttsx3Engine:
+    """pyttsx3 behind the Engine protocol, one line per runAndWait."""
+
+    name = "pyttsx3"
+
+    def __init__(self, driver: str | None = None) -> None:
+        if sys.platform.startswith("linux") and driver in (None, "espeak"):
+            _prepare_espeak()
+            driver = "espeak"
+        try:
+            import pyttsx3
+        except ImportError as exc:
+            raise EngineError("pyttsx3 is not installed; run `pip install pyttsx3`") from exc
+        self._driver_name = driver or "default"
+        try:
+            with quiet_stdout():
+                self._tts = pyttsx3.init(driver) if driver else pyttsx3.init()
+                raw = self._tts.getProperty("voices")
+        except Exception as exc:  # noqa: BLE001 - pyttsx3 raises anything from its drivers
+            raise EngineError(f"pyttsx3 could not start ({exc}); use `--engine espeak` "
+                              "or install your platform's speech engine") from exc
+        try:
+            self._version = importlib.metadata.version("pyttsx3")
+        except importlib.metadata.PackageNotFoundError:
+            self._version = getattr(pyttsx3, "__version__", "?")
+        self._voices: dict[str, VoiceInfo] = {}
+        self._aliases: dict[str, str] = {}
+        for v in raw:
+            langs = [str(x) for x in (getattr(v, "languages", None) or [])]
+            info = VoiceInfo(str(v.id), str(v.name), langs[0] if langs else "", _gender(v.gender))
+            self._voices[info.id] = info
+            for alias in (info.name, info.language):
+                if alias:
+                    self._aliases.setdefault(alias.lower(), info.id)
+        self._variants = ({v.id.lower(): v.id for v in espeak_variants()}
+                          if self._driver_name == "espeak" else {})
+        self.sample_rate = 22050 if self._driver_name == "espeak" else 0
+        """Known up front only for espeak; other drivers report it with each WAV."""
+        self._tmp = tempfile.TemporaryDirectory(prefix="narrator-pyttsx3-")
+
+    def identity(self) -> str:
+        return f"pyttsx3 {self._version} {self._driver_name}"
+
+    def voices(self) -> list[VoiceInfo]:
+        return list(self._voices.values())
+
+    def _resolve(self, voice_id: str) -> str:
+        base, plus, variant = voice_id.partition("+")
+        found = base if base in self._voices else self._aliases.get(base.lower())
+        if found is None:
+            raise EngineError(f"unknown pyttsx3 voice '{voice_id}'; run `narrator voices --engine "
+                              "pyttsx3` to list them")
+        if plus:
+            if variant.lower() not in self._variants:
+                raise EngineError(f"unknown variant '+{variant}' for pyttsx3 voice '{voice_id}'")
+            return f"{found}+{self._variants[variant.lower()]}"
+        return found
+
+    def has_voice(self, voice_id: str) -> bool:
+        try:
+            self._resolve(voice_id)
+        except EngineError:
+            return False
+        return True
+
+    def synthesize(self, text: str, voice: VoiceProfile) -> Clip:
+        voice_id = self._resolve(voice.voice)
+        path = Path(self._tmp.name) / "line.wav"
+        with _LOCK:
+            path.unlink(missing_ok=True)
+            try:
+                with quiet_stdout():
+                    # Every property on every line: the driver keeps (some of) them otherwise.
+                    self._tts.setProperty("voice", voice_id)
+                    self._tts.setProperty("rate", int(voice.rate))
+                    self._tts.setProperty("volume", 1.0)
+                    try:
+                        self._tts.setProperty("pitch", int(voice.pitch))
+                    except (KeyError, ValueError, NotImplementedError):
+                        pass  # SAPI5 / NSSS have no pitch property
+                    self._tts.save_to_file(text, str(path))
+                    self._tts.runAndWait()
+            except EngineError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                raise EngineError(f"pyttsx3 failed: {exc}") from exc
+            if not path.exists():
+                raise EngineError("pyttsx3 wrote no audio file")
+            return _read_wav(path)
+
+    def reset(self) -> None:
+        """Drop and rebuild the pyttsx3 engine object (used by synthesize.py before a retry)."""
+        import pyttsx3
+
+        with _LOCK, quiet_stdout():
+            try:
+                self._tts.stop()
+            except Exception:  # noqa: BLE001
+                pass
+            drv = None if self._driver_name == "default" else self._driver_name
+            self._tts = pyttsx3.init(drv) if drv else pyttsx3.init()
+
+
+def _read_wav(path: Path) -> Clip:
+    """Any PCM WAV -> mono s16le."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
+            raw = wav.readframes(wav.getnframes())
+    except (wave.Error, EOFError, OSError) as exc:
+        raise EngineError(f"pyttsx3 wrote an unreadable WAV: {exc}") from exc
+    if width == 1:
+        samples = (np.frombuffer(raw, dtype=np.uint8).astype(np.int32) - 128) << 8
+    elif width == 2:
+        samples = np.frombuffer(raw, dtype="<i2").astype(np.int32)
+    elif width == 4:
+        samples = np.frombuffer(raw, dtype="<i4").astype(np.int64) >> 16
+    else:
+        raise EngineError(f"pyttsx3 wrote {8 * width}-bit audio, which is not supported")
+    if channels > 1:
+        samples = samples[: len(samples) // channels * channels].reshape(-1, channels).mean(axis=1)
+    return Clip(np.clip(samples, -32768, 32767).astype("<i2").tobytes(), rate)
