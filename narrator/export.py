@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import lameenc
 from mutagen import MutagenError
@@ -88,13 +89,15 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def _oneline(exc: BaseException) -> str:
+    if exc.args and isinstance(exc.args[0], OSError):  # mutagen wraps OSError in MutagenError
+        exc = exc.args[0]
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
 @contextlib.contextmanager
-def _atomic(path: Path) -> Iterator[tuple[Path, object]]:
+def _atomic(path: Path) -> Iterator[tuple[Path, IO[bytes]]]:
     """Yield (temp path, open binary file) next to `path`; on success fsync and replace `path`.
 
     On any error the temp file is removed; OSErrors become a one-line `ExportError`, narrator
@@ -128,7 +131,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
     """Write `data` to `path` atomically (temp file + fsync + rename). Creates parent dirs."""
     path = Path(path)
     with _atomic(path) as (_, handle):
-        handle.write(data)  # type: ignore[attr-defined]
+        handle.write(data)
     return path
 
 
@@ -235,11 +238,11 @@ def write_mp3(
         frames = 0
         for chunk in _pcm_chunks(pcm_chunks):
             frames += len(chunk) // 2
-            handle.write(_encode(encoder, chunk, path))  # type: ignore[attr-defined]
+            handle.write(_encode(encoder, chunk, path))
         if frames == 0:
             raise ExportError(f"could not write {path}: no audio to encode")
-        handle.write(_encode(encoder, None, path))  # type: ignore[attr-defined]
-        handle.flush()  # type: ignore[attr-defined]
+        handle.write(_encode(encoder, None, path))
+        handle.flush()
         try:
             _id3(tags).save(tmp, v2_version=3)
         except MutagenError as exc:
@@ -266,13 +269,13 @@ _REPLACE = str.maketrans({
 def sanitize_name(name: str, fallback: str, max_chars: int = MAX_NAME_CHARS) -> str:
     """One path component that is valid on Windows, macOS and Linux, or `fallback` if empty.
 
-    Forbidden characters are replaced (":" → " - ", "/" → "-", '"' → "'", "*?<>" dropped),
+    Forbidden characters are replaced (":" → " - ", "/\\|" → "-", '"' → "'", "*?<>" dropped),
     control characters and runs of whitespace become one space, leading dots/spaces and trailing
     dots/spaces are removed, reserved Windows device names get a "_" appended, and the result is
     cut to `max_chars` characters and `MAX_NAME_BYTES` UTF-8 bytes.
     """
     text = unicodedata.normalize("NFC", name).translate(_REPLACE)
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") else ch for ch in text)
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"(?: - ){2,}|(?: -){2,}", " - ", text)  # "a:: b" → "a - b"
     text = re.sub(r"\s+", " ", text)

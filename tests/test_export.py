@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
@@ -198,6 +200,20 @@ def test_disk_full_becomes_one_line_export_error(tmp_path, monkeypatch):
     assert leftovers(tmp_path) == []
 
 
+def test_tagging_failure_is_one_line_export_error(tmp_path, monkeypatch):
+    from mutagen import MutagenError
+
+    def broken_save(self, *args, **kwargs):
+        raise MutagenError(OSError(errno.EDQUOT, os.strerror(errno.EDQUOT)))
+
+    monkeypatch.setattr(export.ID3, "save", broken_save)
+    path = tmp_path / "t.mp3"
+    with pytest.raises(ExportError) as info:
+        write_mp3([speechlike(0.3)], RATE, path, tags())
+    assert str(info.value) == f"could not tag {path}: {os.strerror(errno.EDQUOT)}"
+    assert leftovers(tmp_path) == []
+
+
 def test_unwritable_destination_is_export_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
@@ -254,6 +270,18 @@ def test_chapter_filename_length_limited():
     assert not name[:-4].endswith((" ", "."))
     wide = chapter_filename(1, 10, "章" * 300)
     assert len(wide.encode("utf-8")) < 255
+
+
+@given(st.text(max_size=400))
+def test_sanitized_names_are_portable(title):
+    name = export.sanitize_name(title, fallback="X")
+    assert name
+    assert not set(name) & set('/\\:*?"<>|')
+    assert all(ord(ch) >= 32 and ord(ch) != 127 for ch in name)
+    assert name == name.strip(" ") and not name.endswith(".") and not name.startswith(".")
+    assert len(name) <= export.MAX_NAME_CHARS
+    assert len(name.encode("utf-8")) <= export.MAX_NAME_BYTES
+    assert name not in (".", "..")
 
 
 def test_book_dir(tmp_path):
