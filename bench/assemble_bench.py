@@ -33,7 +33,8 @@ def make_clips(n: int, seconds: float) -> list[Clip]:
     frames = int(round(seconds * RATE))
     base = (np.sin(2 * np.pi * 180 * np.arange(frames) / RATE) * 6000).astype(np.int16)
     return [
-        Clip((base + rng.integers(-500, 500, frames, dtype=np.int16)).astype("<i2").tobytes(), RATE)
+        Clip((base + rng.integers(-500, 500, frames, dtype=np.int16)).astype("<i2").tobytes(),
+             RATE)
         for _ in range(n)
     ]
 
@@ -68,12 +69,13 @@ def bench_encode(clips: list[Clip], pauses: list[float], bitrate: int, quality: 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.mp3"
         t0 = time.perf_counter()
-        write_mp3(iter_assembled(clips, pauses, sample_rate=RATE), RATE, path, Tags(title="bench"),
-                  bitrate=bitrate, quality=quality)
+        chunks = iter_assembled(clips, pauses, sample_rate=RATE)
+        write_mp3(chunks, RATE, path, Tags(title="bench"), bitrate=bitrate, quality=quality)
         took = time.perf_counter() - t0
         size = path.stat().st_size
     print(f"lameenc {RATE} Hz mono {bitrate} kbps q{quality}: {seconds:.0f} s of audio in "
-          f"{took:.2f} s = {seconds / took:.0f}x real time ({size / 1e6:.1f} MB, streamed + tagged)")
+          f"{took:.2f} s = {seconds / took:.0f}x real time "
+          f"({size / 1e6:.1f} MB, streamed + tagged)")
 
 
 def main() -> None:
@@ -86,13 +88,15 @@ def main() -> None:
     clips = make_clips(args.clips, args.clip_seconds)
     pauses = pauses_for_bench(len(clips))
     total = sum(c.seconds for c in clips) + sum(pauses)
-    print(f"{len(clips)} clips of {args.clip_seconds:g} s, {total / 60:.1f} min of audio at {RATE} Hz")
+    print(f"{len(clips)} clips of {args.clip_seconds:g} s, "
+          f"{total / 60:.1f} min of audio at {RATE} Hz")
 
     join_s, join_bytes = bench_join(clips, pauses)
     print(f"one b''.join (narrator.assemble): {join_s:8.3f} s")
     if not args.skip_pydub:
         pydub_s, pydub_bytes = bench_pydub(clips, pauses)
-        print(f"pydub AudioSegment +=          : {pydub_s:8.3f} s  ({pydub_s / join_s:.0f}x slower)")
+        print(f"pydub AudioSegment +=          : {pydub_s:8.3f} s  "
+              f"({pydub_s / join_s:.0f}x slower)")
         if abs(pydub_bytes - join_bytes) > 2 * len(pauses):
             print(f"note: sizes differ: pydub {pydub_bytes} B vs join {join_bytes} B")
     for quality in (7, 2):

@@ -230,10 +230,9 @@ def assemble(
     The chunks from `iter_assembled` are joined once, so the cost is linear in the output.
     With no clips, `sample_rate` is required and the result is empty.
     """
-    if len(pauses) != max(len(clips) - 1, 0):
-        raise ValueError(
-            f"need exactly {max(len(clips) - 1, 0)} pauses for {len(clips)} clips, got {len(pauses)}"
-        )
+    gaps = max(len(clips) - 1, 0)
+    if len(pauses) != gaps:
+        raise ValueError(f"need exactly {gaps} pauses for {len(clips)} clips, got {len(pauses)}")
     rate = sample_rate if sample_rate is not None else (clips[0].sample_rate if clips else None)
     if rate is None:
         raise ValueError("assemble() of no clips needs a sample_rate")

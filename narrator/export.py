@@ -260,7 +260,9 @@ def _encode(encoder: lameenc.Encoder, chunk: bytes | None, path: Path) -> bytes:
 # --------------------------------------------------------------------------- names
 
 
-_WINDOWS_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?$", re.IGNORECASE)
+_WINDOWS_RESERVED = re.compile(
+    r"^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?$", re.IGNORECASE
+)
 _REPLACE = str.maketrans({
     ":": " - ", "/": "-", "\\": "-", '"': "'", "*": "", "?": "", "<": "", ">": "", "|": "-",
 })
@@ -275,7 +277,7 @@ def sanitize_name(name: str, fallback: str, max_chars: int = MAX_NAME_CHARS) -> 
     cut to `max_chars` characters and `MAX_NAME_BYTES` UTF-8 bytes.
     """
     text = unicodedata.normalize("NFC", name).translate(_REPLACE)
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") else ch for ch in text)
+    text = "".join(_clean_char(ch) for ch in text)
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"(?: - ){2,}|(?: -){2,}", " - ", text)  # "a:: b" → "a - b"
     text = re.sub(r"\s+", " ", text)
@@ -289,6 +291,15 @@ def sanitize_name(name: str, fallback: str, max_chars: int = MAX_NAME_CHARS) -> 
     if _WINDOWS_RESERVED.match(text):
         text += "_"
     return text
+
+
+def _clean_char(ch: str) -> str:
+    category = unicodedata.category(ch)
+    if category in ("Cc", "Zl", "Zp"):  # tabs, newlines, NUL…
+        return " "
+    if category in ("Cf", "Cs"):  # soft hyphens, zero-width marks, lone surrogates
+        return ""
+    return ch
 
 
 def _trim(text: str) -> str:

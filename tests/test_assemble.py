@@ -56,7 +56,10 @@ def test_odd_sample_pauses_give_even_byte_counts(seconds):
     assert out.frames == 8 + int(round(RATE * seconds))
 
 
-@given(st.floats(min_value=0, max_value=5, allow_nan=False), st.sampled_from([8000, 16000, 22050, 24000, 44100]))
+@given(
+    st.floats(min_value=0, max_value=5, allow_nan=False),
+    st.sampled_from([8000, 16000, 22050, 24000, 44100]),
+)
 def test_pause_frames_whole_and_close(seconds, rate):
     n = pause_frames(rate, seconds)
     assert isinstance(n, int)

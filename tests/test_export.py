@@ -258,6 +258,7 @@ def test_atomic_write_helpers(tmp_path):
         (2, 5, "...", "02 - Chapter 2.mp3"),
         (2, 5, "", "02 - Chapter 2.mp3"),
         (2, 5, "Café — Ünïcode", "02 - Café — Ünïcode.mp3"),
+        (2, 5, "co\u00adoperate\u200b", "02 - cooperate.mp3"),
     ],
 )
 def test_chapter_filename_table(index, total, title, expected):
