@@ -1,0 +1,204 @@
+"""The `narrator` command: thin click adapters over `narrator.pipeline`."""
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import pipeline
+from .cast import write_cast_file
+from .errors import NarratorError
+from .script_file import to_jsonl, to_text
+from .types import NARRATOR, UNKNOWN
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+BOOK = click.Path(exists=False, dir_okay=True, path_type=Path)
+FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+class NarratorGroup(click.Group):
+    """Turns `NarratorError` into a one-line `Error: …` and exit code 1 (tracebacks are for bugs)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NarratorError as e:
+            raise click.ClickException(str(e)) from e
+        except KeyboardInterrupt:
+            click.echo("Interrupted; finished chapters are kept, run the command again to resume.", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=NarratorGroup, context_settings=CONTEXT_SETTINGS)
+@click.option("-v", "--verbose", is_flag=True, help="Log what each stage does to stderr.")
+@click.version_option(package_name="narrator")
+def cli(verbose: bool) -> None:
+    """Turn prose fiction into multi-voice MP3 audiobooks.
+
+    Example:
+
+    \b
+        narrator render text/the-lighthouse-keepers.md
+    """
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(name)s: %(message)s")
+
+
+def book_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Options every command that reads a book shares."""
+    for option in reversed([
+        click.argument("book", type=BOOK),
+        click.option("--title", help="Book title (default: from the file)."),
+        click.option("--author", help="Book author (default: from the file)."),
+        click.option("--voices", "voices", multiple=True, type=FILE, metavar="TOML",
+                     help="Voice profile file; repeat to layer several."),
+        click.option("--cast", "cast_file", type=FILE, metavar="TOML",
+                     help="Cast file to use (default: BOOK.cast.toml beside the book, if any)."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+def _engine(name: str | None):  # type: ignore[no-untyped-def]
+    if name is None:
+        return None
+    from .engines import get_engine
+
+    return get_engine(name)
+
+
+@cli.command()
+@book_options
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+              show_default=True, help="Folder for the audiobook (Author/Title/NN - Chapter.mp3).")
+@click.option("--script", "script_file", type=FILE, metavar="FILE",
+              help="Edited script (from `narrator script`) that says who speaks each line.")
+@click.option("--engine", type=click.Choice(["espeak", "pyttsx3", "fake"]),
+              help="Use this engine for every voice instead of each profile's own.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Line cache folder (default: $XDG_CACHE_HOME/narrator).")
+@click.option("--dry-run", is_flag=True, help="Show chapters, cast and estimated length; synthesize nothing.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+def render(book: Path, title: str | None, author: str | None, voices: tuple[Path, ...],
+           cast_file: Path | None, output: Path, script_file: Path | None, engine: str | None,
+           cache_dir: Path | None, dry_run: bool, quiet: bool) -> None:
+    """Render BOOK to tagged, numbered chapter MP3s and a playlist.
+
+    Only lines whose text or voice changed are synthesized again.
+
+    Example:
+
+    \b
+        narrator render text/the-lighthouse-keepers.md --output output
+    """
+    from .progress import RenderProgress, print_plan, print_result
+
+    plan = pipeline.prepare(book, output=output, voices=voices, cast_file=cast_file,
+                            script_file=script_file, title=title, author=author, engine=_engine(engine))
+    for warning in plan.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if dry_run:
+        print_plan(plan)
+        return
+    with RenderProgress(plan, quiet=quiet) as progress:
+        result = pipeline.render(book, plan=plan, engine=_engine(engine), cache_dir=cache_dir,
+                                 progress=progress.update)
+    print_result(plan, result, quiet=quiet)
+
+
+@cli.command()
+@book_options
+@click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
+              help="text: editable, for `render --script`; jsonl: one JSON object per segment.")
+def script(book: Path, title: str | None, author: str | None, voices: tuple[Path, ...],
+           cast_file: Path | None, fmt: str) -> None:
+    """Print the attributed script of BOOK: who speaks each line.
+
+    Example:
+
+    \b
+        narrator script book.txt > book.script.txt   # edit, then: narrator render book.txt --script book.script.txt
+    """
+    config = pipeline.load_config(book, voices, cast_file)
+    result = pipeline.build_script(book, config, title=title, author=author)
+    click.echo(to_jsonl(result) if fmt == "jsonl" else to_text(result), nl=False)
+
+
+@cli.command()
+@book_options
+@click.option("--write", "write_to", is_flag=False, flag_value="", default=None, metavar="[FILE]",
+              help="Write the cast as editable TOML (default file: BOOK.cast.toml).")
+@click.option("--force", is_flag=True, help="Overwrite an existing cast file.")
+def cast(book: Path, title: str | None, author: str | None, voices: tuple[Path, ...],
+         cast_file: Path | None, write_to: str | None, force: bool) -> None:
+    """Show who speaks in BOOK, how often, and with which voice.
+
+    Example:
+
+    \b
+        narrator cast book.txt --write   # then edit book.cast.toml and render again
+    """
+    plan = pipeline.prepare(book, voices=voices, cast_file=cast_file, title=title, author=author)
+    click.echo(f"{'character':28} {'lines':>5}  {'gender':7}  {'voice':26} rate pitch  chosen by")
+    for m in plan.members:
+        name = "(narration)" if m.name == NARRATOR else "(speaker unknown)" if m.name == UNKNOWN else m.name
+        click.echo(f"{name[:28]:28} {m.lines:5}  {m.gender:7}  {m.voice.voice[:26]:26} "
+                   f"{m.voice.rate:4} {m.voice.pitch:5}  {m.chosen_by}")
+    if write_to is not None:
+        target = Path(write_to) if write_to else pipeline.default_cast_file(book)
+        write_cast_file(plan.members, target, title=plan.script.book.title, force=force)
+        click.echo(f"Wrote {target}; edit it and render again (it is used automatically "
+                   f"when it sits beside the book as {pipeline.default_cast_file(book).name}).", err=True)
+
+
+@cli.command("voices")
+@click.option("--engine", type=click.Choice(["espeak", "pyttsx3", "fake"]), default="espeak",
+              show_default=True)
+def voices_cmd(engine: str) -> None:
+    """List the voices (and espeak variants) the speech engine offers.
+
+    A profile's voice is LANGUAGE[+VARIANT], e.g. en-gb-x-rp+f3.
+
+    Example:
+
+    \b
+        narrator voices
+    """
+    from .engines import get_engine
+    from .engines.base import espeak_variants
+
+    eng = get_engine(engine)
+    click.echo(f"Voices of {eng.identity()}:")
+    for v in eng.voices():
+        click.echo(f"  {v.id:24} {v.language:10} {v.gender:8} {v.name}")
+    if engine == "espeak":
+        click.echo("Variants (append with +, e.g. en-us+f3):")
+        for v in espeak_variants():
+            click.echo(f"  +{v.id:23} {'':10} {v.gender:8} {v.name}")
+
+
+@cli.command("eval")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--gold-characters", is_flag=True, help="Also score with the gold character list given.")
+@click.option("--errors", type=click.IntRange(min=0), default=0, help="Print this many wrong cases.")
+def eval_cmd(dirs: tuple[Path, ...], gold_characters: bool, errors: int) -> None:
+    """Measure speaker attribution on novels with gold labels (PDNC format).
+
+    Each DIR holds text.txt, quotes.jsonl and characters.json.
+
+    Example:
+
+    \b
+        narrator eval ../shared/eval/pdnc-dev/*
+    """
+    from .evaluate import run_eval
+
+    click.echo(run_eval(list(dirs), gold_characters=gold_characters, errors=errors), nl=False)
+
+
+def main() -> None:
+    cli(prog_name="narrator")
