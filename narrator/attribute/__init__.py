@@ -1,0 +1,21 @@
+"""Speaker attribution: who says each quote.
+
+`attribute(book, segments)` returns a `Script` with a `Line` for every segment in text order;
+`discover_characters(book, segments)` lists the characters found in the text alone.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ..types import Book, Character, Segment
+from ._text import tokenize
+from .characters import discover
+from .core import attribute
+
+__all__ = ["attribute", "discover_characters"]
+
+
+def discover_characters(book: Book, segments: Mapping[int, Sequence[Segment]]) -> tuple[Character, ...]:
+    """Characters named in the book (most mentioned first), with aliases and gender."""
+    spans = [(s.start, s.end) for segs in segments.values() for s in segs if s.kind == "quote"]
+    return discover(book.text, tokenize(book.text), spans)

@@ -1,0 +1,325 @@
+"""Character discovery: names, aliases and gender, found from the text alone.
+
+A name is a capitalised word (or run of words) that is capitalised even in mid-sentence, is
+rarely written in lower case, and behaves like a person (it speaks, acts, owns things, takes an
+honorific). Forms of one person are merged by rules a reader uses: "Mr. Darcy" = "Fitzwilliam
+Darcy" = "Darcy" when only one Darcy fits, but "Mrs. Weston" is never "Mr. Weston".
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from ..types import Character, Gender
+from ._text import (
+    ABBREVIATIONS,
+    FEMALE_PRONOUNS,
+    HONORIFICS,
+    HONORIFICS_FEMALE,
+    HONORIFICS_MALE,
+    MALE_PRONOUNS,
+    STOPWORDS,
+    Token,
+)
+from .tags import SPEECH_VERBS
+
+_PLACE_PREPOSITIONS = frozenset("in at from into to towards toward near of through across via".split())
+_ACTION_WORDS = frozenset(
+    """was had did could would should might will shall can may must is has does looked turned saw
+    felt knew thought went came took gave made got stood sat walked ran smiled laughed nodded
+    shook sighed paused stopped began seemed heard found left put let kept held rose moved
+    glanced stared watched waited tried wanted loved liked hated""".split()
+)
+_MAX_NAME_WORDS = 4
+
+
+@dataclass
+class _Form:
+    words: tuple[str, ...]
+    count: int = 0
+    the_count: int = 0
+    prep_count: int = 0
+    evidence: int = 0
+    speech: int = 0
+    male: int = 0
+    female: int = 0
+
+    @property
+    def honorific(self) -> str | None:
+        first = self.words[0].lower()
+        return first if first in HONORIFICS and len(self.words) > 1 else None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.words[1:] if self.honorific else self.words
+
+    def display(self) -> str:
+        words = list(self.words)
+        if self.honorific and words[0].lower() in ABBREVIATIONS:
+            words[0] = words[0] + "."
+        text = " ".join(words)
+        if self.the_count * 2 > self.count and not self.honorific:
+            text = "The " + text
+        return text
+
+
+@dataclass
+class _Cluster:
+    forms: list[_Form] = field(default_factory=list)
+    honorific_gender: Counter = field(default_factory=Counter)
+
+    @property
+    def count(self) -> int:
+        return sum(f.count for f in self.forms)
+
+    def gender(self) -> Gender:
+        male = 5 * self.honorific_gender["male"] + sum(f.male for f in self.forms)
+        female = 5 * self.honorific_gender["female"] + sum(f.female for f in self.forms)
+        if male >= 2 and male >= 2 * female:
+            return "male"
+        if female >= 2 and female >= 2 * male:
+            return "female"
+        if male + female == 1:
+            return "male" if male else "female"
+        return "unknown"
+
+
+def _honorific_gender(word: str) -> str | None:
+    w = word.lower()
+    if w in HONORIFICS_MALE:
+        return "male"
+    if w in HONORIFICS_FEMALE:
+        return "female"
+    return None
+
+
+def _contiguous(text: str, a: Token, b: Token) -> bool:
+    gap = text[a.end + (2 if a.possessive else 0):b.start]
+    if a.possessive:
+        return False
+    if gap == " " or gap == "\n":
+        return True
+    if a.lower in ABBREVIATIONS and gap.strip() == "." and "\n\n" not in gap:
+        return True
+    return gap.strip() == "" and "\n\n" not in gap and len(gap) < 4
+
+
+def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int, int]] = ()) -> tuple[Character, ...]:
+    """Characters of a book, most mentioned first."""
+    cap_mid: Counter = Counter()
+    lower_count: Counter = Counter()
+    cap_all: Counter = Counter()
+    for t in tokens:
+        if t.cap:
+            cap_all[t.lower] += 1
+            if not t.initial:
+                cap_mid[t.lower] += 1
+        else:
+            lower_count[t.lower] += 1
+
+    def namelike(t: Token) -> bool:
+        w = t.lower
+        if not t.cap or w in STOPWORDS or w in HONORIFICS or len(w) < 2:
+            return False
+        mid = cap_mid[w]
+        if mid == 0:
+            return False
+        return lower_count[w] <= 0.15 * cap_all[w] + (1 if mid >= 3 else 0)
+
+    forms: dict[tuple[str, ...], _Form] = {}
+    n = len(tokens)
+    i = 0
+    while i < n:
+        t = tokens[i]
+        start = i
+        words: list[str] = []
+        if t.cap and t.lower in HONORIFICS and i + 1 < n and _contiguous(text, t, tokens[i + 1]) and namelike(tokens[i + 1]):
+            words.append(t.word)
+            i += 1
+        if not namelike(tokens[i]):
+            i = start + 1
+            continue
+        while i < n and len(words) < _MAX_NAME_WORDS and namelike(tokens[i]):
+            words.append(tokens[i].word)
+            if tokens[i].possessive or i + 1 >= n or not _contiguous(text, tokens[i], tokens[i + 1]):
+                i += 1
+                break
+            i += 1
+        end = i  # exclusive token index
+        key = tuple(words)
+        form = forms.get(key)
+        if form is None:
+            form = forms[key] = _Form(key)
+        form.count += 1
+        prev = tokens[start - 1] if start > 0 else None
+        nxt = tokens[end] if end < n else None
+        last = tokens[end - 1]
+        if prev is not None and prev.lower == "the" and not prev.cap:
+            form.the_count += 1
+        if prev is not None and prev.lower in _PLACE_PREPOSITIONS:
+            form.prep_count += 1
+        if form.honorific or last.possessive:
+            form.evidence += 1
+        if nxt is not None and not last.possessive:
+            if nxt.lower in SPEECH_VERBS:
+                form.speech += 1
+            elif nxt.lower in _ACTION_WORDS or (not nxt.cap and nxt.lower.endswith("ed")):
+                form.evidence += 1
+        if prev is not None and prev.lower in SPEECH_VERBS and any(c in text[max(0, prev.start - 3):prev.start] for c in "\"”’'"):
+            form.speech += 1
+        # gender from the next personal pronoun, unless another name comes first
+        for j in range(end, min(n, end + 14)):
+            u = tokens[j]
+            if u.cap and not u.initial and u.lower not in STOPWORDS and u.lower != "i":
+                break
+            if u.lower in MALE_PRONOUNS:
+                form.male += 1
+                break
+            if u.lower in FEMALE_PRONOUNS:
+                form.female += 1
+                break
+
+    kept = [
+        f for f in forms.values()
+        if (f.speech >= 1 or (f.count >= 2 and f.evidence + f.speech >= 1) or (f.honorific and f.count >= 1))
+        and not (f.prep_count * 2 > f.count and f.speech == 0 and not f.honorific)
+        and not (f.count < 3 and f.speech == 0 and f.evidence < 2 and not f.honorific)
+    ]
+    return _cluster(kept)
+
+
+def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
+    clusters: list[_Cluster] = []
+    full: dict[tuple[str, ...], _Cluster] = {}  # full names without honorific
+    hon: dict[tuple[str, str], _Cluster] = {}  # (honorific, surname)
+
+    def new(form: _Form) -> _Cluster:
+        c = _Cluster()
+        clusters.append(c)
+        return add(c, form)
+
+    def add(c: _Cluster, form: _Form) -> _Cluster:
+        c.forms.append(form)
+        g = _honorific_gender(form.honorific or "")
+        if g:
+            c.honorific_gender[g] += form.count
+        return c
+
+    # 1. full names (two or more name words), with or without honorific
+    for f in sorted(forms, key=lambda f: -f.count):
+        if len(f.names) >= 2:
+            key = tuple(w.lower() for w in f.names)
+            c = full.get(key)
+            full[key] = add(c, f) if c else new(f)
+    # 2. honorific + one name
+    for f in sorted(forms, key=lambda f: -f.count):
+        if f.honorific and len(f.names) == 1:
+            h = "mr" if f.honorific in ("mister",) else f.honorific
+            key = (h, f.names[0].lower())
+            c = hon.get(key)
+            hon[key] = add(c, f) if c else new(f)
+    # merge "Mr. Darcy" into "Fitzwilliam Darcy" when exactly one gender-compatible Darcy exists
+    for (h, surname), c in list(hon.items()):
+        g = _honorific_gender(h)
+        matches = [fc for key, fc in full.items() if key[-1] == surname and fc is not c
+                   and (g is None or fc.gender() in (g, "unknown"))]
+        if len(matches) == 1 and not any(ff.honorific and ff.honorific != h and _honorific_gender(ff.honorific) == g
+                                         and ff.honorific not in ("mr", "mister") for ff in matches[0].forms):
+            target = matches[0]
+            if any(_honorific_gender(ff.honorific or "") not in (None, g) for ff in target.forms):
+                continue
+            target.forms.extend(c.forms)
+            target.honorific_gender.update(c.honorific_gender)
+            clusters.remove(c)
+            hon[(h, surname)] = target
+    # 3. single names
+    for f in sorted(forms, key=lambda f: -f.count):
+        if len(f.words) != 1:
+            continue
+        w = f.words[0].lower()
+        g = "male" if f.male > 2 * f.female and f.male >= 2 else "female" if f.female > 2 * f.male and f.female >= 2 else None
+        firsts = {id(c): c for key, c in full.items() if key[0] == w}
+        if len(firsts) == 1:
+            add(next(iter(firsts.values())), f)
+            continue
+        lasts = {id(c): c for key, c in full.items() if key[-1] == w}
+        lasts.update({id(c): c for (h, s), c in hon.items() if s == w})
+        cands = list(lasts.values())
+        if len(cands) > 1:
+            mister = [c for (h, s), c in hon.items() if s == w and _honorific_gender(h) == "male"]
+            if len({id(c) for c in mister}) == 1:
+                cands = mister[:1]
+            else:
+                want = g or "male"
+                cands = [c for c in cands if c.gender() == want]
+        if len(cands) == 1:
+            add(cands[0], f)
+        else:
+            new(f)
+
+    result = []
+    for c in clusters:
+        best = max(c.forms, key=lambda f: (f.count, len(f.words)))
+        aliases = []
+        for f in sorted(c.forms, key=lambda f: -f.count):
+            d = f.display()
+            if d not in aliases:
+                aliases.append(d)
+            bare = " ".join(f.words)
+            if bare not in aliases and f.the_count * 2 > f.count:
+                aliases.append(bare)
+        result.append(Character(best.display(), tuple(aliases), c.gender(), c.count))
+    # a name that is also another character's canonical name stays with the bigger one
+    result.sort(key=lambda ch: -ch.mentions)
+    seen: set[str] = set()
+    unique = []
+    for ch in result:
+        if ch.name.lower() in seen:
+            continue
+        seen.add(ch.name.lower())
+        unique.append(ch)
+    return tuple(unique)
+
+
+class CharacterIndex:
+    """Maps word sequences (lower case, honorific dots removed) to character names."""
+
+    def __init__(self, characters: Sequence[Character]) -> None:
+        self.characters = {c.name: c for c in characters}
+        self.keys: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        self.max_len = 1
+        for c in characters:
+            for alias in (c.name, *c.aliases):
+                key = alias_key(alias)
+                if not key or c.name in self.keys[key]:
+                    continue
+                self.keys[key].append(c.name)
+                self.max_len = max(self.max_len, len(key))
+                if key[0] in ("the", "a", "an") and len(key) > 1:
+                    # "The Hatter" is also mentioned as plain "Hatter" after "a"/"this"
+                    pass
+        self.first_words = {k[0] for k in self.keys}
+
+    def gender(self, name: str) -> Gender:
+        c = self.characters.get(name)
+        return c.gender if c else "unknown"
+
+
+def alias_key(alias: str) -> tuple[str, ...]:
+    words = alias.replace(".", " ").replace(",", " ").split()
+    return tuple(w.lower() for w in words)
+
+
+def merge_extra(given: Sequence[Character], discovered: Sequence[Character]) -> tuple[Character, ...]:
+    """The user's characters plus discovered ones whose names they do not already cover."""
+    index = CharacterIndex(given)
+    extra = []
+    for c in discovered:
+        keys = [alias_key(a) for a in (c.name, *c.aliases)]
+        if any(k in index.keys for k in keys):
+            continue
+        if any(k[-1:] and any(kk[-1:] == k[-1:] for kk in index.keys) for k in keys):
+            continue
+        extra.append(c)
+    return tuple(given) + tuple(extra)
