@@ -16,9 +16,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-import lameenc
 from mutagen import MutagenError
 from mutagen.id3 import APIC, COMM, ID3, TALB, TCOM, TCON, TDRC, TIT2, TPE1, TPE2, TRCK
 
@@ -195,6 +194,15 @@ def _id3(tags: Tags) -> ID3:
     return id3
 
 
+def _lameenc() -> Any:
+    """The MP3 encoder, imported when first needed so a missing one is a clear error."""
+    try:
+        import lameenc
+    except ImportError as exc:
+        raise ExportError("the MP3 encoder is missing; install it with `pip install lameenc`") from exc
+    return lameenc
+
+
 def write_mp3(
     pcm_chunks: Iterable[bytes] | Clip,
     sample_rate: int,
@@ -223,7 +231,7 @@ def write_mp3(
             f"bitrate must be one of {', '.join(map(str, MP3_BITRATES))} and quality 0–9"
         )
     try:
-        encoder = lameenc.Encoder()
+        encoder = _lameenc().Encoder()
         encoder.set_channels(1)
         encoder.set_in_sample_rate(int(sample_rate))
         encoder.set_bit_rate(int(bitrate))
@@ -250,7 +258,7 @@ def write_mp3(
     return path
 
 
-def _encode(encoder: lameenc.Encoder, chunk: bytes | None, path: Path) -> bytes:
+def _encode(encoder: Any, chunk: bytes | None, path: Path) -> bytes:
     try:
         return bytes(encoder.encode(chunk) if chunk is not None else encoder.flush())
     except (RuntimeError, ValueError) as exc:

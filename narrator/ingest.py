@@ -34,8 +34,9 @@ _HEADING = re.compile(
 """A heading line: "Chapter 3", "CHAPTER III. Title", "Prologue", or a lone roman numeral."""
 _MD_HEADING = re.compile(r"^(#{1,3})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
-_MIN_CHAPTER_BODY = 200
-"""Non-space characters a heading's body needs to count as a chapter (tables of contents don't)."""
+_MIN_CHAPTER_BODY = 20
+"""Non-space characters a heading's body needs to count as a chapter: a table of contents is
+headings with (almost) nothing between them."""
 _MAX_PREAMBLE_ALONE = 600
 """A preamble shorter than this is read as the first chapter's opening, not a chapter of its own."""
 
@@ -193,7 +194,8 @@ def _chapters(text: str, headings: list[_Heading]) -> tuple[tuple[Chapter, ...],
 
 def _body_size(text: str, headings: list[_Heading], i: int) -> int:
     end = headings[i + 1].start if i + 1 < len(headings) else len(text)
-    return len("".join(text[headings[i].heading_end : end].split()))
+    body = _HEADING.sub("", text[headings[i].heading_end : end])  # a TOC lists more headings
+    return len("".join(body.split()))
 
 
 def _text_metadata(text: str) -> tuple[str | None, str | None]:

@@ -67,7 +67,11 @@ class VoiceConfig:
 
 
 def presets_path() -> Path:
-    """The shipped `voices/presets.toml` (installed as package data `narrator.presets`)."""
+    """The shipped `voices/presets.toml`: from the source tree when running from it, else the
+    copy installed as package data `narrator.presets`."""
+    source_tree = Path(__file__).resolve().parent.parent / "voices" / "presets.toml"
+    if source_tree.exists():
+        return source_tree
     return Path(str(resources.files("narrator.presets") / "presets.toml"))
 
 

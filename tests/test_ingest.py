@@ -56,6 +56,19 @@ def test_table_of_contents_is_not_a_chapter(tmp_path: Path) -> None:
     assert titles(path) == ["Chapter 1", "Chapter 2"]
 
 
+def test_table_of_contents_on_consecutive_lines(tmp_path: Path) -> None:
+    toc = "CONTENTS\n\nChapter 1. The Start\nChapter 2. The End\n\n"
+    path = write(tmp_path, f"{toc}Chapter 1. The Start\n\n{BODY}\n\nChapter 2. The End\n\n{BODY}")
+    book = read_book(path)
+    assert [c.title for c in book.chapters] == ["Chapter 1. The Start", "Chapter 2. The End"]
+    assert book.chapters[0].start == 0  # the short contents list opens the first chapter
+
+
+def test_short_chapter_is_kept(tmp_path: Path) -> None:
+    path = write(tmp_path, f"Chapter 1\n\n{BODY}\n\nChapter 2\n\n\"Yes,\" she said, and that was all.\n")
+    assert titles(path) == ["Chapter 1", "Chapter 2"]
+
+
 def test_chapters_tile_the_text_and_headings_are_unspoken(tmp_path: Path) -> None:
     path = write(tmp_path, f"Chapter 1\n\n{BODY}\n\nChapter 2\n\n{BODY}")
     book = read_book(path)
