@@ -4,6 +4,11 @@ Why not pyttsx3: its espeak driver lets rate/pitch silently not apply to some ut
 pitch over voice changes and keeps the previous voice when given an unknown one (see
 bench/engine_check.py). Talking to the library directly lets us set *every* parameter on every
 call, check every return code and collect samples synchronously.
+
+Not byte-for-byte deterministic: espeak-ng keeps a pitch-flutter phase in a static variable
+(wavegen.c) that no API resets, so the same line rendered twice differs in the last bits and
+by a few samples in length (< 0.1%). Rate, pitch, voice and duration are reproducible; the
+line cache makes repeated renders identical anyway.
 """
 from __future__ import annotations
 
@@ -112,6 +117,8 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.espeak_Synchronize.restype = ctypes.c_int
     lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
     lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
+    lib.espeak_Terminate.argtypes = []
+    lib.espeak_Terminate.restype = ctypes.c_int
     lib.espeak_Info.argtypes = [ctypes.c_void_p]
     lib.espeak_Info.restype = ctypes.c_char_p
 
@@ -234,6 +241,18 @@ class EspeakEngine:
             return False
         with _LOCK:
             return self._lib.espeak_SetVoiceByName(name.encode()) == EE_OK
+
+    def reset(self) -> None:
+        """Terminate and re-initialise the library (synthesize.py calls this before a retry)."""
+        with _LOCK:
+            self._lib.espeak_Terminate()
+            data = _STATE["data"]
+            rate = self._lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0,
+                                               str(data).encode() if data else None,
+                                               espeakINITIALIZE_DONT_EXIT)
+            if rate <= 0:
+                raise EngineError("espeak-ng could not restart; reinstall espeakng-loader")
+            self._lib.espeak_SetSynthCallback(_on_synth)
 
     def _set(self, parameter: int, value: int, what: str) -> None:
         if self._lib.espeak_SetParameter(parameter, value, 0) != EE_OK:
