@@ -14,7 +14,7 @@ from pathlib import Path
 from .errors import CastError
 from .export import atomic_write_text
 from .types import NARRATOR, UNKNOWN, Cast, Gender, Script, VoiceProfile
-from .voices import VoiceConfig
+from .voices import VoiceConfig, load_voices
 
 _POOL_FOR: dict[str, tuple[str, ...]] = {
     "male": ("male", "neutral", "female"),
@@ -43,12 +43,13 @@ def cast_members(script: Script, config: VoiceConfig) -> tuple[CastMember, ...]:
     speakers += [n for n, e in config.characters.items() if e.voice and n not in counts and n in known]
     speakers.sort(key=lambda name: (-counts[name], name))
 
+    presets = load_voices()
     taken = {_key(config.narrator), _key(config.unknown)}
     taken |= {_key(e.voice) for e in config.characters.values() if e.voice is not None}
     pools = {name: list(config.pools.get(name, ())) for name in ("male", "female", "neutral")}
     members = [
-        CastMember(NARRATOR, 0, "unknown", config.narrator, _chosen(config, NARRATOR)),
-        CastMember(UNKNOWN, counts[UNKNOWN], "unknown", config.unknown, "presets"),
+        CastMember(NARRATOR, 0, "unknown", config.narrator, _chosen(config.narrator, presets.narrator)),
+        CastMember(UNKNOWN, counts[UNKNOWN], "unknown", config.unknown, _chosen(config.unknown, presets.unknown)),
     ]
     for name in speakers:
         entry = config.characters.get(name)
@@ -69,8 +70,8 @@ def cast(script: Script, config: VoiceConfig) -> Cast:
     return Cast({m.name: m.voice for m in cast_members(script, config)})
 
 
-def _chosen(config: VoiceConfig, name: str) -> str:
-    return "you" if len(config.sources) > 1 else "presets"
+def _chosen(voice: VoiceProfile, preset: VoiceProfile | None) -> str:
+    return "presets" if voice == preset else "you"
 
 
 def _key(voice: VoiceProfile) -> tuple[object, ...]:
