@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .errors import IngestError
-from .types import Book, Chapter
+from ..errors import IngestError
+from ..types import Book, Chapter
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown"}
@@ -48,7 +48,7 @@ class _Heading:
     title: str
 
 
-def read_book(path: Path, *, title: str | None = None, author: str | None = None) -> Book:
+def read_text_book(path: Path, *, title: str | None = None, author: str | None = None) -> Book:
     """Read a plain-text or Markdown book (other formats: see `narrator.ingest_formats`)."""
     path = Path(path)
     text, warnings = decode(read_bytes(path), path)
