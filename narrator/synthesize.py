@@ -123,13 +123,26 @@ def estimate_f0(clip: Clip, fmin: float = 50.0, fmax: float = 500.0) -> float:
     frames = frames[voiced]
     if frames.size == 0:
         return 0.0
-    spectrum = np.fft.rfft(frames * np.hanning(size), n=2 * size, axis=1)
+    window = np.hanning(size)
+    spectrum = np.fft.rfft(frames * window, n=2 * size, axis=1)
     ac = np.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, :size]
-    ac /= np.maximum(ac[:, :1], 1e-9)
-    lo, hi = int(sr / fmax), min(size - 1, int(sr / fmin))
-    lags = lo + np.argmax(ac[:, lo:hi], axis=1)
-    strength = ac[np.arange(len(lags)), lags]
-    good = strength > 0.4
+    # Divide by the window's own autocorrelation (Boersma 1993) so long lags are not penalised.
+    wac = np.fft.irfft(np.abs(np.fft.rfft(window, n=2 * size)) ** 2)[:size]
+    ac = ac / np.maximum(ac[:, :1], 1e-9) / np.maximum(wac / wac[0], 1e-3)
+    lo, hi = int(sr / fmax), min(size // 2, int(sr / fmin))
+    # Ignore the main lobe around lag 0: search only after the first dip below zero.
+    below = ac[:, :hi] < 0
+    first_dip = np.where(below.any(axis=1), below.argmax(axis=1), hi)
+    lag_index = np.arange(hi)[None, :]
+    masked = np.where((lag_index >= np.maximum(first_dip, lo)[:, None]), ac[:, :hi], -np.inf)
+    best = masked.max(axis=1, keepdims=True)
+    # The first peak nearly as high as the best one is the period (later ones are multiples).
+    first = (masked >= 0.9 * best).argmax(axis=1)
+    reach = first + np.maximum(2, first // 4)
+    lags = np.array([f + int(np.argmax(row[f:r])) for row, f, r in zip(masked, first, reach)],
+                    dtype=np.int64)
+    strength = masked[np.arange(len(lags)), lags] if len(lags) else np.zeros(0)
+    good = (strength > 0.4) & np.isfinite(strength)
     if not good.any():
         return 0.0
     return float(np.median(sr / lags[good]))
