@@ -7,56 +7,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .assemble import Pacing, boundary, iter_assembled
+from .assemble import Pacing
 from .attribute import attribute
 from .cast import CastMember, cast_members
-from .engines import get_engine
 from .engines.base import Engine
 from .errors import CastError, NarratorError
-from .export import Tags, atomic_write_text, book_dir, chapter_filename, write_mp3, write_playlist
+from .chapter import ChapterJob, ChapterOutcome, ChapterPlan, get_engine_cached, plan_chapter, render_chapter
+from .export import Tags, atomic_write_text, book_dir, chapter_filename, write_playlist
 from .ingest import read_book
 from .script_file import apply_speaker_edits, read_speaker_edits
 from .segment import segment_book
-from .synthesize import LineCache, SynthesisStats, spoken_text, synthesize_line, word_count
-from .types import NARRATOR, Book, Cast, Chapter, Character, Clip, Line, Script, Segment, VoiceProfile
+from .synthesize import SynthesisStats, spoken_text
+from .types import Book, Cast, Chapter, Character, Script
 from .voices import VoiceConfig, load_voices
 
 CAST_SUFFIX = ".cast.toml"
 MANIFEST = ".narrator.json"
 """Per-book record of what each chapter file was made from, so unchanged chapters are skipped."""
-_MARKUP = re.compile(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)|^#+\s*", re.MULTILINE)
-
-
-@dataclass(frozen=True, slots=True)
-class Utterance:
-    """One piece of a chapter's audio: a line (or the chapter title) and its voice."""
-
-    line: Line
-    text: str
-    voice: VoiceProfile
-    is_title: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ChapterPlan:
-    chapter: Chapter
-    utterances: tuple[Utterance, ...]
-    pauses: tuple[float, ...]
-    path: Path
-
-    @property
-    def words(self) -> int:
-        return sum(word_count(spoken_text(u.text)) for u in self.utterances)
-
-    @property
-    def estimated_seconds(self) -> float:
-        speech = sum(word_count(spoken_text(u.text)) * 60 / u.voice.rate for u in self.utterances)
-        return speech + sum(self.pauses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +51,12 @@ class RenderResult:
     chapters_written: int = 0
     chapters_unchanged: int = 0
     audio_seconds: float = 0.0
+
+    def add(self, outcome: ChapterOutcome) -> None:
+        """Count a freshly written chapter."""
+        self.chapters_written += 1
+        for name in ("synthesized", "cached", "skipped", "retried"):
+            setattr(self.stats, name, getattr(self.stats, name) + getattr(outcome.stats, name))
 
 
 ProgressFn = Callable[[str, int, int], None]
@@ -147,12 +124,10 @@ def prepare(
     pacing = Pacing.from_dict(config.pacing)
     directory = book_dir(output, book.author, book.title)
     total = len(book.chapters)
-    plans = []
-    for chapter in book.chapters:
-        utterances = _utterances(script, chapter, cast)
-        pauses = tuple(_pauses(utterances, book.text, pacing))
-        path = directory / chapter_filename(chapter.index, total, chapter.title)
-        plans.append(ChapterPlan(chapter, utterances, pauses, path))
+    plans = [
+        plan_chapter(script, chapter, cast, pacing, directory / chapter_filename(chapter.index, total, chapter.title))
+        for chapter in book.chapters
+    ]
     return RenderPlan(script, members, tuple(plans), directory, book.warnings)
 
 
@@ -174,13 +149,10 @@ def render(
     plan = plan or prepare(book_path, output=output, voices=voices, cast_file=cast_file,
                            script_file=script_file, title=title, author=author, engine=engine)
     book = plan.script.book
-    cache = LineCache(cache_dir)
     result = RenderResult()
     manifest = _read_manifest(plan.book_dir)
     total_lines = plan.lines
     done_before = 0
-    engines: dict[str, Engine] = {}
-    narrator_voice = next(m.voice for m in plan.members if m.name == NARRATOR)
     for number, chapter_plan in enumerate(plan.chapters, 1):
         if progress:
             progress("chapter", number - 1, len(plan.chapters))
@@ -188,14 +160,14 @@ def render(
         key = chapter_plan.path.name
         if manifest.get(key, {}).get("fingerprint") == fingerprint and chapter_plan.path.exists():
             result.chapters_unchanged += 1
-            result.audio_seconds += manifest[key]["seconds"]
         else:
-            seconds = _render_chapter(chapter_plan, book, plan, engine, engines, cache, result,
-                                      narrator_voice, progress, done_before, total_lines)
-            manifest[key] = {"fingerprint": fingerprint, "seconds": seconds}
+            job = ChapterJob(chapter_plan, chapter_tags(book, chapter_plan.chapter), cache_dir)
+            tick = (lambda n, before=done_before: progress("line", before + n, total_lines)) if progress else None
+            outcome = render_chapter(job, engine, tick)
+            manifest[key] = {"fingerprint": fingerprint, "seconds": outcome.seconds}
             _write_manifest(plan.book_dir, manifest)
-            result.chapters_written += 1
-            result.audio_seconds += seconds
+            result.add(outcome)
+        result.audio_seconds += manifest[key]["seconds"]
         result.files.append(chapter_plan.path)
         done_before += len(chapter_plan.utterances)
         if progress:
@@ -209,71 +181,23 @@ def render(
     return result
 
 
-def _render_chapter(
-    chapter_plan: ChapterPlan,
-    book: Book,
-    plan: RenderPlan,
-    engine: Engine | None,
-    engines: dict[str, Engine],
-    cache: LineCache,
-    result: RenderResult,
-    narrator_voice: VoiceProfile,
-    progress: ProgressFn | None,
-    done_before: int,
-    total_lines: int,
-) -> float:
-    chapter = chapter_plan.chapter
-    utterances = chapter_plan.utterances
-    if not utterances:  # a chapter with nothing to say still gets its title read
-        utterances = (Utterance(_title_line(chapter), chapter.title or book.title, narrator_voice, True),)
-    first = _engine_for(utterances[0].voice, engine, engines)
-
-    def clips() -> Iterator[Clip]:  # lines stream straight into the encoder
-        for i, u in enumerate(utterances):
-            e = _engine_for(u.voice, engine, engines)
-            yield synthesize_line(u.text, u.voice, e, cache, result.stats)
-            if progress:
-                progress("line", done_before + i + 1, total_lines)
-
-    frames = 0
-
-    def counted(chunks: Iterable[bytes]) -> Iterator[bytes]:
-        nonlocal frames
-        for chunk in chunks:
-            frames += len(chunk) // 2
-            yield chunk
-
-    pauses = chapter_plan.pauses if chapter_plan.utterances else ()
-    tags = Tags(
+def chapter_tags(book: Book, chapter: Chapter) -> Tags:
+    return Tags(
         title=chapter.title or book.title,
         album=book.title,
         artist=book.author,
         album_artist=book.author,
         track=chapter.index,
         track_total=len(book.chapters),
-        narrator=f"narrator ({first.name})",
+        narrator="narrator",
         cover=book.cover,
     )
-    sample_rate = first.sample_rate
-    chapter_plan.path.parent.mkdir(parents=True, exist_ok=True)
-    write_mp3(counted(iter_assembled(clips(), pauses, sample_rate=sample_rate, trim=True)),
-              sample_rate, chapter_plan.path, tags)
-    return frames / sample_rate
-
-
-def _engine_for(voice: VoiceProfile, override: Engine | None, engines: dict[str, Engine]) -> Engine:
-    if override is not None:
-        return override
-    if voice.engine not in engines:
-        engines[voice.engine] = get_engine(voice.engine)
-    return engines[voice.engine]
 
 
 def _check_voices(members: Sequence[CastMember], override: Engine | None) -> None:
     """Every voice exists before anything is synthesized (a typo fails now, not at line 900)."""
-    engines: dict[str, Engine] = {}
     for m in members:
-        engine = _engine_for(m.voice, override, engines)
+        engine = override or get_engine_cached(m.voice.engine)
         if not engine.has_voice(m.voice.voice):
             raise CastError(
                 f"Unknown {engine.name} voice {m.voice.voice!r} for {m.name!r}; "
@@ -287,39 +211,6 @@ def _cast_characters(config: VoiceConfig) -> tuple[Character, ...]:
         Character(e.name, e.aliases, e.gender or "unknown", e.lines)
         for e in config.characters.values()
     )
-
-
-def _utterances(script: Script, chapter: Chapter, cast: Cast) -> tuple[Utterance, ...]:
-    book = script.book
-    out: list[Utterance] = []
-    has_heading = chapter.heading_end > chapter.heading_start >= 0
-    for line in script.chapter_lines(chapter.index):
-        segment = line.segment
-        if not book.is_spoken(segment.start, segment.end):
-            if has_heading and segment.start == chapter.heading_start:
-                out.append(Utterance(line, chapter.title, cast.voice_for(None), True))
-            continue
-        text = _MARKUP.sub(" ", segment.text)
-        if not spoken_text(text):
-            continue
-        out.append(Utterance(line, text, cast.voice_for(line.speaker)))
-    return tuple(out)
-
-
-def _pauses(utterances: Sequence[Utterance], text: str, pacing: Pacing) -> list[float]:
-    pauses = []
-    for prev, nxt in zip(utterances, utterances[1:]):
-        between = text[prev.line.segment.end : nxt.line.segment.start]
-        kind = boundary(prev.line, nxt.line, between, is_title=prev.is_title)
-        if kind == "speaker_change" and prev.voice == nxt.voice:
-            kind = "same_speaker"
-        pauses.append(pacing.seconds(kind))
-    return pauses
-
-
-def _title_line(chapter: Chapter) -> Line:
-    start = chapter.heading_start if chapter.heading_start >= 0 else chapter.start
-    return Line(chapter.index, Segment(start, start, "narration", -1, ""), None)
 
 
 def _fingerprint(plan: ChapterPlan, book: Book, engine: Engine | None) -> str:
