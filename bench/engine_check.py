@@ -78,18 +78,22 @@ def medians(rows: list[dict]) -> list[tuple[float, float]]:
 def analyse(name: str, result: dict, reference: list[tuple[float, float]] | None) -> None:
     rows = result["rows"]
     ref = reference or medians(rows)
-    wrong = 0
+    wrong = wrong_rate = wrong_f0 = 0
     print(f"\n== {name}: {result['ms_per_line']:.1f} ms per line, unknown voice -> {result['unknown_voice']}")
-    print(f"{'profile':<26}{'ref s':>7}{'ref F0':>7}{'median s':>9}{'median F0':>10}{'wrong':>6}")
+    print(f"{'profile':<26}{'ref s':>7}{'ref F0':>7}{'median s':>9}{'median F0':>10}{'wrong':>6}"
+          f"{'(dur':>6}{'F0)':>5}")
     for index, (voice, rate, pitch) in enumerate(PROFILES):
         mine = [r for r in rows if r["profile"] == index]
         dur, f0 = ref[index]
         bad = [r for r in mine if abs(r["seconds"] - dur) > TOLERANCE * dur
                or abs(r["f0"] - f0) > TOLERANCE * f0]
-        wrong += len(bad)
+        bad_dur = sum(abs(r["seconds"] - dur) > TOLERANCE * dur for r in mine)
+        bad_f0 = sum(abs(r["f0"] - f0) > TOLERANCE * f0 for r in mine)
+        wrong, wrong_rate, wrong_f0 = wrong + len(bad), wrong_rate + bad_dur, wrong_f0 + bad_f0
         own_d, own_f = medians(rows)[index]
-        print(f"{voice + f' r{rate} p{pitch}':<26}{dur:>7.2f}{f0:>7.0f}{own_d:>9.2f}{own_f:>10.0f}{len(bad):>6}")
-    print(f"wrong lines: {wrong} of {len(rows)}")
+        print(f"{voice + f' r{rate} p{pitch}':<26}{dur:>7.2f}{f0:>7.0f}{own_d:>9.2f}{own_f:>10.0f}{len(bad):>6}"
+              f"{bad_dur:>6}{bad_f0:>5}")
+    print(f"wrong lines: {wrong} of {len(rows)} (duration off: {wrong_rate}, F0 off: {wrong_f0})")
 
 
 def main() -> None:

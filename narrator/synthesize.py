@@ -31,6 +31,7 @@ _SINGLE_QUOTES = "'‘’‚‛`"
 _WORD_CHAR = r"[^\W_]"
 _APOSTROPHE = re.compile(rf"(?<={_WORD_CHAR})[{_SINGLE_QUOTES}](?={_WORD_CHAR})")
 _QUOTES = re.compile(f"[{re.escape(_DOUBLE_QUOTES + _SINGLE_QUOTES)}]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _WORD = re.compile(rf"{_WORD_CHAR}+(?:'{_WORD_CHAR}+)*")
 
 
@@ -39,6 +40,7 @@ def spoken_text(text: str) -> str:
 
     Returns "" when nothing speakable (no letter or digit) remains.
     """
+    text = _CONTROL.sub(" ", text)  # a NUL would end the C string early
     marked = _APOSTROPHE.sub("\x00", text)  # protect don't / O’Brien
     cleaned = _QUOTES.sub(" ", marked).replace("\x00", "'")
     cleaned = " ".join(cleaned.split())

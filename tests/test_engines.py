@@ -229,6 +229,7 @@ def test_pyttsx3_engine_in_its_own_process() -> None:
         from narrator.types import VoiceProfile
         e = get_engine("pyttsx3")
         male = e.synthesize({SENTENCE!r}, VoiceProfile(engine="pyttsx3", voice="en-us", pitch=30))
+        e.reset()
         female = e.synthesize({SENTENCE!r}, VoiceProfile(engine="pyttsx3", voice="en-gb+f3", pitch=70))
         try:
             e.synthesize("Hi.", VoiceProfile(engine="pyttsx3", voice="xx-nowhere"))
@@ -245,3 +246,54 @@ def test_pyttsx3_engine_in_its_own_process() -> None:
     assert float(seconds) > 1.0
     assert float(f_female) > 1.8 * float(f_male)
     assert unknown == "rejected"
+
+
+# --- pyttsx3 audio files ---------------------------------------------------------------------------
+
+def _write_wav(path: Path, frames: bytes, channels: int, width: int, rate: int = 16000) -> None:
+    import wave
+
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(channels)
+        wav.setsampwidth(width)
+        wav.setframerate(rate)
+        wav.writeframes(frames)
+
+
+def test_read_audio_wav_stereo_and_8_bit(tmp_path: Path) -> None:
+    from narrator.engines.pyttsx3 import read_audio
+
+    stereo = np.array([[100, 300], [-1000, -3000], [32767, 32767]], dtype="<i2")
+    _write_wav(tmp_path / "s.wav", stereo.tobytes(), channels=2, width=2)
+    clip = read_audio(tmp_path / "s.wav")
+    assert clip.sample_rate == 16000
+    assert np.frombuffer(clip.pcm, "<i2").tolist() == [200, -2000, 32767]
+    _write_wav(tmp_path / "b.wav", bytes([128, 255, 0]), channels=1, width=1)
+    assert np.frombuffer(read_audio(tmp_path / "b.wav").pcm, "<i2").tolist() == [0, 127 << 8, -128 << 8]
+
+
+def test_read_audio_aiff_as_macos_writes_it(tmp_path: Path) -> None:
+    import warnings
+
+    from narrator.engines.pyttsx3 import read_audio
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        aifc = pytest.importorskip("aifc")
+    samples = np.array([0, 1234, -1234, 32767, -32768], dtype=">i2")
+    with aifc.open(str(tmp_path / "line.wav"), "wb") as out:  # NSSpeechSynthesizer ignores the suffix
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(22050)
+        out.writeframes(samples.tobytes())
+    clip = read_audio(tmp_path / "line.wav")
+    assert clip.sample_rate == 22050
+    assert np.frombuffer(clip.pcm, "<i2").tolist() == samples.astype(int).tolist()
+
+
+def test_read_audio_rejects_garbage(tmp_path: Path) -> None:
+    from narrator.engines.pyttsx3 import read_audio
+
+    (tmp_path / "x.wav").write_bytes(b"definitely not audio")
+    with pytest.raises(EngineError, match="unreadable"):
+        read_audio(tmp_path / "x.wav")

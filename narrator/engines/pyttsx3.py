@@ -6,7 +6,7 @@ an unknown id, write only the last of several queued files and print "Audio save
 stdout. So this wrapper renders exactly one line per runAndWait into its own temporary WAV,
 validates the voice id first, silences stdout at the file-descriptor level, and re-applies every
 property before each line. Voice and pitch then come out right, but the *rate* is still
-wrong on 8-32 of 40 alternating-profile lines (bench/engine_check.py): the driver runs espeak
+wrong on 8-32 of 40 alternating-profile lines (typically ~25; bench/engine_check.py): the driver runs espeak
 in its asynchronous mode, and a wrong rate persists over several lines, so rendering twice and
 comparing does not help (tried: no fewer wrong lines, twice the cost). synthesize.py still
 checks every clip (empty, silent, truncated), but cannot see a rate error of 2x.
@@ -120,9 +120,12 @@ class Pyttsx3Engine:
                     self._aliases.setdefault(alias.lower(), info.id)
         self._variants = ({v.id.lower(): v.id for v in espeak_variants()}
                           if self._driver_name == "espeak" else {})
-        self.sample_rate = 22050 if self._driver_name == "espeak" else 0
-        """Known up front only for espeak; other drivers report it with each WAV."""
         self._tmp = tempfile.TemporaryDirectory(prefix="narrator-pyttsx3-")
+        self.sample_rate = 22050
+        """The espeak driver always writes 22050 Hz; other drivers are asked with a probe line."""
+        if self._driver_name != "espeak":
+            self.sample_rate = self.synthesize("Hello.", VoiceProfile(
+                engine="pyttsx3", voice=next(iter(self._voices), ""))).sample_rate
 
     def identity(self) -> str:
         return f"pyttsx3 {self._version} {self._driver_name}"
@@ -160,10 +163,8 @@ class Pyttsx3Engine:
                     self._tts.setProperty("voice", voice_id)
                     self._tts.setProperty("rate", int(voice.rate))
                     self._tts.setProperty("volume", 1.0)
-                    try:
+                    if self._driver_name == "espeak":  # SAPI5 / NSSS have no pitch property
                         self._tts.setProperty("pitch", int(voice.pitch))
-                    except (KeyError, ValueError, NotImplementedError):
-                        pass  # SAPI5 / NSSS have no pitch property
                     self._tts.save_to_file(text, str(path))
                     self._tts.runAndWait()
             except EngineError:
@@ -172,7 +173,7 @@ class Pyttsx3Engine:
                 raise EngineError(f"pyttsx3 failed: {exc}") from exc
             if not path.exists():
                 raise EngineError("pyttsx3 wrote no audio file")
-            return _read_wav(path)
+            return read_audio(path)
 
     def reset(self) -> None:
         """Drop and rebuild the pyttsx3 engine object (used by synthesize.py before a retry)."""
@@ -184,23 +185,60 @@ class Pyttsx3Engine:
             except Exception:  # noqa: BLE001
                 pass
             drv = None if self._driver_name == "default" else self._driver_name
+            self._tts = None  # pyttsx3.init returns a cached engine while one is referenced
             self._tts = pyttsx3.init(drv) if drv else pyttsx3.init()
 
 
-def _read_wav(path: Path) -> Clip:
-    """Any PCM WAV -> mono s16le."""
-    try:
-        with wave.open(str(path), "rb") as wav:
-            channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
-            raw = wav.readframes(wav.getnframes())
-    except (wave.Error, EOFError, OSError) as exc:
-        raise EngineError(f"pyttsx3 wrote an unreadable WAV: {exc}") from exc
+def read_audio(path: Path) -> Clip:
+    """A WAV (espeak, SAPI5) or AIFF (macOS writes AIFF whatever the extension) -> mono s16le."""
+    data = path.read_bytes()
+    if data[:4] == b"FORM":
+        channels, width, rate, raw = _parse_aiff(data)
+        raw = np.frombuffer(raw, dtype=f">i{width}").astype(f"<i{width}").tobytes() if width > 1 else raw
+        if width == 1:  # AIFF 8-bit is signed, WAV 8-bit unsigned
+            raw = (np.frombuffer(raw, dtype=np.int8).astype(np.int16) + 128).astype(np.uint8).tobytes()
+    else:
+        try:
+            with wave.open(str(path), "rb") as wav:
+                channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
+                raw = wav.readframes(wav.getnframes())
+        except (wave.Error, EOFError, OSError) as exc:
+            raise EngineError(f"pyttsx3 wrote an unreadable audio file: {exc}") from exc
+    return _to_clip(raw, channels, width, rate)
+
+
+def _parse_aiff(data: bytes) -> tuple[int, int, int, bytes]:
+    import struct
+
+    if data[8:12] not in (b"AIFF", b"AIFC"):
+        raise EngineError("pyttsx3 wrote an unknown audio format")
+    pos, comm, sound = 12, None, None
+    while pos + 8 <= len(data):
+        kind, size = data[pos:pos + 4], struct.unpack(">I", data[pos + 4:pos + 8])[0]
+        body = data[pos + 8:pos + 8 + size]
+        if kind == b"COMM":
+            comm = body
+        elif kind == b"SSND":
+            offset = struct.unpack(">I", body[:4])[0]
+            sound = body[8 + offset:]
+        pos += 8 + size + (size & 1)
+    if comm is None or sound is None or len(comm) < 18:
+        raise EngineError("pyttsx3 wrote a damaged AIFF file")
+    if data[8:12] == b"AIFC" and len(comm) >= 22 and comm[18:22] not in (b"NONE", b"twos"):
+        raise EngineError(f"pyttsx3 wrote compressed AIFF ({comm[18:22]!r}), which is not supported")
+    channels, _, bits = struct.unpack(">hIh", comm[:8])
+    exponent, mantissa = struct.unpack(">HQ", comm[8:18])  # 80-bit extended float
+    rate = int(round(mantissa * 2.0 ** ((exponent & 0x7FFF) - 16383 - 63)))
+    return channels, (bits + 7) // 8, rate, sound
+
+
+def _to_clip(raw: bytes, channels: int, width: int, rate: int) -> Clip:
     if width == 1:
         samples = (np.frombuffer(raw, dtype=np.uint8).astype(np.int32) - 128) << 8
     elif width == 2:
-        samples = np.frombuffer(raw, dtype="<i2").astype(np.int32)
+        samples = np.frombuffer(raw[: len(raw) // 2 * 2], dtype="<i2").astype(np.int32)
     elif width == 4:
-        samples = np.frombuffer(raw, dtype="<i4").astype(np.int64) >> 16
+        samples = np.frombuffer(raw[: len(raw) // 4 * 4], dtype="<i4").astype(np.int64) >> 16
     else:
         raise EngineError(f"pyttsx3 wrote {8 * width}-bit audio, which is not supported")
     if channels > 1:
