@@ -1,6 +1,6 @@
 """Synthesis stage: script lines in, verified PCM clips out, each rendered once and cached.
 
-Every clip is checked (not empty, not silent, duration plausible for its word count at its rate)
+Every clip is checked (not empty, not silent, duration plausible for its length at its rate)
 because speech engines fail quietly: a truncated or silent line would otherwise end up in the
 audiobook. A bad clip is retried once, then the render stops with the line named.
 """
@@ -31,6 +31,7 @@ _SINGLE_QUOTES = "'‘’‚‛`"
 _WORD_CHAR = r"[^\W_]"
 _APOSTROPHE = re.compile(rf"(?<={_WORD_CHAR})[{_SINGLE_QUOTES}](?={_WORD_CHAR})")
 _QUOTES = re.compile(f"[{re.escape(_DOUBLE_QUOTES + _SINGLE_QUOTES)}]")
+_SPACE_BEFORE_PUNCT = re.compile(r" ([,.;:!?…])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _WORD = re.compile(rf"{_WORD_CHAR}+(?:'{_WORD_CHAR}+)*")
 
@@ -43,7 +44,7 @@ def spoken_text(text: str) -> str:
     text = _CONTROL.sub(" ", text)  # a NUL would end the C string early
     marked = _APOSTROPHE.sub("\x00", text)  # protect don't / O’Brien
     cleaned = _QUOTES.sub(" ", marked).replace("\x00", "'")
-    cleaned = " ".join(cleaned.split())
+    cleaned = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(cleaned.split()))
     if not any(ch.isalnum() for ch in cleaned):
         return ""
     return cleaned
@@ -180,6 +181,8 @@ class LineCache:
         self.root = Path(root) if root is not None else default_cache_dir()
         self.corrupt = 0
         """How many damaged entries were found (and removed) since creation."""
+        self.write_errors = 0
+        """How many entries could not be stored (disk full, read-only): lines still render."""
 
     @staticmethod
     def key(engine_identity: str, voice: VoiceProfile, spoken: str) -> str:
@@ -295,7 +298,10 @@ def synthesize_line(
     clip = Clip(apply_gain(clip.pcm, voice.volume), clip.sample_rate)
     stats.synthesized += 1
     if cache is not None:
-        cache.put(key, clip)
+        try:
+            cache.put(key, clip)
+        except OSError:
+            cache.write_errors += 1  # the clip is good; only the next render gets slower
     return clip
 
 

@@ -43,7 +43,9 @@ def sine(seconds: float, freq: float = 150.0, amp: float = 8000.0, rate: int = 2
     ("“He will come,”", "He will come,"),
     ("‘Go away,’ she said.", "Go away, she said."),
     ("'Not now.'", "Not now."),
-    ("«Bonjour», dit-il.", "Bonjour , dit-il."),
+    ("«Bonjour», dit-il.", "Bonjour, dit-il."),
+    ('"Wait" , he said', "Wait, he said"),
+    ("He said \"no\".", "He said no."),
     ("‹Oui›", "Oui"),
     ("„Guten Tag“", "Guten Tag"),
     ('"I don\'t know," said O\'Brien.', "I don't know, said O'Brien."),
@@ -212,6 +214,15 @@ def test_corrupt_cache_entry_is_synthesized_again(tmp_path: Path) -> None:
     assert (stats.synthesized, stats.cached, cache.corrupt) == (1, 0, 1)
     assert synthesize_line(LINE, VOICE, engine, cache, stats) == clip
     assert stats.cached == 1
+
+
+def test_unwritable_cache_does_not_stop_the_render(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be")
+    cache = LineCache(blocker)
+    clip = synthesize_line(LINE, VOICE, FakeEngine(), cache)
+    check_clip(LINE, clip, VOICE)
+    assert cache.write_errors == 1
 
 
 def test_progress_counts_every_line() -> None:
