@@ -107,7 +107,7 @@ def main() -> None:
     reference = None
     for name in ("espeak", "pyttsx3"):
         proc = subprocess.run([sys.executable, __file__, "--worker", name, "--lines", str(args.lines)],
-                              capture_output=True, text=True, timeout=600)
+                              capture_output=True, text=True, timeout=600, check=False)
         if proc.returncode != 0:
             print(f"\n== {name}: failed\n{proc.stderr.strip()[-2000:]}")
             continue

@@ -167,12 +167,11 @@ def test_key_alternating_profiles_each_line_matches_its_profile(espeak: Engine) 
         VoiceProfile(voice="en-us+f3", rate=400, pitch=40),
     ]
     rendered: dict[int, list[Clip]] = {i: [] for i in range(len(profiles))}
-    for n in range(12):
-        index = (n * 3) % len(profiles) if n % 2 else n % len(profiles)  # vary what precedes what
+    order = [0, 1, 2, 3, 1, 3, 0, 2, 3, 2, 1, 0]  # each profile 3 times, after different ones
+    for index in order:
         rendered[index].append(espeak.synthesize(SENTENCE, profiles[index]))
     seconds = {i: [c.seconds for c in clips] for i, clips in rendered.items()}
     f0 = {i: [estimate_f0(c) for c in clips] for i, clips in rendered.items()}
-    assert all(len(clips) >= 2 for clips in rendered.values())
     for i in rendered:
         # Same profile, different predecessors: same duration and pitch (nothing carried over).
         assert max(seconds[i]) - min(seconds[i]) < 0.01 * min(seconds[i]), (profiles[i], seconds[i])
@@ -239,7 +238,7 @@ def test_pyttsx3_engine_in_its_own_process() -> None:
         print(male.seconds, estimate_f0(male), estimate_f0(female), unknown, file=sys.stderr)
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                          cwd=ROOT)
+                          cwd=ROOT, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""  # no "Audio saved to ..."
     seconds, f_male, f_female, unknown = proc.stderr.split()[-4:]

@@ -266,8 +266,12 @@ def test_volume_is_applied_after_the_check_and_cached(tmp_path: Path) -> None:
     plain = synthesize_line(LINE, VOICE, engine, cache)
     loud = synthesize_line(LINE, _replace(VOICE, volume=10.0), engine, cache)
     quiet = synthesize_line(LINE, _replace(VOICE, volume=0.5), engine, cache)
-    peak = lambda c: int(np.abs(np.frombuffer(c.pcm, "<i2").astype(int)).max())  # noqa: E731
-    assert peak(loud) == 32768 and peak(quiet)  # clipped at -32768 / 32767, no wrap-around == pytest.approx(peak(plain) / 2, abs=1)
+
+    def peak(clip: Clip) -> int:
+        return int(np.abs(np.frombuffer(clip.pcm, "<i2").astype(int)).max())
+
+    assert peak(loud) == 32768  # clipped at -32768 / 32767, no wrap-around
+    assert peak(quiet) == pytest.approx(peak(plain) / 2, abs=1)
     assert synthesize_line(LINE, _replace(VOICE, volume=10.0), engine, cache) == loud
     muted = synthesize_line(LINE, _replace(VOICE, volume=0.0), engine, cache)  # silent on purpose
     assert muted.frames == plain.frames and not any(muted.pcm)

@@ -111,7 +111,7 @@ class FakeEngine:
         letters = sum(ch.isalpha() for ch in text)
         digits = sum(ch.isdigit() for ch in text)
         seconds = (letters / LETTERS_PER_WORD + digits) * 60.0 / max(1, voice.rate)
-        frames = max(1, int(round(seconds * SAMPLE_RATE)))
+        frames = max(1, round(seconds * SAMPLE_RATE))
         t = np.arange(frames) / SAMPLE_RATE
         tone = 8000.0 * np.sin(2 * math.pi * self.frequency(voice) * t)
         if fault == "silence":

@@ -102,7 +102,7 @@ class Pyttsx3Engine:
             with quiet_stdout():
                 self._tts = pyttsx3.init(driver) if driver else pyttsx3.init()
                 raw = self._tts.getProperty("voices")
-        except Exception as exc:  # noqa: BLE001 - pyttsx3 raises anything from its drivers
+        except Exception as exc:  # pyttsx3 raises anything from its drivers
             raise EngineError(f"pyttsx3 could not start ({exc}); use `--engine espeak` "
                               "or install your platform's speech engine") from exc
         try:
@@ -169,7 +169,7 @@ class Pyttsx3Engine:
                     self._tts.runAndWait()
             except EngineError:
                 raise
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise EngineError(f"pyttsx3 failed: {exc}") from exc
             if not path.exists():
                 raise EngineError("pyttsx3 wrote no audio file")
@@ -180,10 +180,8 @@ class Pyttsx3Engine:
         import pyttsx3
 
         with _LOCK, quiet_stdout():
-            try:
+            with contextlib.suppress(Exception):  # a wedged driver is what reset is for
                 self._tts.stop()
-            except Exception:  # noqa: BLE001
-                pass
             drv = None if self._driver_name == "default" else self._driver_name
             self._tts = None  # pyttsx3.init returns a cached engine while one is referenced
             self._tts = pyttsx3.init(drv) if drv else pyttsx3.init()
@@ -228,7 +226,7 @@ def _parse_aiff(data: bytes) -> tuple[int, int, int, bytes]:
         raise EngineError(f"pyttsx3 wrote compressed AIFF ({comm[18:22]!r}), which is not supported")
     channels, _, bits = struct.unpack(">hIh", comm[:8])
     exponent, mantissa = struct.unpack(">HQ", comm[8:18])  # 80-bit extended float
-    rate = int(round(mantissa * 2.0 ** ((exponent & 0x7FFF) - 16383 - 63)))
+    rate = round(mantissa * 2.0 ** ((exponent & 0x7FFF) - 16383 - 63))
     return channels, (bits + 7) // 8, rate, sound
 
 
