@@ -141,6 +141,16 @@ def test_espeak_identity_and_voices(espeak: Engine) -> None:
 
 
 @pytest.mark.engine
+def test_espeak_language_ids_pick_the_right_voice(espeak: Engine) -> None:
+    """`en-gb` is no voice *name* in espeak-ng 1.52 (its file is gmw/en): it must still work, and
+    must sound like `gmw/en`, while plain `en` keeps espeak's own meaning (British, not Caribbean)."""
+    gb = _espeak(espeak, SENTENCE, voice="en-gb")
+    assert gb.frames == pytest.approx(_espeak(espeak, SENTENCE, voice="gmw/en").frames, rel=0.002)
+    assert gb.frames == pytest.approx(_espeak(espeak, SENTENCE, voice="en").frames, rel=0.002)
+    assert gb.frames != pytest.approx(_espeak(espeak, SENTENCE, voice="en-029").frames, rel=0.01)
+
+
+@pytest.mark.engine
 @pytest.mark.parametrize("voice", ["xx-nowhere", "en-us+nonsense"])
 def test_espeak_unknown_voice_is_an_error_not_the_previous_voice(espeak: Engine, voice: str) -> None:
     _espeak(espeak, "Hello.", voice="en-gb+f3")

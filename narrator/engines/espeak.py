@@ -215,9 +215,10 @@ class EspeakEngine:
             for langs, ident, name, gender in entries:
                 if ident.startswith("mb/"):  # mbrola voices need a separate install
                     continue
-                for lang in langs:
-                    self._by_language.setdefault(lang.lower(), ident)
                 main = langs[0] if langs else ident
+                # Primary languages only: "en" is a secondary language of en-029 too, and
+                # espeak itself resolves it to British English.
+                self._by_language.setdefault(main.lower(), ident)
                 voice_id = main if self._by_language.get(main.lower()) == ident else ident
                 found.append(VoiceInfo(voice_id, name, main, genders.get(gender, "unknown")))
             self._voices = found
