@@ -22,6 +22,7 @@ from ._text import (
     STOPWORDS,
     Token,
 )
+from .names import FIRST_NAME_GENDER
 from .tags import SPEECH_VERBS
 
 _PLACE_PREPOSITIONS = frozenset("in at from into to towards toward near of through across via".split())
@@ -31,7 +32,9 @@ _ACTION_WORDS = frozenset(
     shook sighed paused stopped began seemed heard found left put let kept held rose moved
     glanced stared watched waited tried wanted loved liked hated""".split()
 )
-_MAX_NAME_WORDS = 4
+_MAX_NAME_WORDS = 5
+_PARTICLES = frozenset("van der de von du la le di da del".split())
+_VOCATIVE_LEAD = frozenset("oh dear dearest my thank thanks sorry yes no well hello good".split())
 
 
 @dataclass
@@ -42,6 +45,7 @@ class _Form:
     prep_count: int = 0
     evidence: int = 0
     speech: int = 0
+    vocative: int = 0
     male: int = 0
     female: int = 0
 
@@ -118,6 +122,12 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         else:
             lower_count[t.lower] += 1
 
+    # "Jonathan Small": a common word used as a surname right after a first name, repeatedly
+    pair_count: Counter = Counter()
+    for a, c in zip(tokens, tokens[1:]):
+        if a.cap and c.cap and not c.initial and not a.possessive and text[a.end:c.start] in (" ", "\n"):
+            pair_count[(a.lower, c.lower)] += 1
+
     def namelike(t: Token) -> bool:
         w = t.lower
         if not t.cap or w in STOPWORDS or w in HONORIFICS or len(w) < 2:
@@ -134,18 +144,39 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         t = tokens[i]
         start = i
         words: list[str] = []
-        if t.cap and t.lower in HONORIFICS and i + 1 < n and _contiguous(text, t, tokens[i + 1]) and namelike(tokens[i + 1]):
-            words.append(t.word)
-            i += 1
+        if t.cap and t.lower in HONORIFICS and i + 1 < n and _contiguous(text, t, tokens[i + 1]):
+            k = i + 1
+            while k < n - 1 and tokens[k].lower in _PARTICLES and not tokens[k].cap and _contiguous(text, tokens[k], tokens[k + 1]):
+                k += 1
+            if namelike(tokens[k]):
+                words.extend(tokens[j].word for j in range(i, k))
+                i = k
         if not namelike(tokens[i]):
-            i = start + 1
-            continue
-        while i < n and len(words) < _MAX_NAME_WORDS and namelike(tokens[i]):
+            # "the Queen", "the Duchess": a title used as a name
+            if (not words and t.cap and t.lower in HONORIFICS and not t.initial and i > 0
+                    and tokens[i - 1].lower == "the" and not (i + 1 < n and tokens[i + 1].cap
+                                                               and _contiguous(text, t, tokens[i + 1]))):
+                words.append(t.word)
+                i += 1
+            else:
+                i = start + 1
+                continue
+        while i < n and len(words) < _MAX_NAME_WORDS and (
+                namelike(tokens[i]) or (len(words) >= 1 and tokens[i].cap and not tokens[i].initial
+                                        and tokens[i].lower not in STOPWORDS
+                                        and pair_count[(words[-1].lower(), tokens[i].lower)] >= 3)):
             words.append(tokens[i].word)
             if tokens[i].possessive or i + 1 >= n or not _contiguous(text, tokens[i], tokens[i + 1]):
                 i += 1
                 break
             i += 1
+            # "Mr. van der Luyden"
+            k = i
+            while k < n and tokens[k].lower in _PARTICLES and not tokens[k].cap and _contiguous(text, tokens[k - 1], tokens[k]):
+                k += 1
+            if k > i and k < n and namelike(tokens[k]) and _contiguous(text, tokens[k - 1], tokens[k]):
+                words.extend(tokens[j].word for j in range(i, k))
+                i = k
         end = i  # exclusive token index
         key = tuple(words)
         form = forms.get(key)
@@ -157,7 +188,14 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         last = tokens[end - 1]
         if prev is not None and prev.lower == "the" and not prev.cap:
             form.the_count += 1
-        if prev is not None and prev.lower in _PLACE_PREPOSITIONS:
+        elif start > 1 and prev is not None and prev.cap and tokens[start - 2].lower == "the":
+            form.the_count += 1
+        p = start - 1
+        while p >= 0 and tokens[p].cap and p > start - 3 and not tokens[p].initial:
+            p -= 1
+        if p >= 0 and p < start - 1 and tokens[p + 1].lower not in HONORIFICS:
+            form.prep_count += 1  # "New York", "Fifth Avenue": part of a longer capitalised name
+        elif prev is not None and prev.lower in _PLACE_PREPOSITIONS:
             form.prep_count += 1
         if form.honorific or last.possessive:
             form.evidence += 1
@@ -166,6 +204,11 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
                 form.speech += 1
             elif nxt.lower in _ACTION_WORDS or (not nxt.cap and nxt.lower.endswith("ed")):
                 form.evidence += 1
+        before = text[max(0, t.start - 3):t.start]
+        after = text[last.end:last.end + 2]
+        if (before.endswith(", ") or before[-1:] in "\"“‘" or (prev is not None and prev.lower in _VOCATIVE_LEAD)) \
+                and after[:1] in (",", "!", "?") and not last.possessive:
+            form.vocative += 1
         if prev is not None and prev.lower in SPEECH_VERBS and any(c in text[max(0, prev.start - 3):prev.start] for c in "\"”’'"):
             form.speech += 1
         # gender from the next personal pronoun, unless another name comes first
@@ -183,9 +226,27 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
     kept = [
         f for f in forms.values()
         if (f.speech >= 1 or (f.count >= 2 and f.evidence + f.speech >= 1) or (f.honorific and f.count >= 1))
-        and not (f.prep_count * 2 > f.count and f.speech == 0 and not f.honorific)
+        and (f.honorific or f.speech or f.vocative or f.male + f.female >= 2)
+        and not (f.prep_count > 0.25 * f.count and f.speech + f.vocative <= 0.05 * f.count and not f.honorific)
+        and not (f.prep_count > 0.5 * f.count and not f.honorific)
+        and not (f.the_count * 2 > f.count and f.speech + f.vocative == 0)
         and not (f.count < 3 and f.speech == 0 and f.evidence < 2 and not f.honorific)
     ]
+    # rare full names ("Emma Woodhouse") link the forms of one person even when too rare to keep
+    kept_words = {f.words[-1] for f in kept if len(f.words) == 1} | {f.words[0] for f in kept if len(f.words) == 1}
+    kept_ids = {id(f) for f in kept}
+    kept += [f for f in forms.values() if id(f) not in kept_ids and len(f.names) >= 2
+             and (f.names[0] in kept_words or f.names[-1] in kept_words) and f.prep_count * 2 < f.count + 1]
+    for f in kept:
+        if f.honorific is None and len(f.words) >= 1:
+            g = FIRST_NAME_GENDER.get(f.words[0].lower())
+            if g == "male":
+                f.male += 5
+            elif g == "female":
+                f.female += 5
+    stems = {tuple(w.lower() for w in f.words) for f in kept}
+    kept = [f for f in kept if not (f.words[-1].endswith("s") and
+                                    (*(w.lower() for w in f.words[:-1]), f.words[-1].lower()[:-1]) in stems)]
     return _cluster(kept)
 
 
@@ -210,6 +271,8 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
     for f in sorted(forms, key=lambda f: -f.count):
         if len(f.names) >= 2:
             key = tuple(w.lower() for w in f.names)
+            if f.honorific in ("mrs",):
+                key = ("mrs", *key)  # "Mrs. Newland Archer" is his wife
             c = full.get(key)
             full[key] = add(c, f) if c else new(f)
     # 2. honorific + one name
@@ -220,13 +283,20 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
             c = hon.get(key)
             hon[key] = add(c, f) if c else new(f)
     # merge "Mr. Darcy" into "Fitzwilliam Darcy" when exactly one gender-compatible Darcy exists
-    for (h, surname), c in list(hon.items()):
+    order = {"miss": 0, "mademoiselle": 0, "mlle": 0}
+    for (h, surname), c in sorted(hon.items(), key=lambda kv: (order.get(kv[0][0], 1), -kv[1].count)):
         g = _honorific_gender(h)
         matches = [fc for key, fc in full.items() if key[-1] == surname and fc is not c
                    and (g is None or fc.gender() in (g, "unknown"))]
-        if len(matches) == 1 and not any(ff.honorific and ff.honorific != h and _honorific_gender(ff.honorific) == g
-                                         and ff.honorific not in ("mr", "mister") for ff in matches[0].forms):
+        if len(matches) > 1:
+            matches = [fc for fc in matches if fc.gender() == g] or matches
+        if len(matches) == 1 and not any(ff.honorific in ("miss", "mrs") and h in ("miss", "mrs") and ff.honorific != h
+                                         for ff in matches[0].forms):
             target = matches[0]
+            if h in ("mrs", "lady"):
+                continue  # a wife or mother shares the surname of the family's full names
+            if h == "mr" and target.count < c.count and any(ff.honorific == h for ff in target.forms):
+                continue  # "Mr. John Knightley" is named in full to tell him from "Mr. Knightley"
             if any(_honorific_gender(ff.honorific or "") not in (None, g) for ff in target.forms):
                 continue
             target.forms.extend(c.forms)
@@ -240,6 +310,10 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
         w = f.words[0].lower()
         g = "male" if f.male > 2 * f.female and f.male >= 2 else "female" if f.female > 2 * f.male and f.female >= 2 else None
         firsts = {id(c): c for key, c in full.items() if key[0] == w}
+        if len(firsts) > 1:
+            big = sorted(firsts.values(), key=lambda c: -c.count)
+            if big[0].count >= 3 * big[1].count:
+                firsts = {id(big[0]): big[0]}
         if len(firsts) == 1:
             add(next(iter(firsts.values())), f)
             continue
@@ -260,7 +334,7 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
 
     result = []
     for c in clusters:
-        best = max(c.forms, key=lambda f: (f.count, len(f.words)))
+        best = _canonical(c.forms)
         aliases = []
         for f in sorted(c.forms, key=lambda f: -f.count):
             d = f.display()
@@ -280,6 +354,22 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
         seen.add(ch.name.lower())
         unique.append(ch)
     return tuple(unique)
+
+
+def _canonical(forms: list[_Form]) -> _Form:
+    """The fullest common form: "Ralph Denham" over "Denham", "Mr. Knightley" over "Knightley"."""
+    total = sum(f.count for f in forms)
+    top = max(forms, key=lambda f: (f.count, len(f.words)))
+    surnames = {f.names[-1].lower() for f in forms if len(f.names) >= 2}
+    if len(top.words) > 1 or top.words[0].lower() not in surnames:
+        return top  # "Emma", "Tom", "Mr. Knightley": the usual form
+    full = [f for f in forms if len(f.names) >= 2 and not f.honorific and f.count * 20 >= total]
+    if full:
+        return max(full, key=lambda f: f.count)
+    titled = [f for f in forms if f.honorific and (f.count * 20 >= total or f.count >= 3)]
+    if titled:
+        return max(titled, key=lambda f: f.count)
+    return max(forms, key=lambda f: (f.count, len(f.words)))
 
 
 class CharacterIndex:

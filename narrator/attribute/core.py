@@ -14,7 +14,7 @@ from .characters import CharacterIndex, discover, merge_extra
 from .conversation import Conversation, Turn, vocatives
 from .mentions import Mention, find_mentions
 from .rank import Decision, confidence_for
-from .resolve import History
+from .resolve import OTHER, SPEAKER, SUBJECT, History
 from .tags import CONTINUATION_VERBS, LEAD_IN_END, SPEECH_NOUNS, SPEECH_VERBS
 
 _ADVERB = re.compile(r"ly$")
@@ -121,6 +121,8 @@ class _Book:
             self.described[label] = self.pending.pop(label)
 
     def gender_of(self, name: str) -> str:
+        if name == self.narrator or name == _NARRATOR_NAME:
+            return "first"  # the narration calls the narrator "I", never "he" or "she"
         if name in self.pending:
             return self.pending[name].gender
         if name in self.described:
@@ -136,6 +138,7 @@ def attribute(book: Book, segments: Mapping[int, Sequence[Segment]], *,
     conversation = Conversation()
     mention_ptr = 0
     by_segment: dict[int, _Quote] = {}
+    resolved_tags: dict[int, str] = {}
     used: Counter = Counter()
 
     # group segments into paragraphs, in text order
@@ -152,11 +155,21 @@ def attribute(book: Book, segments: Mapping[int, Sequence[Segment]], *,
         while mention_ptr < len(ms) and ms[mention_ptr].start < pos:
             m = ms[mention_ptr]
             mention_ptr += 1
-            if m.kind == "name" and not b.in_quote(m.start):
-                history.add(m.start, _pick_name(m, history))
-            elif m.kind == "desc" and not m.generic and not b.in_quote(m.start):
+            if b.in_quote(m.start):
+                continue
+            weight = SUBJECT if _is_subject(b, m) else OTHER
+            if m.start in resolved_tags:
+                history.add(m.start, resolved_tags[m.start], SPEAKER)
+            elif m.kind == "name":
+                history.add(m.start, _pick_name(m, history), weight)
+            elif m.kind == "desc" and not m.generic:
                 b.seen_description(m)
-                history.add(m.start, m.label)
+                history.add(m.start, m.label, weight)
+            elif m.kind == "pron" and m.gender in ("male", "female") and weight == SUBJECT:
+                # a subject pronoun keeps its referent in focus
+                ranked = history.ranked(m.gender, m.start)
+                if ranked and b.gender_of(ranked[0]) == m.gender:
+                    history.add(m.start, ranked[0], SUBJECT)
 
     for ch, para, segs in paragraphs:
         quotes = [_Quote(ch, s, k) for k, s in enumerate(segs) if s.kind == "quote"]
@@ -186,6 +199,8 @@ def attribute(book: Book, segments: Mapping[int, Sequence[Segment]], *,
                 d = _resolve(b, history, m, kind, verb, q, prev_turn, recent)
                 if d is not None:
                     q.decision = d
+                    if d.speaker != UNKNOWN:
+                        resolved_tags[m.start] = d.speaker
                     break
         # 2. quotes without a tag of their own share their paragraph's best tag
         tagged = [q for q in quotes if q.decision is not None]
@@ -211,7 +226,7 @@ def attribute(book: Book, segments: Mapping[int, Sequence[Segment]], *,
             assert d is not None
             if d.speaker != UNKNOWN:
                 advance(q.seg.start)
-                history.add(q.seg.start, d.speaker)
+                history.add(q.seg.end, d.speaker, SPEAKER)
                 used[d.speaker] += 1
             last_speaker = d.speaker
         last = quotes[-1].seg
@@ -242,6 +257,23 @@ def attribute(book: Book, segments: Mapping[int, Sequence[Segment]], *,
 
 
 _NARRATOR_NAME = "Narrator"
+
+PARTICIPANT_BOOST = 0.6
+PREV_SPEAKER_PENALTY = 1.5
+_SUBJECT_LEAD = frozenset("and but when while as then that so who".split())
+
+
+def _is_subject(b: _Book, m: Mention) -> bool:
+    toks = b.tokens
+    t = toks[m.tok]
+    if t.initial:
+        return True
+    prev = toks[m.tok - 1] if m.tok > 0 else None
+    if prev is not None and prev.lower in _SUBJECT_LEAD:
+        nxt = toks[m.tok_end] if m.tok_end < len(toks) else None
+        return nxt is not None and not nxt.cap
+    return False
+
 
 _STRENGTH = {"said-after": 6, "possessive": 6, "said-before": 5, "lead-in": 4, "beat-after": 3, "beat-before": 2}
 
@@ -370,9 +402,15 @@ def _resolve(b: _Book, history: History, m: Mention, kind: str, verb: str, q: _Q
     if m.kind == "desc" and not m.generic:
         label = b.describe(m)
         return Decision(label, kind + ":desc", f"{ev}: {_snippet(b, m, kind)} (described speaker)")
-    # pronoun or generic description: most recent gender-compatible character in focus
+    # pronoun or generic description: most salient gender-compatible character in focus
     gender = m.gender if m.gender in ("male", "female") else "any"
-    cands = [c for c in history.candidates(gender, before=m.start) if c not in q.addressees]
+    boost: dict[str, float] = {}
+    for t in recent:
+        boost.setdefault(t.speaker, PARTICIPANT_BOOST)
+    if (prev_turn is not None and verb not in CONTINUATION_VERBS and q.seg.paragraph != prev_turn.paragraph
+            and q.index == 0):
+        boost[prev_turn.speaker] = PREV_SPEAKER_PENALTY
+    cands = [c for c in history.ranked(gender, m.start, boost) if c not in q.addressees]
     if not cands:
         if m.kind == "desc":
             label = b.describe(m)
@@ -382,14 +420,9 @@ def _resolve(b: _Book, history: History, m: Mention, kind: str, verb: str, q: _Q
     if choice in b.pending:
         b.describe_name(choice)
     note = f"'{phrase}' = {choice} (last {m.gender if gender != 'any' else ''} character in focus)".replace("  ", " ")
-    # in a dialogue between two people of the same gender, a new paragraph is a new speaker
-    if (prev_turn is not None and choice == prev_turn.speaker and verb not in CONTINUATION_VERBS
-            and q.seg.paragraph != prev_turn.paragraph and len(cands) > 1 and q.index == 0):
-        others = [t.speaker for t in recent[1:] if t.speaker != prev_turn.speaker]
-        alt = next((c for c in cands[1:3] if c in others), None)
-        if alt is not None:
-            choice = alt
-            note = f"'{phrase}' = {choice} (turn-taking with {prev_turn.speaker})"
+    if prev_turn is not None and choice != prev_turn.speaker and b.gender_of(prev_turn.speaker) == b.gender_of(choice) \
+            and boost.get(prev_turn.speaker) == PREV_SPEAKER_PENALTY:
+        note = f"'{phrase}' = {choice} (turn-taking with {prev_turn.speaker})"
     return Decision(choice, kind + ":" + m.kind, f"{ev}: {note}")
 
 

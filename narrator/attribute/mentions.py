@@ -9,6 +9,7 @@ from ._text import (
     GENERIC_MODIFIERS,
     MALE_PRONOUNS,
     PERSON_NOUNS,
+    STOPWORDS,
     Token,
 )
 from .characters import CharacterIndex
@@ -93,7 +94,7 @@ def find_mentions(text: str, tokens: list[Token], index: CharacterIndex) -> list
                     i = j + 1
                     matched = True
                     break
-                if u.cap or u.lower in _NOT_MODIFIERS or u.possessive:
+                if u.cap or u.lower in _NOT_MODIFIERS or (u.lower in STOPWORDS and u.lower not in _NUMBERS) or u.possessive:
                     break
                 mods.append(u.lower)
                 j += 1
