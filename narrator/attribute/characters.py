@@ -25,7 +25,7 @@ from ._text import (
 from .names import FIRST_NAME_GENDER
 from .tags import SPEECH_VERBS
 
-_PLACE_PREPOSITIONS = frozenset("in at from into to towards toward near of through across via".split())
+_PLACE_PREPOSITIONS = frozenset("in at into near inside outside within across via".split())
 _ACTION_WORDS = frozenset(
     """was had did could would should might will shall can may must is has does looked turned saw
     felt knew thought went came took gave made got stood sat walked ran smiled laughed nodded
@@ -227,7 +227,8 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         f for f in forms.values()
         if (f.speech >= 1 or (f.count >= 2 and f.evidence + f.speech >= 1) or (f.honorific and f.count >= 1))
         and (f.honorific or f.speech or f.vocative or f.male + f.female >= 2)
-        and not (f.prep_count > 0.25 * f.count and f.speech + f.vocative <= 0.05 * f.count and not f.honorific)
+        and not (f.prep_count > 0.25 * f.count and f.speech + f.vocative <= 0.05 * f.count and not f.honorific
+                 and f.male + f.female < 0.2 * f.count)
         and not (f.prep_count > 0.5 * f.count and not f.honorific)
         and not (f.the_count * 2 > f.count and f.speech + f.vocative == 0)
         and not (f.count < 3 and f.speech == 0 and f.evidence < 2 and not f.honorific)
