@@ -177,8 +177,14 @@ def iter_assembled(
     *,
     sample_rate: int | None = None,
     trim: bool = False,
+    timeline: list[tuple[int, int]] | None = None,
 ) -> Iterator[bytes]:
     """Yield the PCM of `clips` with silence between them, one chunk per clip or pause.
+
+    When a `timeline` list is given, `(start_frame, end_frame)` of every clip in the output
+    (after trimming and resampling) is appended to it as the clip is yielded, so callers get
+    real timings (chapter markers, subtitles) without keeping the audio. An empty clip gets
+    `(start, start)`.
 
     `pauses[i]` is the silence after `clips[i]`; there must be exactly one fewer pause than clips
     (no trailing pause: a file should end on speech). A mismatch raises ValueError when it is
@@ -193,6 +199,7 @@ def iter_assembled(
     silence: dict[int, bytes] = {}
     rate = sample_rate
     first = True
+    position = 0
     for clip in clips:
         if rate is None:
             rate = clip.sample_rate
@@ -205,6 +212,7 @@ def iter_assembled(
             if n:
                 if n not in silence:
                     silence[n] = bytes(n)
+                position += n // 2
                 yield silence[n]
         first = False
         _check_pcm(clip)
@@ -212,6 +220,9 @@ def iter_assembled(
             clip = resample(clip, rate)
         if trim:
             clip = trim_silence(clip)
+        if timeline is not None:
+            timeline.append((position, position + clip.frames))
+        position += clip.frames
         if clip.pcm:
             yield clip.pcm
     for _ in pause_iter:

@@ -297,3 +297,28 @@ def test_pacing_from_dict_names_the_bad_key(d, key):
 def test_pacing_from_dict_rejects_non_mapping():
     with pytest.raises(CastError):
         Pacing.from_dict([("paragraph", 1.0)])  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------- timeline
+
+
+@given(st.lists(st.integers(0, 3000), min_size=1, max_size=6), st.data())
+def test_timeline_gives_each_clip_its_exact_place(lengths, data):
+    clips = [tone(n, seed=i) for i, n in enumerate(lengths)]
+    pauses = data.draw(st.lists(st.floats(0, 0.2), min_size=len(clips) - 1, max_size=len(clips) - 1))
+    timeline: list[tuple[int, int]] = []
+    pcm = b"".join(iter_assembled(clips, pauses, sample_rate=RATE, timeline=timeline))
+    assert len(timeline) == len(clips)
+    for clip, (start, end) in zip(clips, timeline):
+        assert end - start == clip.frames
+        assert pcm[start * 2 : end * 2] == clip.pcm
+    assert timeline[-1][1] * 2 == len(pcm)
+
+
+def test_timeline_reports_trimmed_and_resampled_clips():
+    timeline: list[tuple[int, int]] = []
+    clips = [padded(500, 1000), tone(1000, rate=RATE * 2)]
+    pcm = b"".join(iter_assembled(clips, [0.1], sample_rate=RATE, trim=True, timeline=timeline))
+    (s1, e1), (s2, e2) = timeline
+    assert s1 == 0 and e1 < 1500 and s2 == e1 + pause_frames(RATE, 0.1) and e2 - s2 == 500
+    assert e2 * 2 == len(pcm)
