@@ -6,7 +6,7 @@ an unknown id, write only the last of several queued files and print "Audio save
 stdout. So this wrapper renders exactly one line per runAndWait into its own temporary WAV,
 validates the voice id first, silences stdout at the file-descriptor level, and re-applies every
 property before each line. Voice and pitch then come out right, but the *rate* is still
-wrong on 8-32 of 40 alternating-profile lines (typically ~25; bench/engine_check.py): the driver runs espeak
+wrong on 17-32 of 40 alternating-profile lines (bench/engine_check.py): the driver runs espeak
 in its asynchronous mode, and a wrong rate persists over several lines, so rendering twice and
 comparing does not help (tried: no fewer wrong lines, twice the cost). synthesize.py still
 checks every clip (empty, silent, truncated), but cannot see a rate error of 2x.
