@@ -13,13 +13,16 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from mutagen import MutagenError
-from mutagen.id3 import APIC, COMM, ID3, TALB, TCOM, TCON, TDRC, TIT2, TPE1, TPE2, TRCK
+from mutagen.id3 import (
+    APIC, CHAP, COMM, CTOC, ID3, MVIN, MVNM, TALB, TCOM, TCON, TDRC, TIT1, TIT2, TPE1, TPE2, TRCK, TXXX,
+    CTOCFlags,
+)
 
 from .errors import ExportError
 from .types import Clip
@@ -34,6 +37,12 @@ MP3_BITRATES = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 192, 
 
 _ENCODE_CHUNK = 1 << 20
 """Bytes of PCM handed to lameenc at a time, so huge chunks do not balloon the MP3 buffer."""
+
+MP3_DELAY_FRAMES = 1105
+"""Samples of silence a decoder puts before the first PCM sample of a lameenc MP3: LAME's encoder
+delay (576) plus the decoder's (529). lameenc writes no LAME/Xing gapless header, so players do
+not remove it (measured: ffmpeg and mpg123 both put a click at sample 1000 at 2105). Chapter
+markers and subtitles add it so they land on the speech a player really plays."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +63,26 @@ class Tags:
     year: int | str | None = None
     cover: bytes | None = None
     """JPEG or PNG bytes, written as the front cover (APIC type 3)."""
+    series: str | None = None
+    """Series name: TXXX:SERIES and MVNM (Audiobookshelf, iTunes/Apple Books), TIT1 grouping."""
+    series_index: str | None = None
+    """Position in the series ("3", "2.5"): TXXX:SERIES-PART and MVIN."""
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A chapter marker inside one MP3: an ID3 CHAP frame (times in ms from the file start)."""
+
+    title: str
+    start_ms: int
+    end_ms: int
+
+
+def image_type(data: bytes) -> tuple[str, str]:
+    """(MIME type, file suffix) of cover bytes, by their magic number (JPEG unless PNG)."""
+    if data.startswith(b"\x89PNG"):
+        return "image/png", ".png"
+    return "image/jpeg", ".jpg"
 
 
 # --------------------------------------------------------------------------- atomic writes
@@ -165,7 +194,7 @@ def _pcm_chunks(pcm: Iterable[bytes]) -> Iterator[bytes]:
         raise ExportError("audio ends in the middle of a sample (odd number of PCM bytes)")
 
 
-def _id3(tags: Tags) -> ID3:
+def _id3(tags: Tags, markers: Sequence[Marker] = ()) -> ID3:
     id3 = ID3()
     enc = 1  # UTF-16 with BOM: ID3v2.3 has no UTF-8
     id3.add(TIT2(encoding=enc, text=tags.title))
@@ -187,11 +216,38 @@ def _id3(tags: Tags) -> ID3:
         id3.add(COMM(encoding=enc, lang="eng", desc="", text=tags.comment))
     if tags.year is not None and str(tags.year).strip():
         id3.add(TDRC(encoding=enc, text=str(tags.year).strip()))
+    if tags.series:
+        group = tags.series if not tags.series_index else f"{tags.series}, Book {tags.series_index}"
+        id3.add(TIT1(encoding=enc, text=group))
+        id3.add(TXXX(encoding=enc, desc="SERIES", text=tags.series))
+        id3.add(MVNM(encoding=enc, text=tags.series))
+        if tags.series_index:
+            id3.add(TXXX(encoding=enc, desc="SERIES-PART", text=str(tags.series_index)))
+            id3.add(MVIN(encoding=enc, text=str(tags.series_index)))
     if tags.cover:
-        mime = "image/png" if tags.cover.startswith(b"\x89PNG") else "image/jpeg"
+        mime = image_type(tags.cover)[0]
         id3.add(APIC(encoding=enc, mime=mime, type=3, desc="Cover", data=tags.cover))
+    _add_markers(id3, markers)
     id3.update_to_v23()  # TDRC → TYER etc.; save(v2_version=3) alone keeps v2.4-only frames
     return id3
+
+
+def _add_markers(id3: ID3, markers: Sequence[Marker]) -> None:
+    """CHAP frames (one per marker, in order, ends clamped to the next start) and a CTOC."""
+    if not markers:
+        return
+    ids = []
+    ordered = sorted(markers, key=lambda m: m.start_ms)
+    for number, marker in enumerate(ordered):
+        element = f"chp{number}"
+        ids.append(element)
+        end = ordered[number + 1].start_ms if number + 1 < len(ordered) else marker.end_ms
+        id3.add(CHAP(element_id=element, start_time=max(0, int(marker.start_ms)),
+                     end_time=max(int(marker.start_ms), int(end)),
+                     start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
+                     sub_frames=[TIT2(encoding=1, text=marker.title)]))
+    id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                 child_element_ids=ids, sub_frames=[TIT2(encoding=1, text="Chapters")]))
 
 
 def _lameenc() -> Any:
@@ -210,8 +266,13 @@ def write_mp3(
     tags: Tags,
     bitrate: int = 64,
     quality: int = 7,
+    markers: Sequence[Marker] | Callable[[], Sequence[Marker]] = (),
 ) -> Path:
     """Encode mono s16le PCM to a CBR MP3 at `path` with ID3v2.3 tags; return `path`.
+
+    `markers` become CHAP frames plus a CTOC table of contents. Pass a callable to decide them
+    once the audio is encoded (timings known only after streaming); it is called after the last
+    chunk and before the tags are written.
 
     `pcm_chunks` is a Clip or any iterable of byte chunks (e.g. `assemble.iter_assembled(...)`),
     encoded as it arrives so a chapter never has to sit in memory whole. The file appears under
@@ -251,8 +312,9 @@ def write_mp3(
             raise ExportError(f"could not write {path}: no audio to encode")
         handle.write(_encode(encoder, None, path))
         handle.flush()
+        chosen = markers() if callable(markers) else markers
         try:
-            _id3(tags).save(tmp, v2_version=3)
+            _id3(tags, chosen).save(tmp, v2_version=3)
         except MutagenError as exc:
             raise ExportError(f"could not tag {path}: {_oneline(exc)}") from exc
     return path
@@ -321,13 +383,66 @@ def chapter_filename(index: int, total: int, title: str) -> str:
     return f"{index:0{width}d} - {safe}.mp3"
 
 
-def book_dir(output: Path, author: str, title: str) -> Path:
-    """`output/<Author>/<Title>` with both names sanitized (the directory is not created)."""
-    return (
-        Path(output)
-        / sanitize_name(author, fallback="Unknown Author")
-        / sanitize_name(title, fallback="Untitled")
-    )
+def book_dir(
+    output: Path, author: str, title: str, series: str | None = None, series_index: str | None = None
+) -> Path:
+    """`output/<Author>/<Title>` with the names sanitized (the directory is not created).
+
+    With a series, the Audiobookshelf layout: `output/<Author>/<Series>/Book <N> - <Title>`
+    (`<Series>/<Title>` when the position in the series is unknown).
+    """
+    author_dir = Path(output) / sanitize_name(author, fallback="Unknown Author")
+    if series and series.strip():
+        folder = title
+        if series_index is not None and str(series_index).strip():
+            folder = f"Book {str(series_index).strip()} - {title}"
+        return author_dir / sanitize_name(series, fallback="Series") / sanitize_name(folder, fallback="Untitled")
+    return author_dir / sanitize_name(title, fallback="Untitled")
+
+
+_SERIES_INDEX = re.compile(
+    r"^(?P<name>.*?)[\s,]*(?:#|\b(?:book|vol(?:ume)?\.?|part|no\.?)\s*)(?P<index>\d+(?:\.\d+)?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def split_series(series: str | None, index: object = None) -> tuple[str | None, str | None]:
+    """(series name, index as text): an explicit `index` wins, else one written in the name
+    ("Discworld #3", "Discworld, Book 3", "Discworld vol. 3"). Whole-number floats lose ".0"."""
+    if not series or not series.strip():
+        return None, None
+    name = " ".join(series.split())
+    found = None
+    match = _SERIES_INDEX.match(name)
+    if match and match.group("name").strip():
+        name, found = match.group("name").strip(), match.group("index")
+    if index is not None and str(index).strip():
+        found = str(index).strip()
+    if found is not None:
+        try:
+            number = float(found)
+            found = str(int(number)) if number.is_integer() else str(number)
+        except ValueError:
+            pass
+    return name, found
+
+
+def write_cover(directory: Path, cover: bytes | None) -> Path | None:
+    """`cover.jpg` (or `.png`, by content) in `directory`, written atomically; the other kind
+    is removed. Left untouched when it already holds these bytes. None when there is no cover."""
+    if not cover:
+        return None
+    suffix = image_type(cover)[1]
+    path = Path(directory) / f"cover{suffix}"
+    other = Path(directory) / ("cover.png" if suffix == ".jpg" else "cover.jpg")
+    with contextlib.suppress(OSError):
+        other.unlink()
+    try:
+        if path.read_bytes() == cover:
+            return path
+    except OSError:
+        pass
+    return atomic_write_bytes(path, cover)
 
 
 # --------------------------------------------------------------------------- playlist
@@ -363,6 +478,7 @@ def write_playlist(
 
 
 __all__ = [
-    "Tags", "atomic_write_bytes", "atomic_write_text", "book_dir", "chapter_filename",
-    "sanitize_name", "write_mp3", "write_playlist",
+    "MP3_DELAY_FRAMES", "Marker", "Tags", "atomic_write_bytes", "atomic_write_text", "book_dir",
+    "chapter_filename", "image_type", "sanitize_name", "split_series", "write_cover", "write_mp3",
+    "write_playlist",
 ]

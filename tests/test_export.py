@@ -323,3 +323,61 @@ def test_playlist_lengths_must_match(tmp_path):
     with pytest.raises(ValueError):
         write_playlist([tmp_path / "a.mp3"], tmp_path / "p.m3u", [], [1.0])
     assert leftovers(tmp_path) == []
+
+
+# ----------------------------------------------------------------- chapters, series, cover, layout
+
+
+def test_markers_become_chap_frames_with_a_ctoc(tmp_path):
+    from narrator.export import Marker
+
+    path = tmp_path / "01 - A.mp3"
+    marks = [Marker("Scene 2", 1500, 3000), Marker("Chapter One", 0, 9999)]
+    write_mp3(Clip(speechlike(3.0), RATE), RATE, path, tags(), markers=lambda: marks)
+    id3 = ID3(path)
+    assert id3.version == (2, 3, 0)
+    chaps = sorted(id3.getall("CHAP"), key=lambda c: c.start_time)
+    assert [(c.start_time, c.end_time, str(c.sub_frames["TIT2"])) for c in chaps] == [
+        (0, 1500, "Chapter One"), (1500, 3000, "Scene 2")]
+    (toc,) = id3.getall("CTOC")
+    assert toc.child_element_ids == [c.element_id for c in chaps]
+
+
+def test_series_tags_players_read(tmp_path):
+    path = tmp_path / "s.mp3"
+    write_mp3(Clip(speechlike(0.5), RATE), RATE, path, tags(series="Discworld", series_index="3"))
+    id3 = ID3(path)
+    assert str(id3["TXXX:SERIES"]) == "Discworld" and str(id3["TXXX:SERIES-PART"]) == "3"
+    assert str(id3["MVNM"]) == "Discworld" and str(id3["MVIN"]) == "3"
+    assert str(id3["TIT1"]) == "Discworld, Book 3"
+
+
+def test_book_dir_with_series_is_audiobookshelf_layout(tmp_path):
+    assert book_dir(tmp_path, "Terry Pratchett", "Mort") == tmp_path / "Terry Pratchett" / "Mort"
+    assert book_dir(tmp_path, "Terry Pratchett", "Mort", "Discworld", "4") == (
+        tmp_path / "Terry Pratchett" / "Discworld" / "Book 4 - Mort")
+    assert book_dir(tmp_path, "T", "Mort", "Discworld") == tmp_path / "T" / "Discworld" / "Mort"
+    assert book_dir(tmp_path, "T", "Mort", "  ", "4") == tmp_path / "T" / "Mort"
+
+
+def test_split_series_reads_an_index_from_the_name():
+    from narrator.export import split_series
+
+    assert split_series("Discworld #3") == ("Discworld", "3")
+    assert split_series("Discworld, Book 2.5") == ("Discworld", "2.5")
+    assert split_series("The 39 Steps") == ("The 39 Steps", None)
+    assert split_series("Discworld", 4.0) == ("Discworld", "4")
+    assert split_series(None) == (None, None)
+
+
+def test_cover_file_by_content_atomic_and_replacing_the_other_kind(tmp_path):
+    from narrator.export import write_cover
+
+    assert write_cover(tmp_path, None) is None
+    jpg = write_cover(tmp_path, JPEG)
+    assert jpg == tmp_path / "cover.jpg" and jpg.read_bytes() == JPEG
+    mtime = jpg.stat().st_mtime_ns
+    assert write_cover(tmp_path, JPEG).stat().st_mtime_ns == mtime  # unchanged: not rewritten
+    png = write_cover(tmp_path, PNG)
+    assert png == tmp_path / "cover.png" and not jpg.exists()
+    assert leftovers(tmp_path) == ["cover.png"]
