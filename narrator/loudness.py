@@ -1,0 +1,219 @@
+"""Loudness matching: every line gained to one integrated loudness (ITU-R BS.1770, LUFS), with a
+peak limiter so no sample clips.
+
+Speech engines render voices at very different levels (espeak's variants differ by 10 dB and
+more, a profile's `volume` multiplies that), so without this a quiet character is lost next to
+a loud one and chapters differ in level. Each line is measured once with pyloudnorm (the
+BS.1770-4 K-weighted, gated integrated loudness) and gained to the target; a smooth peak
+limiter keeps every sample under `PEAK_CEILING_DB` without hard clipping.
+
+Where it happens: *after* the line cache. The cache keeps the engine's clip exactly as
+rendered (so changing the target never re-synthesizes anything), and the gain decision is
+stored next to it in `<cache>/loudness/`, keyed by the clip's PCM digest, its sample rate and the
+target. A re-render reads the clip and its gain and does no measuring at all.
+
+Lines shorter than one 400 ms BS.1770 block are measured on the clip repeated end to end until
+it fills a block (a repeated signal has the loudness of the signal itself), not padded with
+silence (which would read as quieter).
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import CastError, ExportError
+from .types import Clip
+
+DEFAULT_TARGET = -18.0
+"""LUFS. Speech audiobooks sit around -18 to -20 LUFS (ACX asks for -23 to -18 dB RMS)."""
+PEAK_CEILING_DB = -1.0
+"""dBFS no sample may exceed after gain (true-peak margin for the MP3 encoder)."""
+TARGET_RANGE = (-40.0, -6.0)
+BLOCK_SECONDS = 0.4
+"""BS.1770 gating block; pyloudnorm cannot measure anything shorter."""
+LIMITER_SECONDS = 0.005
+"""Limiter look-around: gain reductions spread over ±5 ms, so they do not click."""
+GAIN_FORMAT = 1
+"""Bump when the measurement or the limiter changes: stored gain decisions are then ignored."""
+MAX_GAIN = 100.0
+"""+40 dB at most: a nearly silent line is not blown up into noise."""
+
+
+def parse_target(value: Any, where: str = "loudness") -> float | None:
+    """A loudness target from TOML or the CLI: a number of LUFS, or off/none/false → None."""
+    if value is None or value is False:
+        return None
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("off", "none", "no", "false"):
+            return None
+        try:
+            value = float(word.removesuffix("lufs").strip())
+        except ValueError:
+            raise CastError(f"{where}: {value!r} is not a loudness; give LUFS like -18, or off.") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise CastError(f"{where}: {value!r} is not a loudness; give LUFS like -18, or off.")
+    low, high = TARGET_RANGE
+    if not low <= float(value) <= high:
+        raise CastError(f"{where}: {value} LUFS is out of range; use {low:g} to {high:g} (e.g. -18), or off.")
+    return float(value)
+
+
+def _pyloudnorm() -> Any:
+    try:
+        import pyloudnorm
+    except ImportError as exc:
+        raise ExportError("loudness matching needs pyloudnorm: `pip install pyloudnorm` "
+                          "(or render with --loudness off)") from exc
+    return pyloudnorm
+
+
+@lru_cache(maxsize=8)
+def _meter(rate: int) -> Any:
+    return _pyloudnorm().Meter(rate)
+
+
+def _floats(clip: Clip) -> np.ndarray:
+    return np.frombuffer(clip.pcm, dtype="<i2").astype(np.float64) / 32768.0
+
+
+def loudness(clip: Clip) -> float:
+    """Integrated loudness of a clip in LUFS; -inf for silence (or nothing)."""
+    x = _floats(clip)
+    if x.size == 0 or not np.any(x):
+        return float("-inf")
+    block = int(math.ceil(BLOCK_SECONDS * clip.sample_rate)) + 1
+    if x.size < block:
+        x = np.tile(x, int(math.ceil(block / x.size)))
+    with np.errstate(divide="ignore"):
+        value = float(_meter(clip.sample_rate).integrated_loudness(x))
+    return value if math.isfinite(value) else float("-inf")
+
+
+def limit(x: np.ndarray, rate: int, ceiling_db: float = PEAK_CEILING_DB) -> np.ndarray:
+    """Peak-limit float samples (full scale 1.0) so no |sample| exceeds the ceiling.
+
+    The needed gain per sample is min(1, ceiling/|x|); it is spread by a minimum filter over
+    ±LIMITER_SECONDS and smoothed with a moving average of the same width. Every averaging window
+    lies inside the minimum filter's reach, so the smoothed gain never exceeds what any sample
+    needs: the result is under the ceiling without hard clipping (a final clip only guards
+    rounding).
+    """
+    ceiling = 10 ** (ceiling_db / 20)
+    peak = float(np.abs(x).max()) if x.size else 0.0
+    if peak <= ceiling:
+        return x
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+    radius = max(1, int(LIMITER_SECONDS * rate))
+    need = np.minimum(1.0, ceiling / np.maximum(np.abs(x), 1e-12))
+    spread = minimum_filter1d(need, size=2 * radius + 1, mode="nearest")
+    smooth = uniform_filter1d(spread, size=2 * radius + 1, mode="nearest")
+    return np.clip(x * smooth, -ceiling, ceiling)
+
+
+def apply(clip: Clip, gain: float) -> Clip:
+    """The clip gained by `gain` (linear) and peak-limited; s16le out, no sample clipped."""
+    if not clip.pcm or gain == 1.0 and _peak(clip) <= 10 ** (PEAK_CEILING_DB / 20):
+        return clip
+    y = limit(_floats(clip) * gain, clip.sample_rate)
+    pcm = np.clip(np.rint(y * 32768.0), -32767, 32767).astype("<i2").tobytes()
+    return Clip(pcm, clip.sample_rate)
+
+
+def _peak(clip: Clip) -> float:
+    samples = np.frombuffer(clip.pcm, dtype="<i2")
+    return float(np.abs(samples.astype(np.int32)).max()) / 32768.0 if samples.size else 0.0
+
+
+def decide_gain(clip: Clip, target: float) -> float:
+    """Linear gain that brings the clip (after limiting) to `target` LUFS, within 0.2 LU.
+
+    The first guess is the loudness difference; limiting a peaky line can lower its loudness,
+    so the result is measured again and the gain corrected (twice at most). Silent clips keep 1.
+    """
+    level = loudness(clip)
+    if not math.isfinite(level):
+        return 1.0
+    gain = min(MAX_GAIN, 10 ** ((target - level) / 20))
+    for _ in range(2):
+        after = loudness(apply(clip, gain))
+        if not math.isfinite(after) or abs(after - target) <= 0.2:
+            break
+        gain = min(MAX_GAIN, gain * 10 ** ((target - after) / 20))
+    return gain
+
+
+class GainStore:
+    """Gain decisions on disk: `root/ab/<key>.gain` holding the gain as text.
+
+    The key covers the clip's PCM (sha256), its sample rate, the target and GAIN_FORMAT, so a
+    decision is reused exactly when it applies. Unreadable entries count as misses.
+    """
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = Path(root) if root is not None else None
+        self.measured = 0
+        self.reused = 0
+
+    @staticmethod
+    def key(clip: Clip, target: float) -> str:
+        h = hashlib.sha256(f"{GAIN_FORMAT} {clip.sample_rate} {target:.3f} ".encode())
+        h.update(clip.pcm)
+        return h.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        assert self.root is not None
+        return self.root / key[:2] / f"{key}.gain"
+
+    def get(self, key: str) -> float | None:
+        if self.root is None:
+            return None
+        try:
+            value = float(self._path(key).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            return None
+        return value if math.isfinite(value) and 0 < value <= MAX_GAIN else None
+
+    def put(self, key: str, gain: float) -> None:
+        if self.root is None:
+            return
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".gain")
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(repr(gain))
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a cache that cannot be written only costs a measurement next time
+
+    def gain(self, clip: Clip, target: float) -> float:
+        key = self.key(clip, target)
+        stored = self.get(key)
+        if stored is not None:
+            self.reused += 1
+            return stored
+        gain = decide_gain(clip, target)
+        self.measured += 1
+        self.put(key, gain)
+        return gain
+
+
+def match(clip: Clip, target: float | None, store: GainStore | None = None) -> Clip:
+    """The clip at `target` LUFS (None: unchanged), gain decided once and remembered in `store`."""
+    if target is None or not clip.pcm:
+        return clip
+    gain = (store or GainStore(None)).gain(clip, target)
+    return apply(clip, gain)
+
+
+__all__ = ["DEFAULT_TARGET", "GainStore", "apply", "decide_gain", "limit", "loudness", "match",
+           "parse_target"]
