@@ -1,0 +1,75 @@
+"""Pronunciation lexicon: whole-word, case-aware respelling; regex rules; one-line errors."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from narrator.lexicon import Lexicon, LexiconError, find_lexicon, load_lexicon, merge
+
+
+def lex(tmp_path: Path, text: str, name: str = "book.lexicon.toml") -> Lexicon:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return load_lexicon(path)
+
+
+def test_words_whole_word_and_case_aware(tmp_path):
+    lexicon = lex(tmp_path, '[words]\n"Hermione" = "her-my-oh-nee"\n"tsunade" = "tsoo-nah-deh"\n"Will" = "Wil"\n')
+    assert lexicon.apply("Hermione's wand; Hermiones") == "her-my-oh-nee's wand; Hermiones"
+    assert lexicon.apply("hermione") == "hermione"  # a key with capitals matches that case only
+    assert lexicon.apply("Tsunade, TSUNADE and tsunade.") == "tsoo-nah-deh, tsoo-nah-deh and tsoo-nah-deh."
+    assert lexicon.apply("Will you, Will?") == "Wil you, Wil?"
+    assert lexicon.apply("will") == "will"
+
+
+def test_replacements_are_not_replaced_again_and_longest_wins(tmp_path):
+    lexicon = lex(tmp_path, '[words]\n"Anna" = "Hanna"\n"Hanna" = "X"\n"Anna Lee" = "Annalee"\n')
+    assert lexicon.apply("Anna met Hanna and Anna Lee") == "Hanna met X and Annalee"
+
+
+def test_regex_rules_run_in_order_with_groups(tmp_path):
+    lexicon = lex(tmp_path, """
+[words]
+"Dr" = "Doctor"
+[[regex]]
+pattern = '(\\d+)%'
+replace = '\\1 percent'
+[[regex]]
+pattern = 'percent'
+replace = 'per cent'
+""")
+    assert lexicon.apply("Dr Who, 50% off") == "Doctor Who, 50 per cent off"
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[words\n"a" = "b"', "not valid TOML"),
+    ('[words]\n"a" = 3\n', r"\[words\] 'a': the respelling must be a string"),
+    ('[[regex]]\npattern = "(unclosed"\nreplace = "x"\n', r"pattern '\(unclosed' is not a valid regular"),
+    ('[[regex]]\npattern = "a"\nreplace = "\\\\2"\n', r"replace '\\\\2' is not valid"),
+    ('[[regex]]\npattern = "a"\n', r"\[\[regex\]\] #1: give exactly pattern"),
+    ('[sounds]\n', "unknown section 'sounds'"),
+])
+def test_malformed_lexicon_is_one_line_naming_file_and_entry(tmp_path, text, message):
+    with pytest.raises(LexiconError, match=message) as info:
+        lex(tmp_path, text, "bad.lexicon.toml")
+    assert "bad.lexicon.toml" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_book_lexicon_is_found_beside_the_book(tmp_path):
+    book = tmp_path / "story.md"
+    assert find_lexicon(book) is None
+    (tmp_path / "story.lexicon.toml").write_text('[words]\n"Anna" = "Ahna"\n', encoding="utf-8")
+    assert find_lexicon(book).apply("Anna") == "Ahna"
+    other = tmp_path / "other.toml"
+    other.write_text('[words]\n"Anna" = "Annie"\n', encoding="utf-8")
+    assert find_lexicon(book, other).apply("Anna") == "Annie"
+    with pytest.raises(LexiconError, match="does not exist"):
+        find_lexicon(book, tmp_path / "missing.toml")
+
+
+def test_merge_later_wins():
+    a = Lexicon((("Anna", "A1"), ("Tom", "T1")), (), "a")
+    b = Lexicon((("Anna", "A2"),), (("x", "y"),), "b")
+    assert merge([a, b]).apply("Anna Tom x") == "A2 T1 y"
+    assert not Lexicon()
