@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ from .errors import CastError, NarratorError
 from .chapter import ChapterJob, ChapterOutcome, ChapterPlan, get_engine_cached, plan_chapter, render_chapter
 from .export import Tags, atomic_write_text, book_dir, chapter_filename, write_playlist
 from .ingest import read_book
+from .parallel import (MANIFEST, ChapterFailure, ChapterTask, RenderError, manifest_lock, read_manifest,
+                       run_tasks, write_manifest)
 from .script_file import apply_speaker_edits, read_speaker_edits
 from .segment import segment_book
 from .synthesize import SynthesisStats, spoken_text
@@ -26,8 +29,7 @@ from .types import Book, Cast, Chapter, Character, Script
 from .voices import VoiceConfig, load_voices
 
 CAST_SUFFIX = ".cast.toml"
-MANIFEST = ".narrator.json"
-"""Per-book record of what each chapter file was made from, so unchanged chapters are skipped."""
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,8 @@ class RenderResult:
     chapters_written: int = 0
     chapters_unchanged: int = 0
     audio_seconds: float = 0.0
+    failures: list[ChapterFailure] = field(default_factory=list)
+    """Chapters that failed (render raises RenderError carrying this result when any did)."""
 
     def add(self, outcome: ChapterOutcome) -> None:
         """Count a freshly written chapter."""
@@ -144,41 +148,67 @@ def render(
     cache_dir: Path | None = None,
     progress: ProgressFn | None = None,
     plan: RenderPlan | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
 ) -> RenderResult:
-    """Render a book to tagged chapter MP3s and a playlist; unchanged chapters are skipped."""
+    """Render a book to tagged chapter MP3s and a playlist; unchanged chapters are skipped.
+
+    `jobs` > 1 renders chapters in that many worker processes (longest first; the files are
+    the same as with one); `scheduler` sends them to a Dask cluster instead. A chapter that
+    fails does not stop the others: they are written, and a `RenderError` naming the failed
+    chapters is raised at the end (running again renders only what is missing).
+    """
     plan = plan or prepare(book_path, output=output, voices=voices, cast_file=cast_file,
                            script_file=script_file, title=title, author=author, engine=engine)
-    book = plan.script.book
+    tasks = chapter_tasks(plan, engine=engine, cache_dir=cache_dir)
     result = RenderResult()
     manifest = _read_manifest(plan.book_dir)
-    total_lines = plan.lines
-    done_before = 0
-    for number, chapter_plan in enumerate(plan.chapters, 1):
-        if progress:
-            progress("chapter", number - 1, len(plan.chapters))
-        fingerprint = _fingerprint(chapter_plan, book, engine)
-        key = chapter_plan.path.name
-        if manifest.get(key, {}).get("fingerprint") == fingerprint and chapter_plan.path.exists():
+    todo = [i for i, task in enumerate(tasks) if task.is_done(manifest) is None]
+    result.chapters_unchanged = len(tasks) - len(todo)
+    pending = set(todo)
+    skipped_lines = sum(t.lines for i, t in enumerate(tasks) if i not in pending)
+    failures: list[ChapterFailure] = []
+    for j, outcome in run_tasks([tasks[i] for i in todo], engine=engine, jobs=jobs, scheduler=scheduler,
+                                progress=progress,
+                                already=(skipped_lines, plan.lines, result.chapters_unchanged, len(tasks))):
+        task = tasks[todo[j]]
+        if not outcome.ok:
+            failures.append(ChapterFailure(task.label, task.path, outcome.error or "", outcome.bug, outcome.detail))
+            if outcome.bug:
+                log.error("%s failed with an unexpected error:\n%s", task.label, outcome.detail)
+        elif outcome.skipped:  # another process finished it meanwhile
             result.chapters_unchanged += 1
         else:
-            job = ChapterJob(chapter_plan, chapter_tags(book, chapter_plan.chapter), cache_dir)
-            tick = (lambda n, before=done_before: progress("line", before + n, total_lines)) if progress else None
-            outcome = render_chapter(job, engine, tick)
-            manifest[key] = {"fingerprint": fingerprint, "seconds": outcome.seconds}
-            _write_manifest(plan.book_dir, manifest)
-            result.add(outcome)
-        result.audio_seconds += manifest[key]["seconds"]
-        result.files.append(chapter_plan.path)
-        done_before += len(chapter_plan.utterances)
-        if progress:
-            progress("line", done_before, total_lines)
-    if progress:
-        progress("chapter", len(plan.chapters), len(plan.chapters))
+            result.add(ChapterOutcome(task.path, outcome.seconds, outcome.stats))
+    manifest = _read_manifest(plan.book_dir)
+    failed = {f.path for f in failures}
+    for c in plan.chapters:
+        if c.path not in failed:
+            result.files.append(c.path)
+            result.audio_seconds += manifest[c.path.name]["seconds"]
+    result.failures = failures
+    if failures:
+        failures.sort(key=lambda f: f.path.name)
+        raise RenderError(failures, len(tasks) - len(failures), len(tasks), result)
     titles = [c.chapter.title for c in plan.chapters]
     durations = [manifest[c.path.name]["seconds"] for c in plan.chapters]
     result.playlist = write_playlist(result.files, plan.book_dir / f"{plan.book_dir.name}.m3u",
                                      titles, durations)
     return result
+
+
+def chapter_tasks(plan: RenderPlan, *, engine: Engine | None = None, cache_dir: Path | None = None,
+                  label_prefix: str = "") -> list[ChapterTask]:
+    """One self-contained task per chapter (see narrator.parallel), in book order."""
+    book = plan.script.book
+    tasks = []
+    for chapter_plan in plan.chapters:
+        chapter = chapter_plan.chapter
+        label = f"{label_prefix}chapter {chapter.index}" + (f" \"{chapter.title}\"" if chapter.title else "")
+        job = ChapterJob(chapter_plan, chapter_tags(book, chapter), cache_dir)
+        tasks.append(ChapterTask(job, _fingerprint(chapter_plan, book, engine), plan.book_dir, label,
+                                 len(chapter_plan.utterances), chapter_plan.estimated_seconds))
+    return tasks
 
 
 def chapter_tags(book: Book, chapter: Chapter) -> Tags:
@@ -225,16 +255,12 @@ def _fingerprint(plan: ChapterPlan, book: Book, engine: Engine | None) -> str:
 
 
 def _read_manifest(directory: Path) -> dict[str, dict]:
-    try:
-        data = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    return read_manifest(directory)
 
 
 def _write_manifest(directory: Path, manifest: dict[str, dict]) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(directory / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
+    with manifest_lock(directory):
+        write_manifest(directory, manifest)
 
 
-__all__ = ["NarratorError", "RenderPlan", "RenderResult", "load_book", "make_script", "prepare", "render"]
+__all__ = ["MANIFEST", "NarratorError", "RenderError", "RenderPlan", "RenderResult", "chapter_tasks", "load_book", "make_script", "prepare", "render"]

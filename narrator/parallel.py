@@ -1,0 +1,434 @@
+"""Rendering many chapters at once: in this process, in a pool of worker processes, or on a
+Dask cluster — the same task function everywhere, so the three give the same files.
+
+A `ChapterTask` is one chapter of one book: its `ChapterJob` (plain picklable data), the
+fingerprint of what it is made from and where its book's manifest lives. `run_task` renders
+it unless the manifest already records that fingerprint for an existing file, records the
+result in the manifest (under a file lock, so several processes can finish chapters of one
+book at the same time) and returns a `TaskResult` — a chapter that fails becomes that
+chapter's failure, never the whole run's.
+
+Why processes and which kind: libespeak-ng keeps global state (one engine per process, see
+engines/espeak.py), so synthesis scales with processes, not threads, and a worker must never
+inherit an initialised library through `fork`. Workers come from the `forkserver` context
+where the platform has it (a clean server process forks them, cheaply) and `spawn`
+elsewhere.
+
+Scheduling: longest chapter first (an estimate from words and rates), so a long chapter does
+not start last and leave the other workers idle at the end.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import queue as queue_module
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .chapter import ChapterJob, get_engine_cached, render_chapter
+from .engines.base import Engine
+from .errors import NarratorError
+from .export import atomic_write_text
+from .synthesize import SynthesisStats
+
+log = logging.getLogger(__name__)
+
+MANIFEST = ".narrator.json"
+"""Per-book record of what each chapter file was made from, so unchanged chapters are skipped."""
+MANIFEST_LOCK = ".narrator.lock"
+
+PROCESS_BOUND_ENGINES = frozenset({"espeak", "pyttsx3"})
+"""Engines that wrap process-global library state: workers build their own by name instead of
+receiving a pickled copy of the parent's."""
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+def default_jobs() -> int:
+    """Worker processes to use by default: the CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+# --------------------------------------------------------------------------- the manifest
+
+
+def read_manifest(directory: Path) -> dict[str, dict]:
+    try:
+        data = json.loads((Path(directory) / MANIFEST).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def write_manifest(directory: Path, manifest: dict[str, dict]) -> None:
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(directory / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
+
+
+_THREAD_LOCKS: dict[str, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def manifest_lock(directory: Path) -> Iterator[None]:
+    """Exclusive access to a book's manifest across threads and processes (flock; a no-op where
+    the platform has none)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    with _THREAD_LOCKS_GUARD:
+        thread_lock = _THREAD_LOCKS.setdefault(str(directory.resolve()), threading.Lock())
+    with thread_lock:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            yield
+            return
+        with open(directory / MANIFEST_LOCK, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def update_manifest(directory: Path, key: str, entry: dict[str, Any]) -> None:
+    """Record one chapter, keeping whatever other processes recorded meanwhile."""
+    with manifest_lock(directory):
+        manifest = read_manifest(directory)
+        manifest[key] = entry
+        write_manifest(directory, manifest)
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterTask:
+    """One chapter of one book, ready to run anywhere."""
+
+    job: ChapterJob
+    fingerprint: str
+    book_dir: Path
+    label: str
+    """How errors name it: `chapter 2 "The Causeway"` (plus the book in a library)."""
+    lines: int
+    weight: float
+    """Estimated seconds of audio: the scheduler starts the heaviest chapters first."""
+
+    @property
+    def path(self) -> Path:
+        return self.job.plan.path
+
+    @property
+    def key(self) -> str:
+        """The chapter's entry in its book's manifest."""
+        return self.path.name
+
+    def is_done(self, manifest: dict[str, dict] | None = None) -> float | None:
+        """Seconds of the finished chapter if its file exists and was made from this very
+        fingerprint, else None."""
+        manifest = read_manifest(self.book_dir) if manifest is None else manifest
+        entry = manifest.get(self.key, {})
+        if entry.get("fingerprint") == self.fingerprint and self.path.exists():
+            return float(entry.get("seconds", 0.0))
+        return None
+
+    def cluster_key(self) -> str:
+        """Identical for the same chapter made from the same inputs: a Dask scheduler given the
+        same key twice runs it once."""
+        material = f"{self.path.resolve()}\0{self.fingerprint}".encode()
+        return "narrator-chapter-" + hashlib.sha256(material).hexdigest()[:32]
+
+
+@dataclass(slots=True)
+class TaskResult:
+    skipped: bool = False
+    """The chapter was already done (found in the manifest by the worker)."""
+    seconds: float = 0.0
+    stats: SynthesisStats = field(default_factory=SynthesisStats)
+    error: str | None = None
+    """One line saying why the chapter failed; None on success."""
+    bug: bool = False
+    """The failure was not a NarratorError (an unexpected exception); `detail` has the traceback."""
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def run_task(task: ChapterTask, engine: Engine | None = None,
+             progress: Callable[[int], None] | None = None) -> TaskResult:
+    """Render one chapter unless already done; record it in the manifest; never raise for a
+    failure of the chapter (KeyboardInterrupt and SystemExit still propagate)."""
+    try:
+        seconds = task.is_done()
+        if seconds is not None:
+            return TaskResult(skipped=True, seconds=seconds)
+        outcome = render_chapter(task.job, engine, progress)
+        update_manifest(task.book_dir, task.key, {"fingerprint": task.fingerprint, "seconds": outcome.seconds})
+        return TaskResult(seconds=outcome.seconds, stats=outcome.stats)
+    except NarratorError as exc:
+        return TaskResult(error=str(exc))
+    except Exception as exc:  # a bug: report it with its traceback, keep the other chapters
+        log.debug("chapter %s failed", task.label, exc_info=True)
+        return TaskResult(error=f"{type(exc).__name__}: {exc}", bug=True, detail=traceback.format_exc())
+
+
+def engine_spec(engine: Engine | None) -> Engine | str | None:
+    """What to send a worker for `engine`: the engine itself when it is plain data (the fake
+    one), its name when it wraps process-global state (each worker then builds its own)."""
+    if engine is None or getattr(engine, "name", None) in PROCESS_BOUND_ENGINES:
+        return None if engine is None else str(engine.name)
+    return engine
+
+
+def resolve_engine(spec: Engine | str | None) -> Engine | None:
+    if isinstance(spec, str):
+        return get_engine_cached(spec)
+    return spec
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class _Tally:
+    """Lines and chapters done over a whole run, from any mix of per-line reports (which may
+    arrive late or twice) and completed chapters. Lines only ever go up."""
+
+    def __init__(self, progress: ProgressFn | None, lines: int, chapters: int) -> None:
+        self.progress = progress
+        self.total_lines, self.total_chapters = lines, chapters
+        self.lines_by_task: dict[int, int] = {}
+        self.base_lines = 0
+        self.chapters = 0
+
+    def start(self, already_lines: int, already_chapters: int) -> None:
+        self.base_lines, self.chapters = already_lines, already_chapters
+        self._emit()
+
+    def line(self, task_id: int, done: int) -> None:
+        if done > self.lines_by_task.get(task_id, 0):
+            self.lines_by_task[task_id] = done
+            if self.progress:
+                self.progress("line", self.lines, self.total_lines)
+
+    def chapter(self, task_id: int, lines: int, ok: bool) -> None:
+        if ok:
+            self.lines_by_task[task_id] = lines
+        self.chapters += 1
+        self._emit()
+
+    @property
+    def lines(self) -> int:
+        return self.base_lines + sum(self.lines_by_task.values())
+
+    def _emit(self) -> None:
+        if self.progress:
+            self.progress("line", self.lines, self.total_lines)
+            self.progress("chapter", self.chapters, self.total_chapters)
+
+
+# --------------------------------------------------------------------------- running
+
+
+_WORKER: dict[str, Any] = {}
+"""Per worker process: the progress queue and the engine (set by `_init_worker`)."""
+REPORT_EVERY = 0.2
+"""Seconds between a worker's per-line progress messages for one chapter."""
+
+
+def _init_worker(progress_queue: Any, spec: Engine | str | None) -> None:
+    _WORKER["queue"] = progress_queue
+    _WORKER["engine"] = spec
+
+
+def _pool_task(task_id: int, task: ChapterTask) -> TaskResult:
+    channel = _WORKER.get("queue")
+    last = [0.0]
+
+    def report(done: int) -> None:
+        now = time.monotonic()
+        if channel is not None and (now - last[0] >= REPORT_EVERY or done == task.lines):
+            last[0] = now
+            channel.put((task_id, done))
+
+    return run_task(task, resolve_engine(_WORKER.get("engine")), report)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """forkserver where available (clean, cheap children; never a forked libespeak), else spawn."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["narrator.parallel"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def longest_first(tasks: Sequence[ChapterTask]) -> list[int]:
+    """Indices of `tasks`, heaviest first (ties: book order), the order workers take them."""
+    return sorted(range(len(tasks)), key=lambda i: (-tasks[i].weight, i))
+
+
+def run_tasks(
+    tasks: Sequence[ChapterTask],
+    *,
+    engine: Engine | None = None,
+    jobs: int = 1,
+    scheduler: str | Any | None = None,
+    progress: ProgressFn | None = None,
+    already: tuple[int, int, int, int] = (0, 0, 0, 0),
+) -> Iterator[tuple[int, TaskResult]]:
+    """Run `tasks`, yielding (index into `tasks`, result) as each chapter finishes.
+
+    jobs == 1 (and no scheduler): in this process, in book order, with `engine` itself.
+    jobs > 1: a process pool of that many workers, longest chapter first, per-line progress
+    reported back through a queue. `scheduler`: a Dask scheduler address (or a
+    `distributed.Client`); chapter-level progress only.
+    `already` = (lines done, lines total, chapters done, chapters total) for the progress bars,
+    covering chapters the caller skipped without submitting them.
+    """
+    lines_done, lines_total, chapters_done, chapters_total = already
+    tally = _Tally(progress, lines_total or sum(t.lines for t in tasks),
+                   chapters_total or len(tasks))
+    tally.start(lines_done, chapters_done)
+    if not tasks:
+        return
+    if scheduler is not None:
+        yield from _run_dask(tasks, engine, scheduler, tally)
+    elif jobs <= 1 or len(tasks) == 1:
+        for i, task in enumerate(tasks):
+            result = run_task(task, engine, lambda n, i=i: tally.line(i, n))
+            tally.chapter(i, task.lines, result.ok)
+            yield i, result
+    else:
+        yield from _run_pool(tasks, engine, min(jobs, len(tasks)), tally)
+
+
+def _run_pool(tasks: Sequence[ChapterTask], engine: Engine | None, workers: int,
+              tally: _Tally) -> Iterator[tuple[int, TaskResult]]:
+    ctx = _context()
+    channel = ctx.Queue()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                               initargs=(channel, engine_spec(engine)))
+    futures: dict[Future, int] = {}
+    finished = False
+    try:
+        for i in longest_first(tasks):
+            futures[pool.submit(_pool_task, i, tasks[i])] = i
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            _drain(channel, tally)
+            for future in sorted(done, key=lambda f: futures[f]):
+                i = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool as exc:
+                    result = TaskResult(error=f"a worker process died ({exc or 'killed'}); "
+                                              "run the command again to retry this chapter")
+                except Exception as exc:  # e.g. the task could not be pickled: a bug
+                    result = TaskResult(error=f"{type(exc).__name__}: {exc}", bug=True,
+                                        detail="".join(traceback.format_exception(exc)))
+                tally.chapter(i, tasks[i].lines, result.ok)
+                yield i, result
+        finished = True
+    finally:
+        if not finished:  # interrupted (Ctrl-C, or the caller stopped iterating)
+            for future in futures:
+                future.cancel()
+        pool.shutdown(wait=True, cancel_futures=not finished)
+        _drain(channel, tally)
+        channel.close()
+        channel.join_thread()
+
+
+def _drain(channel: Any, tally: _Tally) -> None:
+    while True:
+        try:
+            task_id, done = channel.get_nowait()
+        except (queue_module.Empty, OSError, ValueError, EOFError):
+            return
+        tally.line(task_id, done)
+
+
+def _dask_task(task: ChapterTask, spec: Engine | str | None) -> TaskResult:
+    return run_task(task, resolve_engine(spec))
+
+
+def _run_dask(tasks: Sequence[ChapterTask], engine: Engine | None, scheduler: str | Any,
+              tally: _Tally) -> Iterator[tuple[int, TaskResult]]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:
+        raise NarratorError("--scheduler needs dask.distributed: pip install 'narrator[cluster]'") from exc
+    own = not isinstance(scheduler, Client)
+    try:
+        client = Client(scheduler, timeout="30s") if own else scheduler
+    except (OSError, TimeoutError) as exc:
+        raise NarratorError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    try:
+        spec = engine_spec(engine)
+        order = longest_first(tasks)
+        # Same chapter + same inputs = same key: the scheduler runs a chapter two clients ask
+        # for only once. Higher priority runs first: the longest chapters.
+        futures = {
+            client.submit(_dask_task, tasks[i], spec, key=tasks[i].cluster_key(),
+                          priority=len(order) - rank, retries=0): i
+            for rank, i in enumerate(order)
+        }
+        for future in as_completed(list(futures)):
+            i = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # a worker died or the task could not run
+                result = TaskResult(error=f"the cluster could not run it: {type(exc).__name__}: {exc}")
+            tally.chapter(i, tasks[i].lines, result.ok)
+            yield i, result
+    finally:
+        if own:
+            client.close()
+
+
+# --------------------------------------------------------------------------- failures
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterFailure:
+    label: str
+    path: Path
+    error: str
+    bug: bool = False
+    detail: str = ""
+
+
+class RenderError(NarratorError):
+    """Some chapters failed; the others were written. Running the command again retries only
+    the failed (and unwritten) ones."""
+
+    def __init__(self, failures: Sequence[ChapterFailure], done: int, total: int,
+                 result: Any = None) -> None:
+        self.failures = tuple(failures)
+        self.result = result
+        first = failures[0]
+        more = f" (and {len(failures) - 1} more: " + ", ".join(f.label for f in failures[1:4]) + \
+            (", …" if len(failures) > 4 else "") + ")" if len(failures) > 1 else ""
+        super().__init__(
+            f"{len(failures)} of {total} chapters failed, {done} done: {first.label}: {first.error}"
+            f"{more}; fix the cause and run the command again to render only what is missing"
+        )
