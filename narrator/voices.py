@@ -18,6 +18,9 @@ One format serves all three (see `voices/presets.toml`)::
     [pacing]                      # pauses in seconds
     paragraph = 0.6
 
+    [loudness]                    # every line matched to this integrated loudness
+    target = -18                  # LUFS, or "off"
+
 Later files override earlier ones key by key.
 """
 from __future__ import annotations
@@ -64,6 +67,8 @@ class VoiceConfig:
     characters: Mapping[str, CharacterEntry] = field(default_factory=dict)
     pacing: Mapping[str, float] = field(default_factory=dict)
     sources: tuple[Path, ...] = ()
+    loudness: Mapping[str, float | None] = field(default_factory=dict)
+    """`[loudness]`: `target` in LUFS (None = off) when a file sets it."""
 
 
 def presets_path() -> Path:
@@ -116,12 +121,13 @@ def merge(base: VoiceConfig, top: VoiceConfig) -> VoiceConfig:
         characters=characters,
         pacing={**base.pacing, **top.pacing},
         sources=base.sources + top.sources,
+        loudness={**base.loudness, **top.loudness},
     )
 
 
 def _config_from_dict(data: dict[str, Any], path: Path) -> VoiceConfig:
     where = str(path)
-    unknown_keys = set(data) - {"narrator", "unknown", "pool", "characters", "pacing", "book"}
+    unknown_keys = set(data) - {"narrator", "unknown", "pool", "characters", "pacing", "book", "loudness"}
     if unknown_keys:
         raise CastError(f"Voice file {where!r} has unknown section {sorted(unknown_keys)[0]!r}; "
                         "expected narrator, unknown, characters, pool or pacing.")
@@ -139,6 +145,13 @@ def _config_from_dict(data: dict[str, Any], path: Path) -> VoiceConfig:
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 10:
             raise CastError(f"Voice file {where!r}: pacing.{key} must be a number of seconds (0-10).")
         pacing[key] = float(value)
+    loudness: dict[str, float | None] = {}
+    for key, value in _table(data, "loudness", where).items():
+        if key != "target":
+            raise CastError(f"Voice file {where!r}: unknown key loudness.{key}; expected target.")
+        from .loudness import parse_target
+
+        loudness[key] = parse_target(value, f"Voice file {where!r}: loudness.target")
     return VoiceConfig(
         narrator=_optional_profile(data, "narrator", where),
         unknown=_optional_profile(data, "unknown", where),
@@ -146,6 +159,7 @@ def _config_from_dict(data: dict[str, Any], path: Path) -> VoiceConfig:
         characters=characters,
         pacing=pacing,
         sources=(path,),
+        loudness=loudness,
     )
 
 
