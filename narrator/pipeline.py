@@ -9,7 +9,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .assemble import Pacing
@@ -18,7 +18,10 @@ from .cast import CastMember, cast_members
 from .engines.base import Engine
 from .errors import CastError, NarratorError
 from .chapter import ChapterJob, ChapterOutcome, ChapterPlan, get_engine_cached, plan_chapter, render_chapter
-from .export import Tags, atomic_write_text, book_dir, chapter_filename, write_playlist
+from .export import Tags, atomic_write_text, book_dir, chapter_filename, split_series, write_cover, write_playlist
+from .lexicon import find_lexicon
+from .loudness import DEFAULT_TARGET, parse_target
+from .subtitles import FORMATS as SUBTITLE_FORMATS
 from .ingest import read_book
 from .parallel import (MANIFEST, ChapterFailure, ChapterTask, RenderError, manifest_lock, read_manifest,
                        run_tasks, write_manifest)
@@ -39,6 +42,8 @@ class RenderPlan:
     chapters: tuple[ChapterPlan, ...]
     book_dir: Path
     warnings: tuple[str, ...] = ()
+    format: str = "mp3"
+    """"mp3": numbered chapter files; "m4b": one `<Title>.m4b` (chapter MP3s kept in `.chapters/`)."""
 
     @property
     def lines(self) -> int:
@@ -53,6 +58,8 @@ class RenderResult:
     chapters_written: int = 0
     chapters_unchanged: int = 0
     audio_seconds: float = 0.0
+    cover: Path | None = None
+    m4b: Path | None = None
     failures: list[ChapterFailure] = field(default_factory=list)
     """Chapters that failed (render raises RenderError carrying this result when any did)."""
 
@@ -117,22 +124,50 @@ def prepare(
     title: str | None = None,
     author: str | None = None,
     engine: Engine | None = None,
+    book: Book | None = None,
+    lexicon: Path | None = None,
+    loudness: float | str | None = None,
+    subtitles: str = "srt",
+    fmt: str = "mp3",
 ) -> RenderPlan:
-    """Everything up to synthesis: the book, script, cast, and what each chapter will say."""
+    """Everything up to synthesis: the book, script, cast, and what each chapter will say.
+
+    `book`: an already built Book (then `book_path` only locates cast and lexicon files).
+    `lexicon`: pronunciation file (default `BOOK.lexicon.toml` beside the book, if any).
+    `loudness`: LUFS target or "off"; None takes `[loudness] target` from the voice files
+    (default -18). `subtitles`: srt, vtt or none. `fmt`: mp3 or m4b.
+    """
+    if fmt not in ("mp3", "m4b"):
+        raise NarratorError(f"Unknown output format {fmt!r}; use mp3 or m4b.")
+    if subtitles not in SUBTITLE_FORMATS:
+        raise NarratorError(f"Unknown subtitle format {subtitles!r}; use {', '.join(SUBTITLE_FORMATS)}.")
     config = load_config(book_path, voices, cast_file)
-    script = build_script(book_path, config, script_file=script_file, title=title, author=author)
+    if book is not None:
+        script = make_script(book, characters=_cast_characters(config) or None)
+        if script_file is not None:
+            script = apply_speaker_edits(script, read_speaker_edits(script_file), str(script_file))
+    else:
+        script = build_script(book_path, config, script_file=script_file, title=title, author=author)
     book = script.book
+    words = find_lexicon(book_path, lexicon)
+    if loudness is None:
+        target = config.loudness["target"] if "target" in config.loudness else DEFAULT_TARGET
+    else:
+        target = parse_target(loudness, "--loudness")
     members = cast_members(script, config)
     _check_voices(members, engine)
     cast = Cast({m.name: m.voice for m in members})
     pacing = Pacing.from_dict(config.pacing)
-    directory = book_dir(output, book.author, book.title)
+    series, series_index = split_series(book.series, getattr(book, "series_index", None))
+    directory = book_dir(output, book.author, book.title, series, series_index)
+    chapter_dir = directory / ".chapters" if fmt == "m4b" else directory
     total = len(book.chapters)
     plans = [
-        plan_chapter(script, chapter, cast, pacing, directory / chapter_filename(chapter.index, total, chapter.title))
+        plan_chapter(script, chapter, cast, pacing, chapter_dir / chapter_filename(chapter.index, total, chapter.title),
+                     lexicon=words, loudness_target=target, subtitles=subtitles)
         for chapter in book.chapters
     ]
-    return RenderPlan(script, members, tuple(plans), directory, book.warnings)
+    return RenderPlan(script, members, tuple(plans), directory, book.warnings, fmt)
 
 
 def render(
@@ -190,6 +225,16 @@ def render(
     if failures:
         failures.sort(key=lambda f: f.path.name)
         raise RenderError(failures, len(tasks) - len(failures), len(tasks), result)
+    result.cover = write_cover(plan.book_dir, plan.script.book.cover)
+    if plan.format == "m4b":
+        from .m4b import write_m4b
+
+        book = plan.script.book
+        result.m4b = write_m4b(
+            result.files, [chapter_tags(book, c.chapter).title for c in plan.chapters],
+            plan.book_dir / f"{plan.book_dir.name}.m4b", replace(chapter_tags(book, book.chapters[0]), track=None),
+            key=json.dumps([manifest[c.path.name].get("fingerprint") for c in plan.chapters]))
+        return result
     titles = [c.chapter.title for c in plan.chapters]
     durations = [manifest[c.path.name]["seconds"] for c in plan.chapters]
     result.playlist = write_playlist(result.files, plan.book_dir / f"{plan.book_dir.name}.m3u",
@@ -212,8 +257,11 @@ def chapter_tasks(plan: RenderPlan, *, engine: Engine | None = None, cache_dir: 
 
 
 def chapter_tags(book: Book, chapter: Chapter) -> Tags:
+    """Tags of one chapter file; titles are unique within the book (a repeated or missing title
+    gets its chapter number), so players that list by title never show two the same."""
+    series, series_index = split_series(book.series, getattr(book, "series_index", None))
     return Tags(
-        title=chapter.title or book.title,
+        title=_unique_title(book, chapter),
         album=book.title,
         artist=book.author,
         album_artist=book.author,
@@ -221,7 +269,15 @@ def chapter_tags(book: Book, chapter: Chapter) -> Tags:
         track_total=len(book.chapters),
         narrator="narrator",
         cover=book.cover,
+        series=series,
+        series_index=series_index,
     )
+
+
+def _unique_title(book: Book, chapter: Chapter) -> str:
+    title = chapter.title or book.title
+    same = [c for c in book.chapters if (c.title or book.title) == title]
+    return title if len(same) <= 1 else f"{title} ({chapter.index})"
 
 
 def _check_voices(members: Sequence[CastMember], override: Engine | None) -> None:
@@ -249,8 +305,13 @@ def _fingerprint(plan: ChapterPlan, book: Book, engine: Engine | None) -> str:
     h.update(json.dumps([identity, book.title, book.author, len(book.chapters), plan.chapter.title,
                          plan.chapter.index, list(plan.pauses), book.cover is not None,
                          hashlib.sha256(book.cover or b"").hexdigest()]).encode())
+    # Output settings: loudness target, subtitles, markers (boundary kinds), series tags, titles.
+    h.update(json.dumps([plan.loudness, plan.subtitles, list(plan.kinds), book.series,
+                         str(getattr(book, "series_index", None)), _unique_title(book, plan.chapter)]).encode())
     for u in plan.utterances:
-        h.update(json.dumps([spoken_text(u.text), asdict(u.voice)]).encode())
+        # engine_text: the lexicon's respelling is what is synthesized; text: what subtitles show
+        h.update(json.dumps([spoken_text(u.engine_text), spoken_text(u.text), u.line.speaker,
+                             asdict(u.voice)]).encode())
     return h.hexdigest()
 
 
