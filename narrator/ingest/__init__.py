@@ -1,14 +1,31 @@
 """Ingest: a book file in, a `Book` out. One module per format; `read_book` picks by suffix."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..types import Book
+from .epub import read_epub
+from .html import read_html
 from .text import MARKDOWN_SUFFIXES, decode, read_bytes, read_text_book
 
-__all__ = ["MARKDOWN_SUFFIXES", "decode", "read_book", "read_bytes"]
+__all__ = ["EPUB_SUFFIXES", "HTML_SUFFIXES", "MARKDOWN_SUFFIXES", "decode", "read_book", "read_bytes",
+           "read_epub", "read_html"]
+
+EPUB_SUFFIXES = {".epub"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 
 
-def read_book(path: Path, *, title: str | None = None, author: str | None = None) -> Book:
-    """Read a book; plain text and Markdown (by suffix; anything else is read as text)."""
-    return read_text_book(Path(path), title=title, author=author)
+def read_book(path: Path, *, title: str | None = None, author: str | None = None,
+              include: Sequence[str] = (), notes: bool = False) -> Book:
+    """Read a book by its suffix: EPUB, HTML (AO3 downloads included), else plain text/Markdown.
+
+    `include` names EPUB front-matter pages to read anyway; `notes` reads AO3 author's notes.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in EPUB_SUFFIXES:
+        return read_epub(path, title=title, author=author, include=include)
+    if suffix in HTML_SUFFIXES:
+        return read_html(path, title=title, author=author, notes=notes)
+    return read_text_book(path, title=title, author=author)
