@@ -82,8 +82,19 @@ def _engine(name: str | None):  # type: ignore[no-untyped-def]
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Line cache folder (default: $XDG_CACHE_HOME/narrator).")
 @click.option("--dry-run", is_flag=True, help="Show chapters, cast and estimated length; synthesize nothing.")
+@click.option("--format", "fmt", type=click.Choice(["mp3", "m4b"]), default="mp3", show_default=True,
+              help="mp3: a file per chapter; m4b: one Author/Title/Title.m4b with chapters "
+                   "(needs `pip install 'narrator[m4b]'`).")
+@click.option("--subtitles", type=click.Choice(["srt", "vtt", "none"]), default="srt", show_default=True,
+              help="Subtitles beside each chapter file, timed to the audio.")
+@click.option("--loudness", metavar="LUFS|off", default=None,
+              help="Match every line to this loudness (default: [loudness] target in the voice "
+                   "files, else -18); off keeps the engine's levels.")
+@click.option("--lexicon", type=FILE, metavar="TOML",
+              help="Pronunciation lexicon (default: BOOK.lexicon.toml beside the book, if any).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 def render(book: Path, title: str | None, author: str | None, voices: tuple[Path, ...],
+           fmt: str, subtitles: str, loudness: str | None, lexicon: Path | None,
            cast_file: Path | None, output: Path, script_file: Path | None, engine: str | None,
            cache_dir: Path | None, dry_run: bool, quiet: bool) -> None:
     """Render BOOK to tagged, numbered chapter MP3s and a playlist.
@@ -98,7 +109,8 @@ def render(book: Path, title: str | None, author: str | None, voices: tuple[Path
     from .progress import RenderProgress, print_plan, print_result
 
     plan = pipeline.prepare(book, output=output, voices=voices, cast_file=cast_file,
-                            script_file=script_file, title=title, author=author, engine=_engine(engine))
+                            script_file=script_file, title=title, author=author, engine=_engine(engine),
+                            lexicon=lexicon, loudness=loudness, subtitles=subtitles, fmt=fmt)
     for warning in plan.warnings:
         click.echo(f"Warning: {warning}", err=True)
     if dry_run:
@@ -108,6 +120,8 @@ def render(book: Path, title: str | None, author: str | None, voices: tuple[Path
         result = pipeline.render(book, plan=plan, engine=_engine(engine), cache_dir=cache_dir,
                                  progress=progress.update)
     print_result(plan, result, quiet=quiet)
+    if result.m4b is not None and not quiet:
+        click.echo(f"Wrote {result.m4b}", err=True)
 
 
 @cli.command()
@@ -155,19 +169,24 @@ def cast(book: Path, title: str | None, author: str | None, voices: tuple[Path, 
                    f"when it sits beside the book as {pipeline.default_cast_file(book).name}).", err=True)
 
 
-@cli.command("voices")
+@cli.group("voices", invoke_without_command=True)
 @click.option("--engine", type=click.Choice(["espeak", "pyttsx3", "fake"]), default="espeak",
               show_default=True)
-def voices_cmd(engine: str) -> None:
+@click.pass_context
+def voices_cmd(ctx: click.Context, engine: str) -> None:
     """List the voices (and espeak variants) the speech engine offers.
 
-    A profile's voice is LANGUAGE[+VARIANT], e.g. en-gb-x-rp+f3.
+    A profile's voice is LANGUAGE[+VARIANT], e.g. en-gb-x-rp+f3. Try one with
+    `narrator voices say`.
 
     Example:
 
     \b
         narrator voices
+        narrator voices say "Hermione, you're late" --voice en-gb+f3 --lexicon book.lexicon.toml
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from .engines import get_engine
     from .engines.base import espeak_variants
 
@@ -198,6 +217,39 @@ def eval_cmd(dirs: tuple[Path, ...], gold_characters: bool, errors: int) -> None
     from .evaluate import run_eval
 
     click.echo(run_eval(list(dirs), gold_characters=gold_characters, errors=errors), nl=False)
+
+
+@voices_cmd.command("say")
+@click.argument("text")
+@click.option("--voice", default="en-us", show_default=True, help="LANGUAGE[+VARIANT], e.g. en-us+f3.")
+@click.option("--rate", type=click.IntRange(60, 500), default=175, show_default=True, help="Words per minute.")
+@click.option("--pitch", type=click.IntRange(0, 100), default=50, show_default=True)
+@click.option("--engine", "engine_name", type=click.Choice(["espeak", "pyttsx3", "fake"]), default="espeak",
+              show_default=True)
+@click.option("--lexicon", type=FILE, metavar="TOML", help="Pronunciation lexicon to apply first.")
+@click.option("--loudness", metavar="LUFS|off", default="-18", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("say.mp3"),
+              show_default=True)
+def say_cmd(text: str, voice: str, rate: int, pitch: int, engine_name: str, lexicon: Path | None,
+            loudness: str, output: Path) -> None:
+    """Say TEXT with one voice into an MP3, to try a voice and the lexicon.
+
+    Example:
+
+    \b
+        narrator voices say "Hermione" --voice en-gb+f3 --lexicon book.lexicon.toml -o try.mp3
+    """
+    from .engines import get_engine
+    from .lexicon import load_lexicon
+    from .loudness import parse_target
+    from .say import say
+    from .types import VoiceProfile
+
+    said = say(text, VoiceProfile(engine=engine_name, voice=voice, rate=rate, pitch=pitch),
+               get_engine(engine_name), output,
+               lexicon=load_lexicon(lexicon) if lexicon else None,
+               loudness_target=parse_target(loudness, "--loudness"))
+    click.echo(f"Wrote {said.path} ({said.seconds:.1f} s, {voice}): {said.text}")
 
 
 def main() -> None:
