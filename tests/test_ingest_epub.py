@@ -8,6 +8,7 @@ import struct
 import zipfile
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ TOC_TITLES = {"text/ch1.xhtml": "The Road", "text/ch2.xhtml": "The Ferryman", "t
 
 
 def make_epub(tmp_path: Path, *, series: str | None = "The Hollow Saga", cover: bool = True,
-              name: str = "book.epub") -> Path:
+              nav: bool = True, name: str = "book.epub") -> Path:
     book = epub.EpubBook()
     book.set_identifier("narrator-test-1")
     book.set_title("The Hollow Crossing")
@@ -88,8 +89,10 @@ def make_epub(tmp_path: Path, *, series: str | None = "The Hollow Saga", cover: 
                 *(epub.Link(c.file_name, TOC_TITLES[c.file_name], c.file_name) for c in chapters
                   if c.file_name in TOC_TITLES)]
     book.add_item(epub.EpubNcx())
-    book.add_item(epub.EpubNav())
-    book.spine = [*(["cover"] if cover else []), pages[2], pages[0], "nav", pages[1], *chapters, pages[3]]
+    if nav:
+        book.add_item(epub.EpubNav())
+    book.spine = [*(["cover"] if cover else []), pages[2], pages[0], *(["nav"] if nav else []), pages[1],
+                  *chapters, pages[3]]
     path = tmp_path / name
     epub.write_epub(str(path), book)
     return path
@@ -128,6 +131,12 @@ def test_chapters_in_spine_order_with_toc_titles(book_path: Path) -> None:
     assert "It’s only a heron" in book.chapter_text(book.chapters[2])  # the split file continues ch. 3
 
 
+def test_epub2_toc_from_the_ncx(tmp_path: Path) -> None:
+    book = read_book(make_epub(tmp_path, nav=False))
+    assert [c.title for c in book.chapters] == ["The Road", "The Ferryman", "The Far Bank"]
+    assert "All rights reserved" not in book.text
+
+
 def test_metadata_series_and_cover(book_path: Path) -> None:
     book = read_book(book_path)
     assert (book.title, book.author, book.series) == ("The Hollow Crossing", "Mara Quill", "The Hollow Saga")
@@ -157,7 +166,7 @@ def test_cover_from_meta_name_cover(tmp_path: Path) -> None:
     assert read_book(path).cover == png
 
 
-def rewrite_opf(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+def rewrite_opf(path: Path, change: Callable[[str], str]) -> None:
     with zipfile.ZipFile(path) as archive:
         files = {info.filename: archive.read(info) for info in archive.infolist()}
     files["EPUB/content.opf"] = change(files["EPUB/content.opf"].decode()).encode()

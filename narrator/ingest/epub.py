@@ -244,7 +244,7 @@ def _toc_entries(book: epub.EpubBook, from_ncx: bool) -> list[_Entry]:
             if isinstance(node, tuple) and len(node) == 2 and isinstance(node[1], (list, tuple)):
                 walk(node[0])
                 walk(node[1])
-            elif isinstance(node, (epub.Link, epub.Section)) and getattr(node, "href", ""):
+            elif isinstance(node, (epub.Link, epub.Section)) and node.href:
                 href, _, fragment = unquote(node.href).partition("#")
                 title = " ".join((node.title or "").split())
                 entries.append(_Entry(posixpath.normpath(posixpath.join(base, href)), fragment, title))
@@ -269,8 +269,9 @@ def _landmarks(book: epub.EpubBook) -> dict[str, str]:
         for section in root.iter():
             if local_name(section) == "nav" and "landmarks" in epub_types(section):
                 for link in section.iter():
-                    if local_name(link) == "a" and link.get("href"):
-                        file = posixpath.normpath(posixpath.join(base, unquote(link.get("href")).partition("#")[0]))
+                    href = unquote(link.get("href") or "").partition("#")[0]
+                    if local_name(link) == "a" and href:
+                        file = posixpath.normpath(posixpath.join(base, href))
                         roles[file] = " ".join(epub_types(link))
     return roles
 

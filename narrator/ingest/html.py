@@ -93,8 +93,9 @@ def epub_types(element: etree._Element) -> set[str]:
     """Values of ``epub:type`` (XML-parsed: namespaced; HTML-parsed: a literal "epub:type")."""
     values = ""
     for key, value in element.attrib.items():
+        key = str(key)
         if key.rsplit("}", 1)[-1] in ("epub:type", "type") and ("}" in key or ":" in key):
-            values += " " + value
+            values += " " + str(value)
     return set(values.lower().split())
 
 
@@ -167,7 +168,7 @@ class _Walker:
                 self._text(child.tail)
         if name == "a" and element.get("href"):
             self.out.links += 1
-            self.out.link_chars += len("".join(element.itertext()).strip())
+            self.out.link_chars += len(_text_of(element))
         if block:
             empty = not "".join(self.buffer).strip() and len(self.out.blocks) == before
             self.flush()
@@ -332,7 +333,7 @@ def _filename_title(path: Path) -> str:
 
 
 def _text_of(element: etree._Element | None) -> str:
-    return " ".join("".join(element.itertext()).split()) if element is not None else ""
+    return " ".join("".join(str(t) for t in element.itertext()).split()) if element is not None else ""
 
 
 def _generic(root: etree._Element) -> tuple[list[Draft], dict[str, str], list[str]]:
