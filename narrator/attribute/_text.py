@@ -115,7 +115,8 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"“‘'(]?[A-Z0-9])|\n\s*\n")
+_ABBREV_LOOKBEHIND = r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bM\.)(?<!\bMme\.)(?<!\b[A-Z]\.)"
+_SENTENCE_END = re.compile(r"(?<=[.!?…])" + _ABBREV_LOOKBEHIND + r"[\"'”’)\]]*\s+(?=[\"“‘'(]?[A-Z0-9])|\n\s*\n")
 
 
 def last_sentence(text: str) -> tuple[int, str]:

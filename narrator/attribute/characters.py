@@ -114,7 +114,12 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
     cap_mid: Counter = Counter()
     lower_count: Counter = Counter()
     cap_all: Counter = Counter()
+    cap_after_the: Counter = Counter()
+    prev_t = None
     for t in tokens:
+        if t.cap and not t.initial and prev_t is not None and prev_t.lower == "the":
+            cap_after_the[t.lower] += 1
+        prev_t = t
         if t.cap:
             cap_all[t.lower] += 1
             if not t.initial:
@@ -135,7 +140,10 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         mid = cap_mid[w]
         if mid == 0:
             return False
-        return lower_count[w] <= 0.15 * cap_all[w] + (1 if mid >= 3 else 0)
+        if lower_count[w] <= 0.15 * cap_all[w] + (1 if mid >= 3 else 0):
+            return True
+        # "the Mouse", "the Cat": a common noun capitalised as a name, mostly after "the"
+        return cap_after_the[w] >= 3 and lower_count[w] <= mid
 
     forms: dict[tuple[str, ...], _Form] = {}
     n = len(tokens)

@@ -2,6 +2,7 @@
 resolve it to a character and record the decision with its evidence and confidence."""
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left
 from collections import Counter
@@ -13,6 +14,7 @@ from ._text import FIRST_PRONOUNS, TokenIndex, last_sentence, tokenize
 from .characters import CharacterIndex, discover, merge_extra
 from .conversation import Conversation, Turn, vocatives
 from .mentions import Mention, find_mentions
+from . import rank
 from .rank import Decision, confidence_for
 from .resolve import OTHER, SPEAKER, SUBJECT, History
 from .tags import CONTINUATION_VERBS, LEAD_IN_END, SPEECH_NOUNS, SPEECH_VERBS
@@ -29,6 +31,7 @@ class _Quote:
     index: int  # position in the paragraph's segment list
     addressees: tuple[str, ...] = ()
     decision: Decision | None = None
+    pron_tag: tuple[str, Mention, str] | None = None
 
 
 class _Book:
@@ -44,6 +47,9 @@ class _Book:
             for s in segments[ch]:
                 ordered.append((ch, s))
         self.ordered = ordered
+        self.by_paragraph: dict[int, list[Segment]] = {}
+        for _, s in ordered:
+            self.by_paragraph.setdefault(s.paragraph, []).append(s)
         quote_spans = [(s.start, s.end) for _, s in ordered if s.kind == "quote"]
         self.quote_starts = [a for a, _ in quote_spans]
         self.quote_ends = [b for _, b in quote_spans]
@@ -120,6 +126,18 @@ class _Book:
         if label in self.pending:
             self.described[label] = self.pending.pop(label)
 
+    def paragraph_names(self, para: int, history: History) -> list[str]:
+        """Names in a narration-only paragraph (empty when it holds quotes or is unknown)."""
+        segs = self.by_paragraph.get(para)
+        if not segs or any(s.kind == "quote" for s in segs):
+            return []
+        out = []
+        for s in segs:
+            for m in self.mentions_between(s.start, s.end):
+                if m.kind == "name":
+                    out.append(_pick_name(m, history))
+        return out
+
     def gender_of(self, name: str) -> str:
         if name == self.narrator or name == _NARRATOR_NAME:
             return "first"  # the narration calls the narrator "I", never "he" or "she"
@@ -165,6 +183,8 @@ def attribute(book: Book, segments: Mapping[int, Sequence[Segment]], *,
             elif m.kind == "desc" and not m.generic:
                 b.seen_description(m)
                 history.add(m.start, m.label, weight)
+            elif m.kind == "pron" and m.gender == "first" and b.first_person and weight == SUBJECT:
+                history.add(m.start, b.narrator or _NARRATOR_NAME, SUBJECT)
             elif m.kind == "pron" and m.gender in ("male", "female") and weight == SUBJECT:
                 # a subject pronoun keeps its referent in focus
                 ranked = history.ranked(m.gender, m.start)
@@ -193,8 +213,33 @@ def attribute(book: Book, segments: Mapping[int, Sequence[Segment]], *,
                 t = _tag_before(b, before)
                 if t:
                     found.append(t)
+            elif q.index == 0:
+                t = _tag_previous_paragraph(b, para)
+                if t and prev_turn is not None and prev_turn.paragraph == para - 1:
+                    # after a quote, the narration mostly tags that quote: only a new person
+                    # (or an open lead-in ending with ":") introduces the next one
+                    pm = t[1]
+                    if pm.kind == "name" and _pick_name(pm, history) == prev_turn.speaker:
+                        t = None
+                    elif pm.kind == "pron" and not b.text[max(0, segs[0].start - 200):segs[0].start].rstrip().endswith((":", ",")):
+                        t = None
+                if t:
+                    found.append(t)
             found.sort(key=lambda t: _STRENGTH[t[0]], reverse=True)
+            if found and _is_anaphor(found[0][1]):
+                # "…the six armed man chose to be the group's speaker.¶"…" The man's voice…":
+                # the anaphor refers to the speaker another tag of this quote names
+                pm = found[0][1]
+                for kind, m, verb in found[1:]:
+                    if not _is_anaphor(m) and m.kind in ("name", "desc"):
+                        g = b.gender_of(_pick_name(m, history)) if m.kind == "name" else m.gender
+                        if pm.gender in (g, "unknown") or g == "unknown":
+                            found = [(kind, m, verb)]
+                        break
             for kind, m, verb in found:
+                if _is_anaphor(m):
+                    q.pron_tag = (kind, m, verb)  # left to the ranker, with every other cue
+                    break
                 advance(m.start)
                 d = _resolve(b, history, m, kind, verb, q, prev_turn, recent)
                 if d is not None:
@@ -205,20 +250,23 @@ def attribute(book: Book, segments: Mapping[int, Sequence[Segment]], *,
         # 2. quotes without a tag of their own share their paragraph's best tag
         tagged = [q for q in quotes if q.decision is not None]
         for q in quotes:
-            if q.decision is None and tagged:
+            if q.decision is None and q.pron_tag is None and tagged:
                 src = min(tagged, key=lambda t: (abs(t.index - q.index), t.index > q.index))
                 d = src.decision
                 assert d is not None
                 if d.speaker not in q.addressees:
                     q.decision = Decision(d.speaker, d.kind + "+para", d.evidence + " (same paragraph)")
         # 3. untagged paragraph: continuation, action beat, vocative reply, turn-taking
-        if any(q.decision is None for q in quotes):
-            advance(segs[0].start)
-            addressed = set().union(*(q.addressees for q in quotes))
-            d = _untagged(b, history, segs, quotes, prev_turn, recent, addressed)
-            for q in quotes:
-                if q.decision is None:
-                    q.decision = d
+        undecided = [q for q in quotes if q.decision is None]
+        if undecided:
+            tagq = next((q for q in undecided if q.pron_tag is not None), None)
+            pos = tagq.pron_tag[1].start if tagq is not None else undecided[0].seg.start
+            advance(pos)
+            d = _rank(b, history, para, segs, quotes, tagq, prev_turn, recent, pos)
+            if tagq is not None and d.speaker != UNKNOWN:
+                resolved_tags[tagq.pron_tag[1].start] = d.speaker
+            for q in undecided:
+                q.decision = d
         # record
         last_speaker = None
         for q in quotes:
@@ -247,7 +295,10 @@ def attribute(book: Book, segments: Mapping[int, Sequence[Segment]], *,
             lines.append(Line(ch, s, UNKNOWN, 0.1, "no evidence"))
             continue
         d = q.decision
-        lines.append(Line(ch, s, d.speaker, confidence_for(d.kind), d.evidence, q.addressees))
+        if rank.RULES is not None:
+            rank.RULES.append((s, d.kind))
+        conf = d.confidence if d.confidence is not None else confidence_for(d.kind)
+        lines.append(Line(ch, s, d.speaker, conf, d.evidence, q.addressees))
 
     chars = list(b.characters)
     if b.narrator is None and b.first_person and used.get(_NARRATOR_NAME):
@@ -275,7 +326,12 @@ def _is_subject(b: _Book, m: Mention) -> bool:
     return False
 
 
-_STRENGTH = {"said-after": 6, "possessive": 6, "said-before": 5, "lead-in": 4, "beat-after": 3, "beat-before": 2}
+_STRENGTH = {"said-after": 6, "possessive": 6, "said-before": 5, "lead-in": 4, "beat-after": 3, "beat-before": 2,
+             "lead-in-prev": 1}
+
+
+def _is_anaphor(m: Mention) -> bool:
+    return m.kind == "pron" and m.gender in ("male", "female") or (m.kind == "desc" and m.generic)
 
 
 def _pick_name(m: Mention, history: History) -> str:
@@ -321,7 +377,10 @@ def _tag_after(b: _Book, seg: Segment) -> tuple[str, Mention, str] | None:
                 return ("said-after", m, verb)
     # subject first
     if not ms or ms[0].tok != i:
-        # allow "and then X said"
+        # "This time the strangely hooded man was the one to speak."
+        found = _speech_subject(b, p0, sent_end)
+        if found is not None and found[0].kind in ("name", "desc"):
+            return ("beat-after", found[0], found[1])
         return None
     m = ms[0]
     k = m.tok_end
@@ -349,8 +408,39 @@ def _tag_after(b: _Book, seg: Segment) -> tuple[str, Mention, str] | None:
     return None
 
 
+_CLAUSE_END = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bM)(?<!\bMme)[.!?;](?=[\s\"”’']|$)|[\"“”]")
+
+
+def _speech_subject(b: _Book, start: int, end: int) -> tuple[Mention, str] | None:
+    """In narration [start, end): the mention nearest before the last speech word
+    ("…, and the six armed man chose to be the group's speaker", "Katharine saw it and exclaimed:")."""
+    toks = b.tokens
+    rng = b.tindex.between(start, end)
+    speech = None
+    for k in reversed(rng):
+        w = toks[k].lower
+        if (w in SPEECH_VERBS and w not in _WEAK_SPEECH) or w in SPEECH_NOUNS or w in ("speak", "spoke", "speaker", "speaking"):
+            speech = k
+            break
+    if speech is None:
+        return None
+    pos = toks[speech].start
+    best = None
+    for m in b.mentions_between(start, pos):
+        if m.possessive and not (m.tok_end == speech or m.tok_end + 1 == speech):
+            continue
+        if m.tok > 0 and toks[m.tok - 1].lower in ("to", "at", "with", "of", "for", "by", "from", "upon", "on"):
+            continue
+        best = m
+    return (best, toks[speech].lower) if best is not None else None
+
+
+_WEAK_SPEECH = frozenset("think thought read write wrote told tell note noted smile smiled nod nodded laugh laughed "
+                         "sigh sighed return returned call called order ordered correct corrected".split())
+
+
 def _first_clause(text: str) -> str:
-    m = re.search(r"[.!?;](?=[\s\"”’']|$)|[\"“”]", text.lstrip(" ,;:—–-") or text)
+    m = _CLAUSE_END.search(text.lstrip(" ,;:—–-") or text)
     off = len(text) - len(text.lstrip(" ,;:—–-"))
     return text[: off + m.start() + 1] if m else text
 
@@ -368,7 +458,7 @@ def _tag_before(b: _Book, seg: Segment) -> tuple[str, Mention, str] | None:
         return None
     lead_in = bool(LEAD_IN_END.search(text))
     toks = b.tokens
-    for m in ms:
+    for m in reversed(ms):  # the speaker nearest the quote: "A began, but B cried out, "
         if m.possessive:
             continue
         k = m.tok_end
@@ -382,6 +472,26 @@ def _tag_before(b: _Book, seg: Segment) -> tuple[str, Mention, str] | None:
             return ("said-before", m, toks[k].lower)
     m = ms[0]
     return ("lead-in" if lead_in else "beat-before", m, "")
+
+
+def _tag_previous_paragraph(b: _Book, para: int) -> tuple[str, Mention, str] | None:
+    """A narration paragraph whose last sentence announces speech introduces the next quote
+    ("Katharine saw it, too, and exclaimed:" / "…and the six armed man chose to be the group's
+    speaker once again.")."""
+    segs = b.by_paragraph.get(para - 1)
+    if not segs:
+        return None
+    while len(segs) > 1 and segs[-1].kind == "narration" and not segs[-1].text.strip():
+        segs = segs[:-1]
+    if segs[-1].kind == "quote":
+        return None
+    start, end = segs[-1].start, segs[-1].end  # the narration after the paragraph's last quote
+    text = b.text[start:end].rstrip()
+    off, _ = last_sentence(text)
+    found = _speech_subject(b, start + off, start + len(text))
+    if found is None:
+        return None
+    return ("lead-in-prev", found[0], found[1])
 
 
 def _resolve(b: _Book, history: History, m: Mention, kind: str, verb: str, q: _Quote,
@@ -400,6 +510,17 @@ def _resolve(b: _Book, history: History, m: Mention, kind: str, verb: str, q: _Q
             return None
         return Decision(name, kind + ":first", f"{ev}: {_snippet(b, m, kind)} (first-person narrator)")
     if m.kind == "desc" and not m.generic:
+        # "the happily deceived aunt" is usually someone in the conversation; "the strangely
+        # hooded man" with no named partner of his gender is a new, unnamed speaker
+        prev_spk = prev_turn.speaker if prev_turn is not None else None
+        named = {t.speaker for t in recent if t.speaker in b.index.characters}
+        if prev_spk is not None and q.seg.paragraph != prev_turn.paragraph and verb not in CONTINUATION_VERBS:
+            named.discard(prev_spk)
+        fits = [c for c in named if m.gender == "unknown" or b.gender_of(c) in (m.gender, "unknown")]
+        fits = [c for c in fits if c not in q.addressees]
+        if len(fits) == 1:
+            return Decision(fits[0], kind + ":desc-partner",
+                            f"{ev}: '{phrase}' = {fits[0]} (conversation partner)")
         label = b.describe(m)
         return Decision(label, kind + ":desc", f"{ev}: {_snippet(b, m, kind)} (described speaker)")
     # pronoun or generic description: most salient gender-compatible character in focus
@@ -433,6 +554,7 @@ _EVIDENCE = {
     "lead-in": "lead-in before quote",
     "beat-after": "action beat after quote",
     "beat-before": "action beat before quote",
+    "lead-in-prev": "introduced at the end of the previous paragraph",
 }
 
 
@@ -483,3 +605,147 @@ def _untagged(b: _Book, history: History, segs: list[Segment], quotes: list[_Quo
     if other is not None:
         return Decision(other, "focus", "last character in focus")
     return Decision(UNKNOWN, "none", "no evidence")
+
+
+_SPEECH_TAGS = frozenset(("said-after", "said-before", "possessive", "lead-in", "lead-in-prev"))
+
+
+def _rank(b: _Book, history: History, para: int, segs: list[Segment], quotes: list[_Quote],
+          tagq: _Quote | None, prev_turn: Turn | None, recent: list[Turn], pos: int) -> Decision:
+    """Rank candidate speakers of an untagged or pronoun-tagged paragraph."""
+    sal = history.salience(pos)
+    rank_of = {name: i for i, (name, _) in enumerate(sal)}
+    dist_of = dict(sal)
+    addressed_now = {a for q in quotes for a in q.addressees}
+    adjacent = prev_turn is not None and prev_turn.paragraph >= para - 1
+    prev_spk = prev_turn.speaker if prev_turn is not None else None
+    partner = None
+    if prev_turn is not None:
+        partner = next((t.speaker for t in recent[1:] if t.speaker != prev_spk), None)
+    recent_spk = [t.speaker for t in recent]
+    participants = {x for x in (prev_spk, partner) if x is not None}
+    strict_alt = (prev_turn is not None and prev_turn.paragraph == para - 1 and len(recent) >= 2
+                  and recent[1].paragraph == para - 2 and recent[1].speaker == partner)
+    prev_narr = b.paragraph_names(para - 1, history)
+    addressed_prev = set(prev_turn.addressees) if prev_turn is not None else set()
+    # names in this paragraph's narration and quotes
+    named_para: list[str] = []
+    subject_para: set[str] = set()
+    in_quote: set[str] = set()
+    for s in segs:
+        for m in b.mentions_between(s.start, s.end):
+            if m.kind == "desc" and not m.generic and s.kind == "narration":
+                b.seen_description(m)
+                name = m.label
+            elif m.kind != "name":
+                continue
+            else:
+                name = _pick_name(m, history)
+            if s.kind == "narration":
+                if tagq is not None and m.start == tagq.pron_tag[1].start:
+                    continue
+                named_para.append(name)
+                if _is_subject(b, m):
+                    subject_para.add(name)
+            elif name not in addressed_now:
+                in_quote.add(name)
+    cands: list[str] = [n for n, _ in sal[:8]]
+    for extra in (*recent_spk, *addressed_prev, *named_para):
+        if extra not in cands and extra != UNKNOWN:
+            cands.append(extra)
+    if b.first_person:
+        nar = b.narrator or _NARRATOR_NAME
+        if nar not in cands:
+            cands.append(nar)
+    if not cands:
+        return Decision(UNKNOWN, "none", "no evidence", 0.05)
+    # pronoun tag: gender ranks among the salient
+    tag_group = tag_gender = tag_verb = None
+    grank: dict[str, int] = {}
+    if tagq is not None:
+        kind, m, tag_verb = tagq.pron_tag
+        tag_group = "speech" if kind in _SPEECH_TAGS else "beat"
+        tag_gender = m.gender if m.gender in ("male", "female") else "any"
+        ordered = sorted(cands, key=lambda c: dist_of.get(c, 1e9))
+        r = 0
+        for c in ordered:
+            g = b.gender_of(c)
+            if tag_gender == "any" or g == tag_gender:
+                grank[c] = r
+                r += 1
+    maxm = max((c.mentions for c in b.characters), default=1) or 1
+    mentions = {c.name: c.mentions for c in b.characters}
+    feats: list[dict[str, float]] = []
+    for c in cands:
+        f: dict[str, float] = {}
+        rk = rank_of.get(c)
+        if rk is not None and rk < 6:
+            f[f"sal{rk}"] = 1.0
+        else:
+            f["sal6+"] = 1.0
+        f["logdist"] = math.log1p(dist_of.get(c, 5000.0) / 100.0)
+        if tag_group is not None:
+            g = b.gender_of(c)
+            if c in grank:
+                f[f"tag_{tag_group}_grank{min(grank[c], 3)}"] = 1.0
+            elif g == "unknown":
+                f[f"tag_{tag_group}_gunknown"] = 1.0
+            else:
+                f[f"tag_{tag_group}_gmismatch"] = 1.0
+            if tag_verb in CONTINUATION_VERBS and c == prev_spk:
+                f["cont_verb_prev"] = 1.0
+        else:
+            f["notag"] = 1.0
+        if tag_group is not None and c in grank:
+            if c == partner:
+                f["tag_gmatch_partner"] = 1.0
+            if c == prev_spk:
+                f["tag_gmatch_prev"] = 1.0
+            if c in participants and sum(1 for p in participants if p in grank) == 1:
+                f["tag_gmatch_only_participant"] = 1.0
+        if c == partner and strict_alt:
+            f["alt_strict"] = 1.0
+        if c in prev_narr:
+            f["named_prev_narr"] = 1.0
+            if prev_narr[-1] == c:
+                f["last_named_prev_narr"] = 1.0
+        if c == prev_spk:
+            f["prev_spk" if adjacent else "prev_spk_gap"] = 1.0
+            if prev_turn is not None and prev_turn.unclosed and adjacent:
+                f["continuation"] = 1.0
+        if c == partner:
+            f["prev2_spk" if adjacent else "prev2_spk_gap"] = 1.0
+        if c in addressed_now:
+            f["addressed_now"] = 1.0
+        if c in addressed_prev:
+            f["addressed_prev" if adjacent else "addressed_prev_gap"] = 1.0
+        if c in named_para:
+            f["named_para"] = 1.0
+            if named_para[0] == c:
+                f["first_named_para"] = 1.0
+            if c in subject_para:
+                f["subject_para"] = 1.0
+        if c in in_quote:
+            f["named_in_quote"] = 1.0
+        f["freq"] = math.log1p(mentions.get(c, 0)) / math.log1p(maxm)
+        f["recent_spk"] = recent_spk.count(c) / 6.0
+        if b.first_person and c == (b.narrator or _NARRATOR_NAME):
+            f["narrator"] = 1.0
+        if prev_turn is None:
+            f["no_prev"] = f.get("sal0", 0.0)
+        feats.append(f)
+    top, prob, _ = rank.choose(cands, feats)
+    if rank.TRACE is not None:
+        rank.TRACE.append(([q.seg for q in quotes if q.decision is None], cands, feats))
+    choice = cands[top]
+    cue = rank.explain(feats[top])
+    if tagq is not None:
+        phrase = b.text[tagq.pron_tag[1].start:tagq.pron_tag[1].end]
+        cue = f"{_EVIDENCE[tagq.pron_tag[0]]}: '{phrase}' = {choice} ({cue})"
+    elif cue == "turn-taking" and prev_spk:
+        cue = f"turn-taking with {prev_spk}"
+    elif cue.startswith("vocative") and prev_spk:
+        cue = f"vocative: {choice} was addressed by {prev_spk}"
+    if choice in b.pending:
+        b.describe_name(choice)
+    return Decision(choice, "ranked", cue, round(prob, 3))

@@ -51,6 +51,17 @@ class History:
                 weak.append(name)
         return exact + weak
 
+    def salience(self, before: int, limit: int = 80) -> list[tuple[str, float]]:
+        """(character, weighted distance) for everyone in focus, most salient first."""
+        best: dict[str, float] = {}
+        for pos, name, weight in reversed(self.entries[-limit:]):
+            if pos >= before:
+                continue
+            dist = (before - pos + 50) / weight
+            if name not in best or dist < best[name]:
+                best[name] = dist
+        return sorted(best.items(), key=lambda kv: kv[1])
+
     def latest(self, exclude: Iterable[str] = (), before: int | None = None) -> str | None:
         ex = set(exclude)
         for pos, name, _ in reversed(self.entries[-60:]):
