@@ -12,6 +12,7 @@ import click
 from . import pipeline
 from .cast import write_cast_file
 from .errors import NarratorError
+from .parallel import default_jobs
 from .script_file import to_jsonl, to_text
 from .types import NARRATOR, UNKNOWN
 
@@ -92,11 +93,13 @@ def _engine(name: str | None):  # type: ignore[no-untyped-def]
                    "files, else -18); off keeps the engine's levels.")
 @click.option("--lexicon", type=FILE, metavar="TOML",
               help="Pronunciation lexicon (default: BOOK.lexicon.toml beside the book, if any).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Chapters rendered at once, in worker processes (default: number of cores).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 def render(book: Path, title: str | None, author: str | None, voices: tuple[Path, ...],
            fmt: str, subtitles: str, loudness: str | None, lexicon: Path | None,
            cast_file: Path | None, output: Path, script_file: Path | None, engine: str | None,
-           cache_dir: Path | None, dry_run: bool, quiet: bool) -> None:
+           cache_dir: Path | None, dry_run: bool, jobs: int | None, quiet: bool) -> None:
     """Render BOOK to tagged, numbered chapter MP3s and a playlist.
 
     Only lines whose text or voice changed are synthesized again.
@@ -118,10 +121,59 @@ def render(book: Path, title: str | None, author: str | None, voices: tuple[Path
         return
     with RenderProgress(plan, quiet=quiet) as progress:
         result = pipeline.render(book, plan=plan, engine=_engine(engine), cache_dir=cache_dir,
-                                 progress=progress.update)
+                                 progress=progress.update, jobs=jobs or default_jobs())
     print_result(plan, result, quiet=quiet)
     if result.m4b is not None and not quiet:
         click.echo(f"Wrote {result.m4b}", err=True)
+
+
+@cli.command("render-library")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+              show_default=True, help="Folder for the audiobooks (Author/Title/NN - Chapter.mp3).")
+@click.option("--voices", "voices", multiple=True, type=FILE, metavar="TOML",
+              help="Voice profile file for every book; repeat to layer several.")
+@click.option("--engine", type=click.Choice(["espeak", "pyttsx3", "fake"]),
+              help="Use this engine for every voice instead of each profile's own.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Line cache folder, shared by all workers (default: $XDG_CACHE_HOME/narrator).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Local worker processes (default: number of cores).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler (e.g. tcp://host:8786) to run the chapters on instead.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+def render_library_cmd(directory: Path, output: Path, voices: tuple[Path, ...], engine: str | None,
+                       cache_dir: Path | None, jobs: int | None, scheduler: str | None, quiet: bool) -> None:
+    """Render every book (txt, md, epub, html) in DIRECTORY, one task per chapter.
+
+    Finished chapters are skipped; a failed chapter or book does not stop the others.
+
+    Example:
+
+    \b
+        narrator render-library books/ --scheduler tcp://10.0.0.5:8786 --cache /shared/cache
+    """
+    from types import SimpleNamespace
+
+    from .library import render_library
+    from .progress import RenderProgress
+
+    with RenderProgress(SimpleNamespace(chapters=(), lines=0), quiet=quiet) as progress:  # type: ignore[arg-type]
+        result = render_library(directory, output=output, voices=voices, engine=_engine(engine),
+                                cache_dir=cache_dir, jobs=jobs or default_jobs(), scheduler=scheduler,
+                                progress=progress.update)
+    for b in result.books:
+        state = f"error: {b.error}" if b.error else (
+            f"{b.rendered} rendered, {b.skipped} skipped, {len(b.failures)} failed")
+        click.echo(f"{b.path.name}: {state}")
+        for f in b.failures:
+            click.echo(f"  failed {f.label}: {f.error}")
+    click.echo(f"{len(result.books)} books: {result.rendered} chapters rendered, {result.skipped} skipped, "
+               f"{result.failed} failed (lines synthesized {result.stats.synthesized}, "
+               f"from cache {result.stats.cached})")
+    if result.failed:
+        raise click.ClickException(f"{result.failed} failed; fix the cause and run the command again "
+                                   "to render only what is missing")
 
 
 @cli.command()

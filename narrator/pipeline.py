@@ -225,6 +225,12 @@ def render(
     if failures:
         failures.sort(key=lambda f: f.path.name)
         raise RenderError(failures, len(tasks) - len(failures), len(tasks), result)
+    return finish_book(plan, result, manifest)
+
+
+def finish_book(plan: RenderPlan, result: RenderResult, manifest: dict[str, dict] | None = None) -> RenderResult:
+    """After every chapter is written: the cover file, then the playlist (or the .m4b)."""
+    manifest = _read_manifest(plan.book_dir) if manifest is None else manifest
     result.cover = write_cover(plan.book_dir, plan.script.book.cover)
     if plan.format == "m4b":
         from .m4b import write_m4b
