@@ -18,7 +18,7 @@ from .cast import CastMember, cast_members
 from .engines.base import Engine
 from .errors import CastError, NarratorError
 from .chapter import ChapterJob, ChapterOutcome, ChapterPlan, get_engine_cached, plan_chapter, render_chapter
-from .export import Tags, atomic_write_text, book_dir, chapter_filename, split_series, write_cover, write_playlist
+from .export import Tags, atomic_write_text, book_dir, chapter_filename, sanitize_name, split_series, write_cover, write_playlist
 from .lexicon import find_lexicon
 from .loudness import DEFAULT_TARGET, parse_target
 from .subtitles import FORMATS as SUBTITLE_FORMATS
@@ -238,7 +238,7 @@ def finish_book(plan: RenderPlan, result: RenderResult, manifest: dict[str, dict
         book = plan.script.book
         result.m4b = write_m4b(
             result.files, [chapter_tags(book, c.chapter).title for c in plan.chapters],
-            plan.book_dir / f"{plan.book_dir.name}.m4b", replace(chapter_tags(book, book.chapters[0]), track=None),
+            plan.book_dir / f"{sanitize_name(book.title, 'Untitled')}.m4b", replace(chapter_tags(book, book.chapters[0]), track=None),
             key=json.dumps([manifest[c.path.name].get("fingerprint") for c in plan.chapters]))
         return result
     titles = [c.chapter.title for c in plan.chapters]
