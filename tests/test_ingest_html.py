@@ -9,6 +9,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from narrator.errors import IngestError
 from narrator.ingest import read_book
@@ -268,3 +270,27 @@ def test_xhtml_with_xml_declaration(tmp_path: Path) -> None:
 def test_bad_html(tmp_path: Path, data: bytes, message: str) -> None:
     with pytest.raises(IngestError, match=message):
         read_book(write(tmp_path, data))
+
+
+_WORDS = st.sampled_from(["Wren", "lamp", "don’t", "sea", "&amp;", "O’Brien", "42", "&nbsp;", " ", "\n", "—"])
+_TEXT = st.lists(_WORDS, min_size=1, max_size=6).map(" ".join)
+_TAGS = ["p", "div", "span", "em", "blockquote", "h2", "h3", "section", "li", "td"]
+_MARKUP = st.recursive(
+    st.one_of(_TEXT, st.just("<br/>"), st.just("<hr/>")),
+    lambda children: st.tuples(st.sampled_from(_TAGS), st.lists(children, max_size=4)).map(
+        lambda t: f"<{t[0]}>{''.join(t[1])}</{t[0]}>"),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.lists(_MARKUP, min_size=1, max_size=5).map("".join), suffix=st.sampled_from([".html", ".xhtml"]))
+def test_no_word_is_lost_whatever_the_markup(tmp_path: Path, body: str, suffix: str) -> None:
+    """Any nesting of block and inline elements keeps every word, once, in order of the source."""
+    expected = markup_words(re.sub(r"</?(?:div|h\d|blockquote|section|li|td)\b[^>]*>", " ", body))
+    if not expected:
+        return
+    book = read_book(write(tmp_path, f"<html><body>{body}</body></html>", "page" + suffix))
+    assert words(book.text) == expected
+    assert "\n\n\n" not in book.text and book.text == book.text.strip()
+    assert book.chapters[0].start == 0 and book.chapters[-1].end == len(book.text)

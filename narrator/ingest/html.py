@@ -39,6 +39,8 @@ _BLOCK = {
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _QUOTE_MARKS = "\"'“”‘’«»„‹›"
 _BREAK_CLASS = re.compile(r"break|scene|separator|divider|ornament", re.IGNORECASE)
+_PARAGRAPH_MARK = "\u2029"
+_BLOCK_END = re.compile(rf"</(?:{'|'.join(sorted(_BLOCK - {'html', 'body'}))})\s*>", re.IGNORECASE)
 _MAX_PREAMBLE_ALONE = 600
 """Like the text reader: a preamble shorter than this opens chapter 1 instead of being its own."""
 
@@ -76,6 +78,9 @@ def parse_markup(text: str, *, xml_first: bool) -> etree._Element:
                                                           no_network=True, huge_tree=True))
         except etree.XMLSyntaxError:
             pass  # undeclared entities (&nbsp;) or sloppy markup: the HTML parser copes
+    # libxml2 drops a stray end tag ("<p>a<div>b</div>c</p>d" → "cd"): mark every block end so
+    # the text on either side stays in separate paragraphs whatever the parser does with the tag.
+    data = _BLOCK_END.sub(lambda m: m.group(0) + _PARAGRAPH_MARK, text).encode("utf-8")
     try:
         return lxml.html.document_fromstring(data, parser=lxml.html.HTMLParser(encoding="utf-8"))
     except (etree.ParserError, ValueError) as e:
@@ -178,6 +183,13 @@ class _Walker:
         self.heading = outer_heading
 
     def _text(self, text: str) -> None:
+        first, *rest = text.split(_PARAGRAPH_MARK)
+        self._append(first)
+        for part in rest:
+            self.flush()
+            self._append(part)
+
+    def _append(self, text: str) -> None:
         if self.pre:
             self.buffer.append(re.sub(r"[^\S\n]+", " ", text))
         else:
