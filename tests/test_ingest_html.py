@@ -294,3 +294,10 @@ def test_no_word_is_lost_whatever_the_markup(tmp_path: Path, body: str, suffix: 
     assert words(book.text) == expected
     assert "\n\n\n" not in book.text and book.text == book.text.strip()
     assert book.chapters[0].start == 0 and book.chapters[-1].end == len(book.text)
+
+
+def test_options_for_other_formats_are_reported(tmp_path: Path) -> None:
+    book = read_book(write(tmp_path, "<p>Plain page.</p>"), include=["copyright.xhtml"])
+    assert book.warnings == ("--include only applies to EPUB books; ignored for work.html",)
+    text_book = read_book(write(tmp_path, "Plain text.", "story.txt"), notes=True)
+    assert text_book.warnings == ("--notes only applies to HTML books (AO3 downloads); ignored for story.txt",)

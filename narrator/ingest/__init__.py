@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ..types import Book
@@ -25,7 +26,16 @@ def read_book(path: Path, *, title: str | None = None, author: str | None = None
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in EPUB_SUFFIXES:
-        return read_epub(path, title=title, author=author, include=include)
-    if suffix in HTML_SUFFIXES:
-        return read_html(path, title=title, author=author, notes=notes)
-    return read_text_book(path, title=title, author=author)
+        book = read_epub(path, title=title, author=author, include=include)
+    elif suffix in HTML_SUFFIXES:
+        book = read_html(path, title=title, author=author, notes=notes)
+    else:
+        book = read_text_book(path, title=title, author=author)
+    ignored = [option for option, given, applies in (("--include", bool(include), suffix in EPUB_SUFFIXES),
+                                                     ("--notes", notes, suffix in HTML_SUFFIXES))
+               if given and not applies]
+    if ignored:
+        kinds = {"--include": "EPUB books", "--notes": "HTML books (AO3 downloads)"}
+        notice = tuple(f"{option} only applies to {kinds[option]}; ignored for {path.name}" for option in ignored)
+        book = replace(book, warnings=book.warnings + notice)
+    return book

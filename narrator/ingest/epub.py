@@ -30,6 +30,7 @@ from .html import (
     assemble,
     decode_markup,
     epub_types,
+    filename_title,
     heading_title,
     html_blocks,
     leading_headings,
@@ -118,7 +119,7 @@ def read_epub(path: Path, *, title: str | None = None, author: str | None = None
     cover, cover_warning = _cover(book)
     warnings += cover_warning
     return Book(
-        title=title or _dc(book, "title") or path.stem,
+        title=title or _dc(book, "title") or filename_title(path),
         author=author or _authors(book) or "Unknown Author",
         text=text,
         chapters=chapters,

@@ -320,7 +320,7 @@ def read_html(path: Path, *, title: str | None = None, author: str | None = None
     ao3 = _Ao3.detect(root)
     drafts, meta, extra = ao3.read(notes) if ao3 is not None else _generic(root)
     warnings += extra
-    book_title = title or meta.get("title") or _filename_title(path)
+    book_title = title or meta.get("title") or filename_title(path)
     drafts = [d for d in drafts if d.paras]
     if len(drafts) == 1 and not drafts[0].title:
         drafts[0].title = book_title
@@ -339,7 +339,7 @@ def read_html(path: Path, *, title: str | None = None, author: str | None = None
     )
 
 
-def _filename_title(path: Path) -> str:
+def filename_title(path: Path) -> str:
     stem = re.sub(r"[_]+", " ", path.stem).strip()
     return stem[:1].upper() + stem[1:] if stem else "Untitled"
 
