@@ -7,6 +7,7 @@ Darcy" = "Darcy" when only one Darcy fits, but "Mrs. Weston" is never "Mr. Westo
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,12 @@ _ACTION_WORDS = frozenset(
     glanced stared watched waited tried wanted loved liked hated""".split()
 )
 _MAX_NAME_WORDS = 5
+_COMMON_INITIAL = frozenset(
+    """however meanwhile suddenly still nothing something everything nonsense indeed perhaps
+    certainly surely besides thus hence therefore presently afterwards later soon instantly
+    slowly quickly silence nobody somebody whoever whatever wherever good fine right wrong sorry
+    thank thanks alas ah oh hallo hello goodbye farewell look listen stop wait come""".split()
+)
 _PARTICLES = frozenset("van der de von du la le di da del".split())
 _VOCATIVE_LEAD = frozenset("oh dear dearest my thank thanks sorry yes no well hello good".split())
 
@@ -46,6 +53,8 @@ class _Form:
     evidence: int = 0
     speech: int = 0
     vocative: int = 0
+    strict: int = 0
+    """Occurrences that are capitalised mid-sentence (the rest are sentence-initial only)."""
     male: int = 0
     female: int = 0
 
@@ -145,6 +154,20 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         # "the Mouse", "the Cat": a common noun capitalised as a name, mostly after "the"
         return cap_after_the[w] >= 3 and lower_count[w] <= mid
 
+    spans = sorted(quote_spans)
+    q_starts = [a for a, _ in spans]
+
+    def in_quote(pos: int) -> bool:
+        k = bisect_right(q_starts, pos) - 1
+        return k >= 0 and spans[k][0] <= pos < spans[k][1]
+
+    def loose(t: Token) -> bool:
+        """Capitalised only at sentence starts, but never written in lower case: a name if it
+        also speaks ("Emma said") — decided per form below."""
+        w = t.lower
+        return (t.cap and w not in STOPWORDS and w not in HONORIFICS and len(w) >= 2
+                and lower_count[w] == 0 and w not in _COMMON_INITIAL)
+
     forms: dict[tuple[str, ...], _Form] = {}
     n = len(tokens)
     i = 0
@@ -159,7 +182,10 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
             if namelike(tokens[k]):
                 words.extend(tokens[j].word for j in range(i, k))
                 i = k
-        if not namelike(tokens[i]):
+        strict = True
+        if not namelike(tokens[i]) and loose(tokens[i]) and not in_quote(tokens[i].start):
+            strict = False
+        elif not namelike(tokens[i]):
             # "the Queen", "the Duchess": a title used as a name
             if (not words and t.cap and t.lower in HONORIFICS and not t.initial and i > 0
                     and tokens[i - 1].lower == "the" and not (i + 1 < n and tokens[i + 1].cap
@@ -170,7 +196,7 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
                 i = start + 1
                 continue
         while i < n and len(words) < _MAX_NAME_WORDS and (
-                namelike(tokens[i]) or (len(words) >= 1 and tokens[i].cap and not tokens[i].initial
+                namelike(tokens[i]) or (not strict and not words and loose(tokens[i])) or (len(words) >= 1 and tokens[i].cap and not tokens[i].initial
                                         and tokens[i].lower not in STOPWORDS
                                         and pair_count[(words[-1].lower(), tokens[i].lower)] >= 3)):
             words.append(tokens[i].word)
@@ -191,6 +217,8 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         if form is None:
             form = forms[key] = _Form(key)
         form.count += 1
+        if strict:
+            form.strict += 1
         prev = tokens[start - 1] if start > 0 else None
         nxt = tokens[end] if end < n else None
         last = tokens[end - 1]
@@ -217,6 +245,8 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         if (before.endswith(", ") or before[-1:] in "\"“‘" or (prev is not None and prev.lower in _VOCATIVE_LEAD)) \
                 and after[:1] in (",", "!", "?") and not last.possessive:
             form.vocative += 1
+        if before.rstrip()[-1:] in ("\"", "”") and not in_quote(t.start):
+            form.speech += 1  # right after a quote: "…" Naruto, stubborn as always, boldly claimed
         if prev is not None and prev.lower in SPEECH_VERBS and any(c in text[max(0, prev.start - 3):prev.start] for c in "\"”’'"):
             form.speech += 1
         # gender from the next personal pronoun, unless another name comes first
@@ -231,15 +261,18 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
                 form.female += 1
                 break
 
+    min_count = 1 if n < 3000 else 2  # a short text names its people only once or twice
     kept = [
         f for f in forms.values()
-        if (f.speech >= 1 or (f.count >= 2 and f.evidence + f.speech >= 1) or (f.honorific and f.count >= 1))
-        and (f.honorific or f.speech or f.vocative or f.male + f.female >= 2)
+        if (f.strict or f.speech + f.vocative >= 1 or (f.count >= 2 and f.evidence >= 2))
+        and (f.speech + f.vocative >= 1 or (f.count >= min_count and f.evidence >= 1) or (f.honorific and f.count >= 1))
+        and (f.honorific or f.speech or f.vocative or f.male + f.female >= min_count
+             or (min_count == 1 and f.evidence >= 1))
         and not (f.prep_count > 0.25 * f.count and f.speech + f.vocative <= 0.05 * f.count and not f.honorific
                  and f.male + f.female < 0.2 * f.count)
         and not (f.prep_count > 0.5 * f.count and not f.honorific)
         and not (f.the_count * 2 > f.count and f.speech + f.vocative == 0)
-        and not (f.count < 3 and f.speech == 0 and f.evidence < 2 and not f.honorific)
+        and not (f.count < 3 and f.speech + f.vocative == 0 and f.evidence < min_count and not f.honorific)
     ]
     # rare full names ("Emma Woodhouse") link the forms of one person even when too rare to keep
     kept_words = {f.words[-1] for f in kept if len(f.words) == 1} | {f.words[0] for f in kept if len(f.words) == 1}

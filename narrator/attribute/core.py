@@ -86,7 +86,7 @@ class _Book:
                 first += 1
             else:
                 third += 1
-        return first > 0.3 * third and first > 20
+        return first > 0.3 * third and first >= min(20, max(2, len(self.tokens) // 500))
 
     def _narrator_name(self) -> str | None:
         """In a first-person book, the character others address by name but the narration never
@@ -104,7 +104,7 @@ class _Book:
                         narr[m.names[0]] += 1
         best, best_score = None, 0.0
         for name, v in voc.items():
-            if v >= 3 and v > 2 * narr[name]:
+            if v >= min(3, max(1, len(self.tokens) // 2000)) and v > 2 * narr[name]:
                 score = v / (1 + narr[name])
                 if score > best_score:
                     best, best_score = name, score

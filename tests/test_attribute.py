@@ -1,0 +1,170 @@
+"""Speaker attribution: fixture cases in tests/fixtures/attribute.md plus character discovery."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from narrator.attribute import attribute, discover_characters
+from narrator.segment import segment_book
+from narrator.types import UNKNOWN, Book, Chapter, Character, Line
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "attribute.md"
+
+
+def read_fixture_file(path: Path) -> list[tuple[int, str, str, list[tuple[str, str]]]]:
+    """Cases as (line number, title, prose, [(speaker, quote start)]), markdown-it-py style."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    cases = []
+    i = 0
+    while i < len(lines):
+        if i + 1 < len(lines) and lines[i + 1] == "." and lines[i].strip() and lines[i] != ".":
+            title, start = lines[i], i
+            i += 2
+            prose: list[str] = []
+            while lines[i] != ".":
+                prose.append(lines[i])
+                i += 1
+            i += 1
+            expected: list[tuple[str, str]] = []
+            while lines[i] != ".":
+                speaker, _, quote = lines[i].partition(":")
+                expected.append((speaker.strip(), quote.strip()))
+                i += 1
+            cases.append((start + 1, title, "\n".join(prose) + "\n", expected))
+        i += 1
+    return cases
+
+
+def book_of(text: str) -> Book:
+    return Book("Test", "Tester", text, (Chapter(1, "", 0, len(text), 0),))
+
+
+def quote_lines(text: str, characters: list[Character] | None = None) -> list[Line]:
+    book = book_of(text)
+    script = attribute(book, segment_book(book), characters=characters)
+    return [ln for ln in script.lines if ln.segment.kind == "quote"]
+
+
+CASES = read_fixture_file(FIXTURES)
+
+
+def test_fixture_file_parses() -> None:
+    """The fixture reader finds every case."""
+    assert len(CASES) >= 15
+    assert all(expected for _, _, _, expected in CASES)
+
+
+@pytest.mark.parametrize("line,title,prose,expected", CASES, ids=[c[1] for c in CASES])
+def test_fixture(line: int, title: str, prose: str, expected: list[tuple[str, str]]) -> None:
+    """Each quote gets the expected speaker."""
+    quotes = quote_lines(prose)
+    assert len(quotes) == len(expected), f"{title} (line {line}): {[q.segment.text for q in quotes]}"
+    for q, (speaker, start) in zip(quotes, expected):
+        assert start.split()[0].strip(",.!?") in q.segment.text, f"{title}: expected quote {start!r}"
+        assert (q.speaker or "").lower() == speaker.lower(), (
+            f"{title} (line {line}): {q.segment.text!r} -> {q.speaker!r} [{q.evidence}], expected {speaker!r}")
+
+
+def test_every_segment_gets_a_line_in_order() -> None:
+    """Narration lines have no speaker; quote lines a speaker, a confidence in [0, 1] and evidence."""
+    text = CASES[-5][2]
+    book = book_of(text)
+    segments = segment_book(book)
+    script = attribute(book, segments)
+    assert [ln.segment for ln in script.lines] == [s for ch in sorted(segments) for s in segments[ch]]
+    for ln in script.lines:
+        if ln.segment.kind == "narration":
+            assert ln.speaker is None
+        else:
+            assert ln.speaker
+            assert 0.0 <= ln.confidence <= 1.0
+            assert ln.evidence
+
+
+def test_vocative_is_recorded_as_addressee() -> None:
+    """"I'm sorry Naruto, …" names the addressee."""
+    quotes = quote_lines('Tsunade sighed.\n\n"I\'m sorry Naruto, but no."\n')
+    assert quotes[0].addressees == ("Naruto",)
+    assert quotes[0].speaker != "Naruto"
+
+
+def test_given_characters_are_used() -> None:
+    """A cast list replaces discovery: its canonical names and aliases are what the script uses."""
+    text = 'Lizzy looked up.\n\n"Not at all," said Lizzy.\n\n"Indeed," said Mr. Darcy.\n'
+    cast = [Character("Elizabeth Bennet", ("Lizzy", "Elizabeth"), "female"),
+            Character("Fitzwilliam Darcy", ("Mr. Darcy", "Darcy"), "male")]
+    quotes = quote_lines(text, cast)
+    assert [q.speaker for q in quotes] == ["Elizabeth Bennet", "Fitzwilliam Darcy"]
+
+
+def test_unknown_when_no_candidate() -> None:
+    """With no character in sight the speaker is the explicit `unknown`."""
+    assert quote_lines('"Hello?"\n')[0].speaker == UNKNOWN
+
+
+PRIDE = """Mr. Darcy had come to Netherfield with his friend. Fitzwilliam Darcy was a proud man, and
+Darcy knew it. Mr. Darcy bowed. Elizabeth laughed at him, and she walked on to Meryton.
+
+"Well, Mr. Darcy?" said Elizabeth. "Yes, I am here."
+
+Mrs. Weston smiled at her husband, and she poured the tea. Mr. Weston laughed, and he drank it.
+Mrs. Weston said nothing. Mr. Weston said less. "Chapter and verse," said Mr. Weston.
+
+"Yes," said Mrs. Weston. "Well, it will do." She went out to Meryton and walked in Meryton.
+Elizabeth went to Meryton too. "Meryton is dull," said Elizabeth. In Meryton it rained.
+"""
+
+
+def characters_of(text: str) -> dict[str, Character]:
+    book = book_of(text)
+    return {c.name: c for c in discover_characters(book, segment_book(book))}
+
+
+def test_alias_merging() -> None:
+    """"Mr. Darcy", "Darcy" and "Fitzwilliam Darcy" are one character."""
+    chars = characters_of(PRIDE)
+    darcy = [c for c in chars.values() if "Darcy" in c.name]
+    assert len(darcy) == 1
+    assert {"Mr. Darcy", "Darcy", "Fitzwilliam Darcy"} <= {darcy[0].name, *darcy[0].aliases}
+
+
+def test_mrs_weston_is_not_mr_weston() -> None:
+    """Honorifics of different gender never merge."""
+    chars = characters_of(PRIDE)
+    assert "Mrs. Weston" in chars and "Mr. Weston" in chars
+    assert chars["Mrs. Weston"].gender == "female"
+    assert chars["Mr. Weston"].gender == "male"
+
+
+def test_no_fake_characters() -> None:
+    """Sentence-initial words ("Well", "Yes", "Chapter") and places are not characters."""
+    names = {n.lower() for c in characters_of(PRIDE).values() for n in (c.name, *c.aliases)}
+    for word in ("well", "yes", "chapter", "meryton", "netherfield", "in"):
+        assert word not in names
+
+
+def test_gender_from_pronouns() -> None:
+    """Gender comes from the pronouns that follow a name when there is no honorific."""
+    text = ("Robin opened the door and she smiled. Robin laughed and she sat down. Robin knew she was late.\n\n"
+            "Kit came in and he bowed. Kit said he was tired, and he sat. Kit was sure he had won.\n\n"
+            '"Hello," said Robin.\n\n"Hello," said Kit.\n')
+    chars = characters_of(text)
+    assert chars["Robin"].gender == "female"
+    assert chars["Kit"].gender == "male"
+
+
+def test_speed_is_linear_enough() -> None:
+    """Attribution of ~100k words of dialogue takes well under the 3 s budget."""
+    para = ('"You have been very unkind to Harriet," said Mr. Knightley, and he frowned.\n\n'
+            '"I have done nothing of the kind," said Emma. She turned away.\n\n'
+            '"Then why does she cry?"\n\n"Because she is a silly girl."\n\n'
+            'Mr. Knightley looked at Emma for a long moment and then at the window.\n\n')
+    text = para * 900  # about 60k words
+    book = book_of(text)
+    segments = segment_book(book)
+    t0 = time.perf_counter()
+    script = attribute(book, segments)
+    assert time.perf_counter() - t0 < 3.0
+    assert sum(1 for ln in script.lines if ln.speaker == "Emma") > 1000
