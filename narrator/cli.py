@@ -59,6 +59,10 @@ def book_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Voice profile file; repeat to layer several."),
         click.option("--cast", "cast_file", type=FILE, metavar="TOML",
                      help="Cast file to use (default: BOOK.cast.toml beside the book, if any)."),
+        click.option("--include", multiple=True, metavar="NAME",
+                      help="EPUB: read a page skipped as front matter (file name such as "
+                           "copyright.xhtml, or a label such as Dedication); repeatable."),
+        click.option("--notes", is_flag=True, help="HTML/AO3: read author's notes and summaries aloud."),
     ]):
         fn = option(fn)
     return fn
@@ -97,7 +101,7 @@ def _engine(name: str | None):  # type: ignore[no-untyped-def]
               help="Chapters rendered at once, in worker processes (default: number of cores).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 def render(book: Path, title: str | None, author: str | None, voices: tuple[Path, ...],
-           fmt: str, subtitles: str, loudness: str | None, lexicon: Path | None,
+           include: tuple[str, ...], notes: bool, fmt: str, subtitles: str, loudness: str | None, lexicon: Path | None,
            cast_file: Path | None, output: Path, script_file: Path | None, engine: str | None,
            cache_dir: Path | None, dry_run: bool, jobs: int | None, quiet: bool) -> None:
     """Render BOOK to tagged, numbered chapter MP3s and a playlist.
@@ -113,7 +117,8 @@ def render(book: Path, title: str | None, author: str | None, voices: tuple[Path
 
     plan = pipeline.prepare(book, output=output, voices=voices, cast_file=cast_file,
                             script_file=script_file, title=title, author=author, engine=_engine(engine),
-                            lexicon=lexicon, loudness=loudness, subtitles=subtitles, fmt=fmt)
+                            lexicon=lexicon, loudness=loudness, subtitles=subtitles, fmt=fmt,
+                            include=include, notes=notes)
     for warning in plan.warnings:
         click.echo(f"Warning: {warning}", err=True)
     if dry_run:
@@ -181,7 +186,7 @@ def render_library_cmd(directory: Path, output: Path, voices: tuple[Path, ...], 
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
               help="text: editable, for `render --script`; jsonl: one JSON object per segment.")
 def script(book: Path, title: str | None, author: str | None, voices: tuple[Path, ...],
-           cast_file: Path | None, fmt: str) -> None:
+           cast_file: Path | None, include: tuple[str, ...], notes: bool, fmt: str) -> None:
     """Print the attributed script of BOOK: who speaks each line.
 
     Example:
@@ -190,7 +195,9 @@ def script(book: Path, title: str | None, author: str | None, voices: tuple[Path
         narrator script book.txt > book.script.txt   # edit, then: narrator render book.txt --script book.script.txt
     """
     config = pipeline.load_config(book, voices, cast_file)
-    result = pipeline.build_script(book, config, title=title, author=author)
+    result = pipeline.build_script(book, config, title=title, author=author, include=include, notes=notes)
+    for warning in result.book.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     click.echo(to_jsonl(result) if fmt == "jsonl" else to_text(result), nl=False)
 
 
@@ -200,7 +207,8 @@ def script(book: Path, title: str | None, author: str | None, voices: tuple[Path
               help="Write the cast as editable TOML (default file: BOOK.cast.toml).")
 @click.option("--force", is_flag=True, help="Overwrite an existing cast file.")
 def cast(book: Path, title: str | None, author: str | None, voices: tuple[Path, ...],
-         cast_file: Path | None, write_to: str | None, force: bool) -> None:
+         cast_file: Path | None, include: tuple[str, ...], notes: bool, write_to: str | None,
+         force: bool) -> None:
     """Show who speaks in BOOK, how often, and with which voice.
 
     Example:
@@ -208,7 +216,10 @@ def cast(book: Path, title: str | None, author: str | None, voices: tuple[Path, 
     \b
         narrator cast book.txt --write   # then edit book.cast.toml and render again
     """
-    plan = pipeline.prepare(book, voices=voices, cast_file=cast_file, title=title, author=author)
+    plan = pipeline.prepare(book, voices=voices, cast_file=cast_file, title=title, author=author,
+                            include=include, notes=notes)
+    for warning in plan.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     click.echo(f"{'character':28} {'lines':>5}  {'gender':7}  {'voice':26} rate pitch  chosen by")
     for m in plan.members:
         name = "(narration)" if m.name == NARRATOR else "(speaker unknown)" if m.name == UNKNOWN else m.name

@@ -74,9 +74,17 @@ ProgressFn = Callable[[str, int, int], None]
 """progress(what, done, total): what is "line" (done/total over the book) or "chapter"."""
 
 
-def load_book(path: Path, *, title: str | None = None, author: str | None = None) -> Book:
-    """Read any supported book file."""
-    return read_book(Path(path), title=title, author=author)
+def load_book(
+    path: Path,
+    *,
+    title: str | None = None,
+    author: str | None = None,
+    include: Sequence[str] = (),
+    notes: bool = False,
+) -> Book:
+    """Read any supported book file (`include`: EPUB pages skipped as front matter to read
+    anyway; `notes`: read AO3 author's notes and summaries aloud)."""
+    return read_book(Path(path), title=title, author=author, include=include, notes=notes)
 
 
 def make_script(book: Book, *, characters: Sequence[Character] | None = None) -> Script:
@@ -95,9 +103,11 @@ def build_script(
     script_file: Path | None = None,
     title: str | None = None,
     author: str | None = None,
+    include: Sequence[str] = (),
+    notes: bool = False,
 ) -> Script:
     """Read and attribute a book, honouring the cast file's characters and an edited script."""
-    book = load_book(book_path, title=title, author=author)
+    book = load_book(book_path, title=title, author=author, include=include, notes=notes)
     script = make_script(book, characters=_cast_characters(config) or None)
     if script_file is not None:
         script = apply_speaker_edits(script, read_speaker_edits(script_file), str(script_file))
@@ -129,6 +139,8 @@ def prepare(
     loudness: float | str | None = None,
     subtitles: str = "srt",
     fmt: str = "mp3",
+    include: Sequence[str] = (),
+    notes: bool = False,
 ) -> RenderPlan:
     """Everything up to synthesis: the book, script, cast, and what each chapter will say.
 
@@ -147,7 +159,8 @@ def prepare(
         if script_file is not None:
             script = apply_speaker_edits(script, read_speaker_edits(script_file), str(script_file))
     else:
-        script = build_script(book_path, config, script_file=script_file, title=title, author=author)
+        script = build_script(book_path, config, script_file=script_file, title=title, author=author,
+                              include=include, notes=notes)
     book = script.book
     words = find_lexicon(book_path, lexicon)
     if loudness is None:
