@@ -19,7 +19,7 @@ from pathlib import Path
 from .engines.base import Engine
 from .errors import NarratorError
 from .parallel import ChapterFailure, ChapterTask, ProgressFn, read_manifest, run_tasks
-from .synthesize import SynthesisStats
+from .synthesize import SynthesisStats, default_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,8 @@ def render_library(
     from . import pipeline
 
     result = LibraryResult()
+    output = Path(output).resolve()  # workers on other machines / in other folders see the same paths
+    cache_dir = Path(cache_dir or default_cache_dir()).resolve()  # the same cache for every worker
     books = find_books(directory)
     if not books:
         raise NarratorError(f"no books in {directory} (looked for {', '.join(BOOK_SUFFIXES)})")

@@ -253,7 +253,12 @@ REPORT_EVERY = 0.2
 """Seconds between a worker's per-line progress messages for one chapter."""
 
 
-def _init_worker(progress_queue: Any, spec: Engine | str | None) -> None:
+def _init_worker(progress_queue: Any, spec: Engine | str | None, cwd: str, environ: dict[str, str]) -> None:
+    # A forkserver child starts with the server's cwd and environment, which may be older than
+    # the caller's (e.g. XDG_CACHE_HOME set since): take the caller's, as a spawned child would.
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(environ)
     _WORKER["queue"] = progress_queue
     _WORKER["engine"] = spec
 
@@ -325,7 +330,7 @@ def _run_pool(tasks: Sequence[ChapterTask], engine: Engine | None, workers: int,
     ctx = _context()
     channel = ctx.Queue()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                               initargs=(channel, engine_spec(engine)))
+                               initargs=(channel, engine_spec(engine), os.getcwd(), dict(os.environ)))
     futures: dict[Future, int] = {}
     finished = False
     try:
