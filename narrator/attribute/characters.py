@@ -166,7 +166,7 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         also speaks ("Emma said") — decided per form below."""
         w = t.lower
         return (t.cap and w not in STOPWORDS and w not in HONORIFICS and len(w) >= 2
-                and lower_count[w] == 0 and w not in _COMMON_INITIAL)
+                and lower_count[w] == 0 and w not in _COMMON_INITIAL and not w.endswith("ly"))
 
     forms: dict[tuple[str, ...], _Form] = {}
     n = len(tokens)
@@ -250,9 +250,17 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         if prev is not None and prev.lower in SPEECH_VERBS and any(c in text[max(0, prev.start - 3):prev.start] for c in "\"”’'"):
             form.speech += 1
         # gender from the next personal pronoun, unless another name comes first
+        crossed = False
         for j in range(end, min(n, end + 14)):
             u = tokens[j]
-            if u.cap and not u.initial and u.lower not in STOPWORDS and u.lower != "i":
+            gap = text[tokens[j - 1].end:u.start]
+            if any(c in gap for c in '.!?"“”;'):
+                if crossed or not any(c in gap for c in ".!?"):
+                    break
+                crossed = True
+                if u.lower not in ("he", "she"):
+                    break  # only "…Emma. She…" carries over a sentence end
+            if u.cap and u.lower not in STOPWORDS and u.lower != "i" and (not u.initial or namelike(u)):
                 break
             if u.lower in MALE_PRONOUNS:
                 form.male += 1
@@ -351,7 +359,10 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
             continue
         w = f.words[0].lower()
         g = "male" if f.male > 2 * f.female and f.male >= 2 else "female" if f.female > 2 * f.male and f.female >= 2 else None
-        firsts = {id(c): c for key, c in full.items() if key[0] == w}
+        as_surname = sum(c.count for (_, sn), c in hon.items() if sn == w)
+        as_first = sum(c.count for key, c in full.items() if key[0] == w)
+        is_surname = as_surname > 2 * as_first
+        firsts = {} if is_surname else {id(c): c for key, c in full.items() if key[0] == w}
         if len(firsts) > 1:
             big = sorted(firsts.values(), key=lambda c: -c.count)
             if big[0].count >= 3 * big[1].count:
@@ -363,7 +374,8 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
         lasts.update({id(c): c for (h, s), c in hon.items() if s == w})
         cands = list(lasts.values())
         if len(cands) > 1:
-            mister = [c for (h, s), c in hon.items() if s == w and _honorific_gender(h) == "male"]
+            mister = [c for (h, s), c in hon.items() if s == w and h == "mr"] or [
+                c for (h, s), c in hon.items() if s == w and _honorific_gender(h) == "male"]
             if len({id(c) for c in mister}) == 1:
                 cands = mister[:1]
             else:
@@ -403,7 +415,13 @@ def _canonical(forms: list[_Form]) -> _Form:
     total = sum(f.count for f in forms)
     top = max(forms, key=lambda f: (f.count, len(f.words)))
     surnames = {f.names[-1].lower() for f in forms if len(f.names) >= 2}
+    firsts = {f.names[0].lower() for f in forms if len(f.names) >= 2}
+    titled_same = [f for f in forms if f.honorific and len(f.names) == 1 and len(top.words) == 1
+                   and top.words[0].lower() not in firsts
+                   and f.names[0].lower() == top.words[0].lower() and f.count >= 2]
     if len(top.words) > 1 or top.words[0].lower() not in surnames:
+        if titled_same:
+            return max(titled_same, key=lambda f: f.count)  # "Mr. Childers" over "Childers"
         return top  # "Emma", "Tom", "Mr. Knightley": the usual form
     full = [f for f in forms if len(f.names) >= 2 and not f.honorific and f.count * 20 >= total]
     if full:
