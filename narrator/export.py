@@ -78,10 +78,20 @@ class Marker:
     end_ms: int
 
 
+_IMAGE_KINDS = (
+    (b"\x89PNG", "image/png", ".png"),
+    (b"GIF8", "image/gif", ".gif"),
+    (b"BM", "image/bmp", ".bmp"),
+)
+
+
 def image_type(data: bytes) -> tuple[str, str]:
-    """(MIME type, file suffix) of cover bytes, by their magic number (JPEG unless PNG)."""
-    if data.startswith(b"\x89PNG"):
-        return "image/png", ".png"
+    """(MIME type, file suffix) of cover bytes, by their magic number (JPEG when unrecognised)."""
+    for magic, mime, suffix in _IMAGE_KINDS:
+        if data.startswith(magic):
+            return mime, suffix
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp", ".webp"
     return "image/jpeg", ".jpg"
 
 
@@ -428,15 +438,16 @@ def split_series(series: str | None, index: object = None) -> tuple[str | None, 
 
 
 def write_cover(directory: Path, cover: bytes | None) -> Path | None:
-    """`cover.jpg` (or `.png`, by content) in `directory`, written atomically; the other kind
-    is removed. Left untouched when it already holds these bytes. None when there is no cover."""
+    """`cover.jpg` (or `.png`, `.gif`…, by content) in `directory`, written atomically; other
+    kinds are removed. Left untouched when it already holds these bytes. None when there is no cover."""
     if not cover:
         return None
     suffix = image_type(cover)[1]
     path = Path(directory) / f"cover{suffix}"
-    other = Path(directory) / ("cover.png" if suffix == ".jpg" else "cover.jpg")
-    with contextlib.suppress(OSError):
-        other.unlink()
+    for other in (".jpg", ".png", ".gif", ".bmp", ".webp"):
+        if other != suffix:
+            with contextlib.suppress(OSError):
+                (Path(directory) / f"cover{other}").unlink()
     try:
         if path.read_bytes() == cover:
             return path

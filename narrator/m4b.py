@@ -108,7 +108,9 @@ def write_m4b(files: Sequence[Path], titles: Sequence[str], path: Path, tags: Ta
             cover = workdir / f"cover{image_type(tags.cover)[1]}"
             cover.write_bytes(tags.cover)
             inputs += ["-i", str(cover)]
-            maps += ["-map", "2:v", "-c:v", "copy", "-disposition:v:0", "attached_pic"]
+            # MP4 cover art is JPEG or PNG; anything else (GIF, WebP, BMP) is converted to JPEG
+            codec = "copy" if cover.suffix in (".jpg", ".png") else "mjpeg"
+            maps += ["-map", "2:v", "-c:v", codec, "-frames:v", "1", "-disposition:v:0", "attached_pic"]
         with _atomic(path) as (tmp, _handle):
             command = [exe, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *inputs, *maps,
                        "-c:a", "aac", "-b:a", AAC_BITRATE, "-ac", "1", "-movflags", "+faststart",

@@ -381,3 +381,11 @@ def test_cover_file_by_content_atomic_and_replacing_the_other_kind(tmp_path):
     png = write_cover(tmp_path, PNG)
     assert png == tmp_path / "cover.png" and not jpg.exists()
     assert leftovers(tmp_path) == ["cover.png"]
+
+
+def test_image_type_by_magic_number():
+    from narrator.export import image_type
+
+    assert image_type(JPEG) == ("image/jpeg", ".jpg") and image_type(PNG) == ("image/png", ".png")
+    assert image_type(b"GIF89a....") == ("image/gif", ".gif")
+    assert image_type(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == ("image/webp", ".webp")
