@@ -38,7 +38,8 @@ PERSON_NOUNS = {
     "daughter": "female", "sister": "female", "aunt": "female", "queen": "female",
     "princess": "female", "maid": "female", "widow": "female",
     "stranger": "unknown", "child": "unknown", "figure": "unknown", "creature": "unknown",
-    "visitor": "unknown", "guard": "unknown",
+    "visitor": "unknown", "companion": "unknown", "friend": "unknown", "host": "male", "hostess": "female",
+    "cousin": "unknown", "nephew": "male", "niece": "female", "guest": "unknown", "guard": "unknown",
     "soldier": "male", "officer": "male", "doctor": "unknown",
     "servant": "unknown", "driver": "unknown", "porter": "male", "clerk": "male",
 }
@@ -56,7 +57,7 @@ STOPWORDS = frozenset(
     some any all both each every either neither one two three four five six seven eight nine ten
     first second third last next chapter book part volume section prologue epilogue contents
     mr mrs ms miss dr sir madam madame lady lord god heaven heavens hell christ jesus lordship
-    monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    monday tuesday wednesday thursday friday saturday sunday january february march april june
     july august september october november december christmas easter
     english french german italian spanish american british irish scotch scottish indian
     yes please thank thanks hello goodbye good bad dear oh hush hey hi okay ok perhaps indeed
@@ -64,7 +65,7 @@ STOPWORDS = frozenset(
     under up upon with within without about above across along among around as because though
     although unless until till since do does did don't can't won't isn't it's i'm i'll i've i'd
     let come go look see say tell ask give take make get put keep shall will would could should
-    might must may can is are was were be been being have has had am no nothing everything
+    might must can is are was were be been being have has had am no nothing everything
     something anything nobody everybody somebody anybody everyone someone anyone none
     never always sometimes often perhaps maybe quite rather sure certainly nay hm hum ha""".split()
 )

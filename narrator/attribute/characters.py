@@ -53,6 +53,8 @@ class _Form:
     evidence: int = 0
     speech: int = 0
     vocative: int = 0
+    common: bool = False
+    """A one-word name that is also an ordinary word ("May", "Will")."""
     strict: int = 0
     """Occurrences that are capitalised mid-sentence (the rest are sentence-initial only)."""
     male: int = 0
@@ -152,7 +154,10 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         if lower_count[w] <= 0.15 * cap_all[w] + (1 if mid >= 3 else 0):
             return True
         # "the Mouse", "the Cat": a common noun capitalised as a name, mostly after "the"
-        return cap_after_the[w] >= 3 and lower_count[w] <= mid
+        if cap_after_the[w] >= 3 and lower_count[w] <= mid:
+            return True
+        # "May" (a name) beside "may" (a verb): capitalised mid-sentence very often
+        return mid >= 10 and mid * 2 >= lower_count[w]
 
     spans = sorted(quote_spans)
     q_starts = [a for a, _ in spans]
@@ -217,6 +222,7 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         if form is None:
             form = forms[key] = _Form(key)
         form.count += 1
+        form.common = lower_count[key[-1].lower()] > 0 and len(key) == 1
         if strict:
             form.strict += 1
         prev = tokens[start - 1] if start > 0 else None
@@ -336,7 +342,7 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
     order = {"miss": 0, "mademoiselle": 0, "mlle": 0}
     for (h, surname), c in sorted(hon.items(), key=lambda kv: (order.get(kv[0][0], 1), -kv[1].count)):
         g = _honorific_gender(h)
-        matches = [fc for key, fc in full.items() if key[-1] == surname and fc is not c
+        matches = [fc for key, fc in full.items() if key[-1] == surname and fc is not c and key[0] != "mrs"
                    and (g is None or fc.gender() in (g, "unknown"))]
         if len(matches) > 1:
             matches = [fc for fc in matches if fc.gender() == g] or matches
@@ -419,6 +425,11 @@ def _canonical(forms: list[_Form]) -> _Form:
     titled_same = [f for f in forms if f.honorific and len(f.names) == 1 and len(top.words) == 1
                    and top.words[0].lower() not in firsts
                    and f.names[0].lower() == top.words[0].lower() and f.count >= 2]
+    if top.common:
+        # "May" is also a verb: "Miss Welland" names her unambiguously
+        formal = [f for f in forms if f.honorific and f.count >= 2]
+        if formal:
+            return max(formal, key=lambda f: f.count)
     if len(top.words) > 1 or top.words[0].lower() not in surnames:
         if titled_same:
             return max(titled_same, key=lambda f: f.count)  # "Mr. Childers" over "Childers"

@@ -429,6 +429,8 @@ def _speech_subject(b: _Book, start: int, end: int) -> tuple[Mention, str] | Non
     for m in b.mentions_between(start, pos):
         if m.possessive and not (m.tok_end == speech or m.tok_end + 1 == speech):
             continue
+        if m.kind == "pron" and toks[m.tok].lower not in ("he", "she", "i") and not m.possessive:
+            continue  # "him", "her", "me" are objects
         if m.tok > 0 and toks[m.tok - 1].lower in ("to", "at", "with", "of", "for", "by", "from", "upon", "on"):
             continue
         best = m

@@ -69,7 +69,7 @@ def find_mentions(text: str, tokens: list[Token], index: CharacterIndex) -> list
             if matched:
                 continue
         if w in MALE_PRONOUNS or w in FEMALE_PRONOUNS or (w in FIRST_PRONOUNS and (w != "i" or t.cap)):
-            if w in ("his", "her") and i + 1 < n and tokens[i + 1].lower in PERSON_NOUNS and _tight(text, tokens, i, i + 2):
+            if w in ("his", "her", "my") and i + 1 < n and tokens[i + 1].lower in PERSON_NOUNS and _tight(text, tokens, i, i + 2):
                 noun = tokens[i + 1].lower
                 mentions.append(Mention(t.start, tokens[i + 1].end, i, i + 2, "desc",
                                         gender=PERSON_NOUNS[noun], label=f"{w} {noun}", generic=True,
