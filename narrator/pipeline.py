@@ -171,7 +171,7 @@ def prepare(
     _check_voices(members, engine)
     cast = Cast({m.name: m.voice for m in members})
     pacing = Pacing.from_dict(config.pacing)
-    series, series_index = split_series(book.series, getattr(book, "series_index", None))
+    series, series_index = split_series(book.series, book.series_index)
     directory = book_dir(output, book.author, book.title, series, series_index)
     chapter_dir = directory / ".chapters" if fmt == "m4b" else directory
     total = len(book.chapters)
@@ -278,7 +278,7 @@ def chapter_tasks(plan: RenderPlan, *, engine: Engine | None = None, cache_dir: 
 def chapter_tags(book: Book, chapter: Chapter) -> Tags:
     """Tags of one chapter file; titles are unique within the book (a repeated or missing title
     gets its chapter number), so players that list by title never show two the same."""
-    series, series_index = split_series(book.series, getattr(book, "series_index", None))
+    series, series_index = split_series(book.series, book.series_index)
     return Tags(
         title=_unique_title(book, chapter),
         album=book.title,
@@ -326,7 +326,7 @@ def _fingerprint(plan: ChapterPlan, book: Book, engine: Engine | None) -> str:
                          hashlib.sha256(book.cover or b"").hexdigest()]).encode())
     # Output settings: loudness target, subtitles, markers (boundary kinds), series tags, titles.
     h.update(json.dumps([plan.loudness, plan.subtitles, list(plan.kinds), book.series,
-                         str(getattr(book, "series_index", None)), _unique_title(book, plan.chapter)]).encode())
+                         str(book.series_index), _unique_title(book, plan.chapter)]).encode())
     for u in plan.utterances:
         # engine_text: the lexicon's respelling is what is synthesized; text: what subtitles show
         h.update(json.dumps([spoken_text(u.engine_text), spoken_text(u.text), u.line.speaker,

@@ -46,6 +46,8 @@ class Book:
     cover: bytes | None = None
     """Cover image bytes (JPEG or PNG) when the input carries one."""
     series: str | None = None
+    series_index: str | None = None
+    """Position in the series ("3", "2.5") when the input says so."""
     warnings: tuple[str, ...] = ()
     """Things the reader should know about (e.g. a decoding fallback)."""
     unspoken: tuple[tuple[int, int], ...] = ()

@@ -76,6 +76,7 @@ def make_epub(tmp_path: Path, *, series: str | None = "The Hollow Saga", cover: 
     book.add_author("Mara Quill")
     if series:
         book.add_metadata(None, "meta", "", {"name": "calibre:series", "content": series})
+        book.add_metadata(None, "meta", "", {"name": "calibre:series_index", "content": "2"})
     if cover:
         book.set_cover("images/cover.png", tiny_png())
     pages = [epub.EpubHtml(title="Copyright", file_name="copyright.xhtml", content=COPYRIGHT),
@@ -140,6 +141,7 @@ def test_epub2_toc_from_the_ncx(tmp_path: Path) -> None:
 def test_metadata_series_and_cover(book_path: Path) -> None:
     book = read_book(book_path)
     assert (book.title, book.author, book.series) == ("The Hollow Crossing", "Mara Quill", "The Hollow Saga")
+    assert book.series_index == "2"
     assert book.cover == tiny_png()
     assert read_book(book_path, title="T", author="A").title == "T"
 
@@ -149,9 +151,10 @@ def test_epub3_collection_is_the_series(tmp_path: Path) -> None:
     rewrite_opf(path, lambda opf: opf.replace(
         "</metadata>",
         '<meta property="belongs-to-collection" id="c1">Crossings</meta>'
-        '<meta refines="#c1" property="collection-type">series</meta></metadata>'))
+        '<meta refines="#c1" property="collection-type">series</meta>'
+        '<meta refines="#c1" property="group-position">4</meta></metadata>'))
     book = read_book(path)
-    assert book.series == "Crossings"
+    assert (book.series, book.series_index) == ("Crossings", "4")
     assert book.cover is None
 
 

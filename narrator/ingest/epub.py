@@ -126,6 +126,7 @@ def read_epub(path: Path, *, title: str | None = None, author: str | None = None
         source=path,
         cover=cover,
         series=_series(book),
+        series_index=_series_index(book),
         warnings=tuple(warnings),
         unspoken=unspoken,
     )
@@ -437,6 +438,18 @@ def _series(book: epub.EpubBook) -> str | None:
                   if attrs.get("property") == "collection-type" and (value or "").strip() == "series"}
     collections.sort(key=lambda c: c[1] not in series_ids)
     return " ".join(collections[0][0].split()) if collections else None
+
+
+def _series_index(book: epub.EpubBook) -> str | None:
+    """calibre:series_index, else the EPUB3 `group-position` of the series collection."""
+    entries = _meta_entries(book)
+    for _, attrs in entries:
+        if attrs.get("name") == "calibre:series_index" and (attrs.get("content") or "").strip():
+            return attrs["content"].strip()
+    for value, attrs in entries:
+        if attrs.get("property") == "group-position" and value and value.strip():
+            return value.strip()
+    return None
 
 
 def _cover(book: epub.EpubBook) -> tuple[bytes | None, list[str]]:
