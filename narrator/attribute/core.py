@@ -404,8 +404,18 @@ def _tag_after(b: _Book, seg: Segment) -> tuple[str, Mention, str] | None:
     if k < len(toks) and toks[k].start < sent_end and toks[k].lower in SPEECH_VERBS:
         return ("said-after", m, toks[k].lower)
     if k < len(toks) and toks[k].start < sent_end and not toks[k].cap:
+        clause = b.text[m.end:sent_end].lower()
+        # "Archer heard Reggie Chivers say": the one heard speaking is the speaker
+        for other in ms[1:]:
+            if other.kind == "name" and other.tok_end < len(toks) and toks[other.tok_end].lower in SPEECH_VERBS:
+                return ("beat-after", other, toks[other.tok_end].lower)
+        if any(w in clause for w in _SILENT):
+            return None  # "Mary was silent": an action beat of the listener
         return ("beat-after", m, "")
     return None
+
+
+_SILENT = (" silent", "silence", "said nothing", "no answer", "did not answer", "made no reply", "did not reply")
 
 
 _CLAUSE_END = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bM)(?<!\bMme)[.!?;](?=[\s\"”’']|$)|[\"“”]")
@@ -629,6 +639,7 @@ def _rank(b: _Book, history: History, para: int, segs: list[Segment], quotes: li
     strict_alt = (prev_turn is not None and prev_turn.paragraph == para - 1 and len(recent) >= 2
                   and recent[1].paragraph == para - 2 and recent[1].speaker == partner)
     prev_narr = b.paragraph_names(para - 1, history)
+    last_subject = history.last_subject(pos)
     addressed_prev = set(prev_turn.addressees) if prev_turn is not None else set()
     # names in this paragraph's narration and quotes
     named_para: list[str] = []
@@ -711,6 +722,17 @@ def _rank(b: _Book, history: History, para: int, segs: list[Segment], quotes: li
             f["named_prev_narr"] = 1.0
             if prev_narr[-1] == c:
                 f["last_named_prev_narr"] = 1.0
+        if c == last_subject:
+            f["last_subject"] = 1.0
+        if tag_group is not None and grank.get(c) == 0:
+            if c == prev_spk and adjacent:
+                f["grank0_prev"] = 1.0
+            if c == partner:
+                f["grank0_partner"] = 1.0
+            if c == last_subject:
+                f["grank0_subject"] = 1.0
+        if c in recent_spk[2:4] and c not in (prev_spk, partner):
+            f["third_party"] = 1.0
         if c == prev_spk:
             f["prev_spk" if adjacent else "prev_spk_gap"] = 1.0
             if prev_turn is not None and prev_turn.unclosed and adjacent:

@@ -62,6 +62,13 @@ class History:
                 best[name] = dist
         return sorted(best.items(), key=lambda kv: kv[1])
 
+    def last_subject(self, before: int) -> str | None:
+        """The character most recently the subject of a narration sentence."""
+        for pos, name, weight in reversed(self.entries[-30:]):
+            if pos < before and weight == SUBJECT:
+                return name
+        return None
+
     def latest(self, exclude: Iterable[str] = (), before: int | None = None) -> str | None:
         ex = set(exclude)
         for pos, name, _ in reversed(self.entries[-60:]):
