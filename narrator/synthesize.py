@@ -21,7 +21,7 @@ from .engines.base import Engine
 from .errors import EngineError
 from .types import Clip, VoiceProfile
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Bump when the stored bytes or the meaning of a key change: old entries are then never read."""
 
 # --- what is spoken ------------------------------------------------------------------------------
@@ -152,11 +152,16 @@ def estimate_f0(clip: Clip, fmin: float = 50.0, fmax: float = 500.0) -> float:
 
 
 def apply_gain(pcm: bytes, gain: float) -> bytes:
-    """Linear gain on s16le PCM, clipped to the int16 range (no wrap-around)."""
+    """Linear gain on s16le PCM, held below full scale: a gain that would clip the loudest
+    sample is lowered to just fit, so a `volume` above 1 never distorts (it can only raise a
+    quiet line to full scale; loudness matching then sets the final level)."""
     if gain == 1.0 or not pcm:
         return pcm
-    scaled = np.frombuffer(pcm, dtype="<i2").astype(np.float32) * float(gain)
-    return np.clip(np.rint(scaled), -32768, 32767).astype("<i2").tobytes()
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32)
+    peak = float(np.abs(samples).max()) if samples.size else 0.0
+    if peak > 0:
+        gain = min(float(gain), 32767.0 / peak)
+    return np.clip(np.rint(samples * gain), -32768, 32767).astype("<i2").tobytes()
 
 
 # --- the line cache ------------------------------------------------------------------------------

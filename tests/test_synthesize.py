@@ -114,10 +114,10 @@ def test_estimate_f0_of_silence_is_zero() -> None:
     assert estimate_f0(Clip(b"\x00\x00" * 4000, 22050)) == 0.0
 
 
-def test_apply_gain_clips_instead_of_wrapping() -> None:
+def test_apply_gain_stops_below_full_scale_instead_of_clipping() -> None:
     pcm = np.array([0, 1000, -1000, 20000, -20000], dtype="<i2").tobytes()
     loud = np.frombuffer(apply_gain(pcm, 3.0), dtype="<i2")
-    assert loud.tolist() == [0, 3000, -3000, 32767, -32768]
+    assert loud.tolist() == [0, 1638, -1638, 32767, -32767]  # gain lowered to 32767/20000
     assert np.frombuffer(apply_gain(pcm, 0.5), dtype="<i2").tolist() == [0, 500, -500, 10000, -10000]
     assert apply_gain(pcm, 1.0) == pcm
 
@@ -270,7 +270,11 @@ def test_volume_is_applied_after_the_check_and_cached(tmp_path: Path) -> None:
     def peak(clip: Clip) -> int:
         return int(np.abs(np.frombuffer(clip.pcm, "<i2").astype(int)).max())
 
-    assert peak(loud) == 32768  # clipped at -32768 / 32767, no wrap-around
+    assert 32000 < peak(loud) <= 32767  # raised to just below full scale: nothing clipped
+    loud_samples = np.frombuffer(loud.pcm, "<i2").astype(float)
+    plain_samples = np.frombuffer(plain.pcm, "<i2").astype(float)
+    ratio = loud_samples[plain_samples > 1000] / plain_samples[plain_samples > 1000]
+    assert np.ptp(ratio) < 0.01  # one gain for the whole line: the waveform keeps its shape
     assert peak(quiet) == pytest.approx(peak(plain) / 2, abs=1)
     assert synthesize_line(LINE, _replace(VOICE, volume=10.0), engine, cache) == loud
     muted = synthesize_line(LINE, _replace(VOICE, volume=0.0), engine, cache)  # silent on purpose
