@@ -430,7 +430,7 @@ def _canonical(forms: list[_Form]) -> _Form:
         formal = [f for f in forms if f.honorific and f.count >= 2]
         if formal:
             return max(formal, key=lambda f: f.count)
-    if len(top.words) > 1 or top.words[0].lower() not in surnames:
+    if len(top.words) > 1 or top.words[0].lower() not in surnames or top.the_count * 2 > top.count:
         if titled_same:
             return max(titled_same, key=lambda f: f.count)  # "Mr. Childers" over "Childers"
         return top  # "Emma", "Tom", "Mr. Knightley": the usual form

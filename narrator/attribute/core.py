@@ -138,6 +138,16 @@ class _Book:
                     out.append(_pick_name(m, history))
         return out
 
+    def narration_names(self, para: int, history: History) -> set[str]:
+        """Names in the narration of a paragraph (any paragraph)."""
+        out = set()
+        for s in self.by_paragraph.get(para, ()):
+            if s.kind == "narration":
+                for m in self.mentions_between(s.start, s.end):
+                    if m.kind == "name":
+                        out.add(_pick_name(m, history))
+        return out
+
     def gender_of(self, name: str) -> str:
         if name == self.narrator or name == _NARRATOR_NAME:
             return "first"  # the narration calls the narrator "I", never "he" or "she"
@@ -257,6 +267,11 @@ def attribute(book: Book, segments: Mapping[int, Sequence[Segment]], *,
                 if d.speaker not in q.addressees:
                     q.decision = Decision(d.speaker, d.kind + "+para", d.evidence + " (same paragraph)")
         # 3. untagged paragraph: continuation, action beat, vocative reply, turn-taking
+        for q in quotes:
+            if q.decision is None and q.pron_tag is None:
+                me = _self_named(b, q, history)
+                if me is not None:
+                    q.decision = Decision(me, "self-named", f"introduces self: '{me}'")
         undecided = [q for q in quotes if q.decision is None]
         if undecided:
             tagq = next((q for q in undecided if q.pron_tag is not None), None)
@@ -328,6 +343,22 @@ def _is_subject(b: _Book, m: Mention) -> bool:
 
 _STRENGTH = {"said-after": 6, "possessive": 6, "said-before": 5, "lead-in": 4, "beat-after": 3, "beat-before": 2,
              "lead-in-prev": 1}
+
+
+_SELF = re.compile(r"\b(?:I am|I'm|I’m|I m|It is I,?|it's me,?|my name is|This is)\s+$", re.I)
+
+
+def _self_named(b: _Book, q: _Quote, history: History) -> str | None:
+    """"Mary? I'm Katharine Hilbery!" / "It is I, McMurdo.": the speaker names herself."""
+    for m in b.mentions_between(q.seg.start, q.seg.end):
+        if m.kind != "name" or m.possessive:
+            continue
+        lead = b.text[max(q.seg.start, m.start - 14):m.start]
+        if _SELF.search(lead):
+            after = b.text[m.end:m.end + 2]
+            if after[:1] in ("!", ".", ",", "?", "\"", "”", ";", "") or after[:1].isspace() and not after[1:2].islower():
+                return _pick_name(m, history)
+    return None
 
 
 def _is_anaphor(m: Mention) -> bool:
@@ -639,6 +670,7 @@ def _rank(b: _Book, history: History, para: int, segs: list[Segment], quotes: li
     strict_alt = (prev_turn is not None and prev_turn.paragraph == para - 1 and len(recent) >= 2
                   and recent[1].paragraph == para - 2 and recent[1].speaker == partner)
     prev_narr = b.paragraph_names(para - 1, history)
+    next_narr = b.narration_names(para + 1, history)
     last_subject = history.last_subject(pos)
     addressed_prev = set(prev_turn.addressees) if prev_turn is not None else set()
     # names in this paragraph's narration and quotes
@@ -724,6 +756,8 @@ def _rank(b: _Book, history: History, para: int, segs: list[Segment], quotes: li
                 f["last_named_prev_narr"] = 1.0
         if c == last_subject:
             f["last_subject"] = 1.0
+        if c in next_narr:
+            f["named_next_para"] = 1.0
         if tag_group is not None and grank.get(c) == 0:
             if c == prev_spk and adjacent:
                 f["grank0_prev"] = 1.0

@@ -33,7 +33,9 @@ SPEECH_VERBS = frozenset(
 )
 SPEECH_NOUNS = frozenset(
     """reply answer response retort voice words question remark tone exclamation cry rejoinder
-    comment statement voice's whisper shout murmur speech rebuttal greeting protest answer""".split()
+    comment statement voice's whisper shout murmur speech rebuttal greeting protest answer
+    injunction entreaty observation inquiry enquiry reproach suggestion request command warning
+    salutation farewell exclamation assurance apology explanation interruption""".split()
 )
 CONTINUATION_VERBS = frozenset("added adds continued continues resumed proceeded pursued repeated persisted went".split())
 _PARTICLES = frozenset("out up back again on in softly quietly aloud slowly".split())
