@@ -26,6 +26,7 @@ import logging
 import multiprocessing
 import os
 import queue as queue_module
+import signal
 import threading
 import time
 import traceback
@@ -259,6 +260,8 @@ def _init_worker(progress_queue: Any, spec: Engine | str | None, cwd: str, envir
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(environ)
+    # Ctrl-C is the caller's to handle: it stops the workers (their output is atomic anyway).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["queue"] = progress_queue
     _WORKER["engine"] = spec
 
@@ -354,9 +357,12 @@ def _run_pool(tasks: Sequence[ChapterTask], engine: Engine | None, workers: int,
                 yield i, result
         finished = True
     finally:
-        if not finished:  # interrupted (Ctrl-C, or the caller stopped iterating)
+        if not finished:  # interrupted (Ctrl-C, or the caller stopped iterating): stop now
             for future in futures:
                 future.cancel()
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                with contextlib.suppress(Exception):
+                    process.terminate()
         pool.shutdown(wait=True, cancel_futures=not finished)
         _drain(channel, tally)
         channel.close()
