@@ -27,8 +27,8 @@ from narrator.evaluate import format_report, load_jsonl, name_resolver, score_li
 from narrator.ingest import read_book  # noqa: E402
 from narrator.segment import segment_book  # noqa: E402
 
-L2 = 0.02
-ROUNDS = 2
+L2 = 0.005
+ROUNDS = 3
 
 
 class Novel:

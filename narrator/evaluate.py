@@ -215,4 +215,4 @@ def format_report(results: Sequence[NovelResult], errors: int = 0) -> str:
 def run_eval(dirs: Sequence[Path], *, gold_characters: bool = False, errors: int = 0) -> str:
     """Evaluate every gold directory and return the printable report (for `narrator eval`)."""
     results = [evaluate_novel(Path(d), gold_characters=gold_characters) for d in dirs]
-    return format_report(results, errors=errors)
+    return format_report(results, errors=errors) + "\n"

@@ -251,7 +251,7 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         if (before.endswith(", ") or before[-1:] in "\"“‘" or (prev is not None and prev.lower in _VOCATIVE_LEAD)) \
                 and after[:1] in (",", "!", "?") and not last.possessive:
             form.vocative += 1
-        if before.rstrip()[-1:] in ("\"", "”") and not in_quote(t.start):
+        if before.rstrip()[-1:] in ("\"", "”", "’", "'", "»") and not in_quote(t.start):
             form.speech += 1  # right after a quote: "…" Naruto, stubborn as always, boldly claimed
         if prev is not None and prev.lower in SPEECH_VERBS and any(c in text[max(0, prev.start - 3):prev.start] for c in "\"”’'"):
             form.speech += 1

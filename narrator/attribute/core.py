@@ -604,8 +604,10 @@ _EVIDENCE = {
 def _snippet(b: _Book, m: Mention, kind: str) -> str:
     if kind == "said-after":
         # include the verb that precedes the name ("said Emma")
-        before = b.text[max(0, m.start - 25):m.start].split()
-        lead = before[-2:] if len(before) >= 2 and before[-1].islower() and before[-2].endswith("ly") else before[-1:]
+        before = [w.strip(",;:") for w in b.text[max(0, m.start - 25):m.start].split()]
+        lead = before[-1:] if before and before[-1].lower() in SPEECH_VERBS else []
+        if lead and len(before) >= 2 and before[-2].endswith("ly"):
+            lead = before[-2:]
         s = " ".join([*lead, *b.text[m.start:m.start + 40].split()])
     else:
         s = " ".join(b.text[m.start:m.start + 40].split())
