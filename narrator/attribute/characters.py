@@ -472,15 +472,30 @@ def alias_key(alias: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in words)
 
 
-def merge_extra(given: Sequence[Character], discovered: Sequence[Character]) -> tuple[Character, ...]:
-    """The user's characters plus discovered ones whose names they do not already cover."""
+def enrich_given(given: Sequence[Character], discovered: Sequence[Character]) -> tuple[Character, ...]:
+    """The user's characters, enriched with the name forms discovery found for them ("Rodney"
+    for "William Rodney") and a gender when theirs is unknown. The list stays authoritative:
+    discovered people it does not cover are not added (measured: they only add noise)."""
     index = CharacterIndex(given)
-    extra = []
+    by_name = {c.name: c for c in given}
+    more: dict[str, list[str]] = defaultdict(list)
+    gender: dict[str, Gender] = {}
     for c in discovered:
-        keys = [alias_key(a) for a in (c.name, *c.aliases)]
-        if any(k in index.keys for k in keys):
-            continue
-        if any(k[-1:] and any(kk[-1:] == k[-1:] for kk in index.keys) for k in keys):
-            continue
-        extra.append(c)
-    return tuple(given) + tuple(extra)
+        owners: set[str] = set()
+        for a in (c.name, *c.aliases):
+            owners.update(index.keys.get(alias_key(a), ()))
+        if len(owners) == 1:
+            owner = next(iter(owners))
+            for a in (c.name, *c.aliases):
+                if alias_key(a) not in index.keys and a not in more[owner]:
+                    more[owner].append(a)
+            if by_name[owner].gender == "unknown" and c.gender != "unknown":
+                gender[owner] = c.gender
+    # a form claimed for two of the user's characters stays unassigned
+    claims: dict[str, int] = defaultdict(int)
+    for forms in more.values():
+        for a in forms:
+            claims[a] += 1
+    out = [Character(c.name, c.aliases + tuple(a for a in more.get(c.name, ()) if claims[a] == 1),
+                     gender.get(c.name, c.gender), c.mentions) for c in given]
+    return tuple(out)

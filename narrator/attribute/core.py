@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..types import UNKNOWN, Book, Character, Line, Script, Segment
 from ._text import FIRST_PRONOUNS, TokenIndex, last_sentence, tokenize
-from .characters import CharacterIndex, discover, merge_extra
+from .characters import CharacterIndex, discover, enrich_given
 from .conversation import Conversation, Turn, vocatives
 from .mentions import Mention, find_mentions
 from . import rank
@@ -58,7 +58,7 @@ class _Book:
             discovered = discover(self.text, self.tokens, quote_spans)
             chars = discovered
         else:
-            chars = tuple(characters)
+            chars = enrich_given(tuple(characters), discover(self.text, self.tokens, quote_spans))
         self.index = CharacterIndex(chars)
         self.mentions = find_mentions(self.text, self.tokens, self.index)
         self.mention_starts = [m.start for m in self.mentions]
