@@ -6,7 +6,7 @@ from typing import Any
 from ..errors import EngineError
 from .base import Engine, VoiceInfo, espeak_variants
 
-ENGINE_NAMES = ("espeak", "pyttsx3", "fake")
+ENGINE_NAMES = ("espeak", "pyttsx3", "fake", "piper")
 
 __all__ = ["ENGINE_NAMES", "Engine", "VoiceInfo", "espeak_variants", "get_engine"]
 
@@ -15,7 +15,9 @@ def get_engine(name: str = "espeak", **options: Any) -> Engine:
     """Build the engine called `name`; EngineError with a one-line fix when it cannot load.
 
     The espeak and pyttsx3 engines share libespeak-ng on Linux and cannot both be used in one
-    process (the second raises EngineError).
+    process (the second raises EngineError). "piper" is optional (`pip install 'narrator[piper]'`)
+    and takes `model_dir=PATH`, a folder of voices or one .onnx file, searched before
+    `$NARRATOR_PIPER_DIR`.
     """
     key = name.strip().lower()
     try:
@@ -27,6 +29,10 @@ def get_engine(name: str = "espeak", **options: Any) -> Engine:
             from .pyttsx3 import Pyttsx3Engine
 
             return Pyttsx3Engine(**options)
+        if key == "piper":
+            from .piper import PiperEngine
+
+            return PiperEngine(**options)
         if key == "fake":
             from .fake import FakeEngine
 
