@@ -215,10 +215,19 @@ def attribute(book: Book, segments: Mapping[int, Sequence[Segment]], *,
             before = segs[q.index - 1] if q.index > 0 else None
             after = segs[q.index + 1] if q.index + 1 < len(segs) else None
             found = []
-            if after is not None:
+            if after is not None and after.text.strip():
                 t = _tag_after(b, after)
                 if t:
                     found.append(t)
+            elif q is quotes[-1]:
+                # "…"¶So began Miss Bates; …: the tag opens the next paragraph
+                nxt = b.by_paragraph.get(para + 1)
+                if nxt and nxt[0].kind == "narration":
+                    t = _tag_after(b, nxt[0])
+                    first = b.tokens[b.tindex.first_at_or_after(nxt[0].start)] if t else None
+                    if (t and t[0] == "said-after" and t[1].kind in ("name", "pron") and first is not None
+                            and first.lower in SPEECH_VERBS | {"so", "thus"} and t[2] not in ("thought",)):
+                        found.append(t)  # inverted only: "So began Miss Bates", "said he"
             if before is not None:
                 t = _tag_before(b, before)
                 if t:
@@ -396,6 +405,8 @@ def _tag_after(b: _Book, seg: Segment) -> tuple[str, Mention, str] | None:
     ms = [m for m in b.mentions_between(p0, sent_end)]
     # verb first: "said Emma", "asked he", "cried his wife", "said the young man"
     j = i
+    if toks[j].lower in ("so", "thus") and j + 1 < len(toks) and toks[j + 1].lower in SPEECH_VERBS:
+        j += 1  # "So began Miss Bates"
     if _ADVERB.search(toks[j].lower) and j + 1 < len(toks) and toks[j + 1].lower in SPEECH_VERBS:
         j += 1
     if toks[j].lower in SPEECH_VERBS and not toks[j].cap or (toks[j].lower in SPEECH_VERBS and j == i):
@@ -472,8 +483,9 @@ def _speech_subject(b: _Book, start: int, end: int) -> tuple[Mention, str] | Non
             continue
         if m.kind == "pron" and toks[m.tok].lower not in ("he", "she", "i") and not m.possessive:
             continue  # "him", "her", "me" are objects
-        if m.tok > 0 and toks[m.tok - 1].lower in ("to", "at", "with", "of", "for", "by", "from", "upon", "on"):
-            continue
+        if m.tok > 0 and toks[m.tok - 1].lower in ("to", "at", "with", "of", "for", "by", "from", "upon", "on") \
+                and not m.possessive:
+            continue  # "said to Emma"; but "roused by Miss Bates's saying" names the speaker
         best = m
     return (best, toks[speech].lower) if best is not None else None
 
