@@ -276,6 +276,11 @@ def attribute(book: Book, segments: Mapping[int, Sequence[Segment]], *,
                 if d.speaker not in q.addressees:
                     q.decision = Decision(d.speaker, d.kind + "+para", d.evidence + " (same paragraph)")
         # 3. untagged paragraph: continuation, action beat, vocative reply, turn-taking
+        if (CONTINUATION_RULE and prev_turn is not None and prev_turn.unclosed and prev_turn.paragraph == para - 1
+                and quotes[0].index == 0 and quotes[0].decision is None and quotes[0].pron_tag is None
+                and prev_turn.speaker != UNKNOWN):
+            quotes[0].decision = Decision(prev_turn.speaker, "continued",
+                                          f"quote continued from the previous paragraph ({prev_turn.speaker})")
         for q in quotes:
             if q.decision is None and q.pron_tag is None:
                 me = _self_named(b, q, history)
@@ -457,6 +462,7 @@ def _tag_after(b: _Book, seg: Segment) -> tuple[str, Mention, str] | None:
     return None
 
 
+CONTINUATION_RULE = True
 _SILENT = (" silent", "silence", "said nothing", "no answer", "did not answer", "made no reply", "did not reply")
 
 
