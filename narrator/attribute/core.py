@@ -230,6 +230,11 @@ def attribute(book: Book, segments: Mapping[int, Sequence[Segment]], *,
                         found.append(t)  # inverted only: "So began Miss Bates", "said he"
             if before is not None:
                 t = _tag_before(b, before)
+                if (SPLIT_RULE and q.index >= 2 and segs[q.index - 2].kind == "quote"
+                        and not _has_sentence_break(before.text) and not before.text.rstrip().endswith(":")
+                        and not (t and t[0] == "said-before" and t[2] not in _GESTURES)):
+                    # '"…," he added, as she laughed, "…"': one tag for both halves of a split quote
+                    t = _tag_after(b, before) or t
                 if t:
                     found.append(t)
             elif q.index == 0:
@@ -375,6 +380,11 @@ def _self_named(b: _Book, q: _Quote, history: History) -> str | None:
     return None
 
 
+def _has_sentence_break(text: str) -> bool:
+    off, _ = last_sentence(text.rstrip())
+    return off > 0
+
+
 def _is_anaphor(m: Mention) -> bool:
     return m.kind == "pron" and m.gender in ("male", "female") or (m.kind == "desc" and m.generic)
 
@@ -462,7 +472,9 @@ def _tag_after(b: _Book, seg: Segment) -> tuple[str, Mention, str] | None:
     return None
 
 
+_GESTURES = frozenset("laugh laughed smile smiled nod nodded sigh sighed grin grinned think thought".split())
 CONTINUATION_RULE = True
+SPLIT_RULE = True
 _SILENT = (" silent", "silence", "said nothing", "no answer", "did not answer", "made no reply", "did not reply")
 
 
