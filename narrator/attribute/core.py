@@ -364,7 +364,7 @@ _STRENGTH = {"said-after": 6, "possessive": 6, "said-before": 5, "lead-in": 4, "
              "lead-in-prev": 1}
 
 
-_SELF = re.compile(r"\b(?:I am|I'm|I’m|I m|It is I,?|it's me,?|my name is|This is)\s+$", re.I)
+_SELF = re.compile(r"\b(?:I am|I'm|I’m|I m|It is I,?|it's me,?|my name(?:,[^,]{1,12},)? is|This is)\s+$", re.I)
 
 
 def _self_named(b: _Book, q: _Quote, history: History) -> str | None:
@@ -372,7 +372,7 @@ def _self_named(b: _Book, q: _Quote, history: History) -> str | None:
     for m in b.mentions_between(q.seg.start, q.seg.end):
         if m.kind != "name" or m.possessive:
             continue
-        lead = b.text[max(q.seg.start, m.start - 14):m.start]
+        lead = b.text[max(q.seg.start, m.start - 24):m.start]
         if _SELF.search(lead):
             after = b.text[m.end:m.end + 2]
             if after[:1] in ("!", ".", ",", "?", "\"", "”", ";", "") or after[:1].isspace() and not after[1:2].islower():
