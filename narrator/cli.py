@@ -297,13 +297,14 @@ def voices_cmd(ctx: click.Context, engine: str) -> None:
 
 
 @cli.command("eval")
-@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--gold-characters", is_flag=True, help="Also score with the gold character list given.")
 @click.option("--errors", type=click.IntRange(min=0), default=0, help="Print this many wrong cases.")
 def eval_cmd(dirs: tuple[Path, ...], gold_characters: bool, errors: int) -> None:
     """Measure speaker attribution on novels with gold labels (PDNC format).
 
-    Each DIR holds text.txt, quotes.jsonl and characters.json.
+    Each DIR holds text.txt, quotes.jsonl and characters.json (a folder of such folders works
+    too); other files given, such as a README caught by a shell glob, are skipped.
 
     Example:
 
@@ -312,6 +313,12 @@ def eval_cmd(dirs: tuple[Path, ...], gold_characters: bool, errors: int) -> None
     """
     from .evaluate import run_eval
 
+    novels = [d for d in dirs if (d / "quotes.jsonl").is_file()]
+    novels += [sub for d in dirs if d.is_dir() and not (d / "quotes.jsonl").is_file()
+               for sub in sorted(d.iterdir()) if (sub / "quotes.jsonl").is_file()]
+    if not novels:
+        raise click.ClickException("No novel folders (with text.txt, quotes.jsonl, characters.json) given.")
+    dirs = tuple(novels)
     click.echo(run_eval(list(dirs), gold_characters=gold_characters, errors=errors), nl=False)
 
 
