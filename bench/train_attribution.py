@@ -8,14 +8,14 @@ GOLD_ROOT defaults to ../shared/eval/pdnc-dev. The annotated novels are read, ne
 the learned weights (a few dozen numbers) and the per-rule accuracies are written. The pipeline
 is run end to end (own quotes, own character discovery), exactly as `narrator eval` does.
 """
+
 from __future__ import annotations
 
 import argparse
 import bisect
 import json
-import math
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from narrator.attribute import attribute, rank  # noqa: E402
-from narrator.evaluate import format_report, load_jsonl, name_resolver, score_lines, NovelResult  # noqa: E402
+from narrator.evaluate import (
+    NovelResult,
+    format_report,
+    load_jsonl,
+    name_resolver,
+    score_lines,
+)  # noqa: E402
 from narrator.ingest import read_book  # noqa: E402
 from narrator.segment import segment_book  # noqa: E402
 
@@ -37,7 +43,9 @@ class Novel:
         self.book = read_book(path / "text.txt")
         self.segments = segment_book(self.book)
         self.gold = load_jsonl(path / "quotes.jsonl")
-        self.characters = json.loads((path / "characters.json").read_text(encoding="utf-8"))
+        self.characters = json.loads(
+            (path / "characters.json").read_text(encoding="utf-8")
+        )
         self.resolve = name_resolver(self.characters)
         spans = sorted((s, e, q["speaker"]) for q in self.gold for s, e in q["spans"])
         self.span_starts = [s for s, _, _ in spans]
@@ -46,7 +54,7 @@ class Novel:
     def gold_speaker(self, start: int, end: int) -> str | None:
         best, best_ov = None, 0
         lo = max(0, bisect.bisect_left(self.span_starts, start) - 20)
-        for s, e, who in self.spans[lo:bisect.bisect_right(self.span_starts, end)]:
+        for s, e, who in self.spans[lo : bisect.bisect_right(self.span_starts, end)]:
             ov = min(e, end) - max(s, start)
             if ov > best_ov:
                 best, best_ov = who, ov
@@ -81,7 +89,7 @@ def examples(novel: Novel, trace) -> list[tuple[list[dict], list[int]]]:
 
 def rule_accuracy(novels_rules) -> dict[str, float]:
     total, right = Counter(), Counter()
-    for novel, rules, lines_ok in novels_rules:
+    for _novel, rules, lines_ok in novels_rules:
         for seg, kind in rules:
             ok = lines_ok.get((seg.start, seg.end))
             if ok is None or kind == "ranked":
@@ -89,7 +97,9 @@ def rule_accuracy(novels_rules) -> dict[str, float]:
             total[kind] += 1
             right[kind] += ok
     # Laplace-smoothed accuracy, so a rule seen twice does not claim certainty
-    return {k: round((right[k] + 1) / (total[k] + 2), 3) for k in total if total[k] >= 3}
+    return {
+        k: round((right[k] + 1) / (total[k] + 2), 3) for k in total if total[k] >= 3
+    }
 
 
 def line_correctness(novel: Novel, script) -> dict[tuple[int, int], bool]:
@@ -103,7 +113,9 @@ def line_correctness(novel: Novel, script) -> dict[tuple[int, int], bool]:
     return out
 
 
-def train(exs: list[tuple[list[dict], list[int]]], start: dict[str, float] | None = None) -> dict[str, float]:
+def train(
+    exs: list[tuple[list[dict], list[int]]], start: dict[str, float] | None = None
+) -> dict[str, float]:
     vocab = sorted({k for feats, _ in exs for f in feats for k in f})
     index = {k: i for i, k in enumerate(vocab)}
     mats, masks = [], []
@@ -121,7 +133,7 @@ def train(exs: list[tuple[list[dict], list[int]]], start: dict[str, float] | Non
     X = np.zeros((len(mats), width, len(vocab)))
     valid = np.zeros((len(mats), width), dtype=bool)
     positive = np.zeros((len(mats), width), dtype=bool)
-    for i, (m, mk) in enumerate(zip(mats, masks)):
+    for i, (m, mk) in enumerate(zip(mats, masks, strict=True)):
         X[i, : m.shape[0]] = m
         valid[i, : m.shape[0]] = True
         positive[i, : m.shape[0]] = mk
@@ -140,8 +152,8 @@ def train(exs: list[tuple[list[dict], list[int]]], start: dict[str, float] | Non
         grad = np.einsum("nc,ncf->f", p - q, X) / n + L2 * w
         mom = b1 * mom + (1 - b1) * grad
         vel = b2 * vel + (1 - b2) * grad * grad
-        w -= lr * (mom / (1 - b1 ** step)) / (np.sqrt(vel / (1 - b2 ** step)) + 1e-8)
-    return {k: round(float(v), 4) for k, v in zip(vocab, w)}
+        w -= lr * (mom / (1 - b1**step)) / (np.sqrt(vel / (1 - b2**step)) + 1e-8)
+    return {k: round(float(v), 4) for k, v in zip(vocab, w, strict=True)}
 
 
 def fit(novels: list[Novel]) -> dict:
@@ -153,12 +165,16 @@ def fit(novels: list[Novel]) -> dict:
             script, trace, rules = run(nv, data or None)
             exs += examples(nv, trace)
             nr.append((nv, rules, line_correctness(nv, script)))
-        data = {"features": train(exs, data.get("features")), "confidence": rule_accuracy(nr)}
+        data = {
+            "features": train(exs, data.get("features")),
+            "confidence": rule_accuracy(nr),
+        }
     return data
 
 
 def evaluate(novel: Novel, data: dict) -> NovelResult:
     import time
+
     rank.set_weights(data)
     try:
         t0 = time.perf_counter()
@@ -166,17 +182,35 @@ def evaluate(novel: Novel, data: dict) -> NovelResult:
         sec = time.perf_counter() - t0
     finally:
         rank.set_weights(None)
-    return NovelResult(novel.name, tuple(score_lines(script.lines, novel.gold, novel.characters)), sec,
-                       len(novel.book.text.split()), len(script.characters))
+    return NovelResult(
+        novel.name,
+        tuple(score_lines(script.lines, novel.gold, novel.characters)),
+        sec,
+        len(novel.book.text.split()),
+        len(script.characters),
+    )
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("root", nargs="?", default=str(Path(__file__).resolve().parents[2] / "shared/eval/pdnc-dev"))
-    ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "narrator/attribute/weights.json"))
+    ap.add_argument(
+        "root",
+        nargs="?",
+        default=str(Path(__file__).resolve().parents[2] / "shared/eval/pdnc-dev"),
+    )
+    ap.add_argument(
+        "--out",
+        default=str(
+            Path(__file__).resolve().parents[1] / "narrator/attribute/weights.json"
+        ),
+    )
     ap.add_argument("--no-cv", action="store_true")
     args = ap.parse_args()
-    novels = [Novel(p) for p in sorted(Path(args.root).iterdir()) if (p / "quotes.jsonl").exists()]
+    novels = [
+        Novel(p)
+        for p in sorted(Path(args.root).iterdir())
+        if (p / "quotes.jsonl").exists()
+    ]
     print(f"{len(novels)} novels: {', '.join(n.name for n in novels)}")
     cv = None
     if not args.no_cv:
@@ -185,13 +219,17 @@ def main() -> int:
             data = fit([n for n in novels if n is not held])
             results.append(evaluate(held, data))
         cv = format_report(results)
-        print("Leave-one-novel-out (each novel scored with weights trained on the other novels):")
+        print(
+            "Leave-one-novel-out (each novel scored with weights trained on the other novels):"
+        )
         print(cv)
     data = fit(novels)
     data["trained_on"] = [n.name for n in novels]
     out = Path(args.out)
     out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {out} ({len(data['features'])} feature weights, {len(data['confidence'])} rule accuracies)")
+    print(
+        f"wrote {out} ({len(data['features'])} feature weights, {len(data['confidence'])} rule accuracies)"
+    )
     print("In-sample (trained on all):")
     print(format_report([evaluate(n, data) for n in novels]))
     return 0

@@ -7,6 +7,7 @@ the PDNC reference scorer exactly: every gold quote takes the predicted quote se
 overlaps its spans most; a predicted name counts when it resolves, case-insensitively through
 the gold aliases, to the gold speaker (an alias shared by several characters is wrong).
 """
+
 from __future__ import annotations
 
 import bisect
@@ -95,34 +96,49 @@ def load_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def score_lines(lines: Sequence[Line], gold: Sequence[dict], characters: dict) -> list[QuoteResult]:
+def score_lines(
+    lines: Sequence[Line], gold: Sequence[dict], characters: dict
+) -> list[QuoteResult]:
     """Match predicted quote lines to gold quotes exactly as the reference scorer does."""
     resolve = name_resolver(characters)
-    preds = sorted((ln for ln in lines if ln.speaker is not None and ln.segment.kind == "quote"),
-                   key=lambda ln: ln.segment.start)
+    preds = sorted(
+        (ln for ln in lines if ln.speaker is not None and ln.segment.kind == "quote"),
+        key=lambda ln: ln.segment.start,
+    )
     starts = [ln.segment.start for ln in preds]
     results = []
     for q in gold:
         best, best_overlap = None, 0
         lo = max(0, bisect.bisect_left(starts, q["start"]) - 50)
-        for p in preds[lo:bisect.bisect_right(starts, q["end"])]:
+        for p in preds[lo : bisect.bisect_right(starts, q["end"])]:
             s0, e0 = p.segment.start, p.segment.end
             ov = sum(max(0, min(e, e0) - max(s, s0)) for s, e in q["spans"])
             if ov > best_overlap:
                 best, best_overlap = p, ov
         ok = best is not None and resolve(best.speaker) == q["speaker"]
-        results.append(QuoteResult(
-            str(q.get("id", "")), q.get("type", "unknown"), q["speaker"],
-            None if best is None else best.speaker, ok,
-            None if best is None else best.confidence, "" if best is None else best.evidence,
-            str(q.get("text", ""))))
+        results.append(
+            QuoteResult(
+                str(q.get("id", "")),
+                q.get("type", "unknown"),
+                q["speaker"],
+                None if best is None else best.speaker,
+                ok,
+                None if best is None else best.confidence,
+                "" if best is None else best.evidence,
+                str(q.get("text", "")),
+            )
+        )
     return results
 
 
 def gold_character_list(characters: dict) -> tuple[Character, ...]:
     genders = {"M": "male", "F": "female"}
     return tuple(
-        Character(name, tuple(info.get("aliases", ())), genders.get(str(info.get("gender", "")).upper(), "unknown"))
+        Character(
+            name,
+            tuple(info.get("aliases", ())),
+            genders.get(str(info.get("gender", "")).upper(), "unknown"),
+        )
         for name, info in characters.items()
     )
 
@@ -139,10 +155,19 @@ def evaluate_novel(gold_dir: Path, *, gold_characters: bool = False) -> NovelRes
     book = read_book(gold_dir / "text.txt")
     segments = segment_book(book)
     t0 = time.perf_counter()
-    script = attribute(book, segments, characters=gold_character_list(characters) if gold_characters else None)
+    script = attribute(
+        book,
+        segments,
+        characters=gold_character_list(characters) if gold_characters else None,
+    )
     seconds = time.perf_counter() - t0
-    return NovelResult(gold_dir.name, tuple(score_lines(script.lines, gold, characters)), seconds,
-                       len(book.text.split()), len(script.characters))
+    return NovelResult(
+        gold_dir.name,
+        tuple(score_lines(script.lines, gold, characters)),
+        seconds,
+        len(book.text.split()),
+        len(script.characters),
+    )
 
 
 def _pct(a: int, b: int) -> str:
@@ -150,12 +175,19 @@ def _pct(a: int, b: int) -> str:
 
 
 def _calibration(quotes: Sequence[QuoteResult]) -> tuple[str, str]:
-    covered = sorted((q for q in quotes if q.confidence is not None), key=lambda q: q.confidence or 0.0)
+    covered = sorted(
+        (q for q in quotes if q.confidence is not None),
+        key=lambda q: q.confidence or 0.0,
+    )
     k = max(1, len(covered) // 10)
     if not covered:
         return "-", "-"
     top, bottom = covered[-k:], covered[:k]
-    fmt = lambda qs: f"{_pct(sum(q.correct for q in qs), len(qs)).strip()} (conf {sum(q.confidence or 0 for q in qs) / len(qs):.2f})"
+
+    def fmt(qs: Sequence[QuoteResult]) -> str:
+        mean = sum(q.confidence or 0.0 for q in qs) / len(qs)
+        return f"{_pct(sum(q.correct for q in qs), len(qs)).strip()} (conf {mean:.2f})"
+
     return fmt(top), fmt(bottom)
 
 
@@ -168,8 +200,10 @@ class _Totals:
 def format_report(results: Sequence[NovelResult], errors: int = 0) -> str:
     """Per-novel and overall (micro-averaged) numbers, then up to `errors` wrong cases per novel."""
     out = []
-    header = (f"{'novel':28} {'acc':>6} {'recall':>7} {'n':>5}  {'explicit':>8} {'anaphor':>8} {'implicit':>8}"
-              f"  {'sec':>5} {'words/s':>8}  calibration top/bottom decile")
+    header = (
+        f"{'novel':28} {'acc':>6} {'recall':>7} {'n':>5}  {'explicit':>8} {'anaphor':>8} {'implicit':>8}"
+        f"  {'sec':>5} {'words/s':>8}  calibration top/bottom decile"
+    )
     out.append(header)
     tot = _Totals()
     all_quotes: list[QuoteResult] = []
@@ -180,8 +214,10 @@ def format_report(results: Sequence[NovelResult], errors: int = 0) -> str:
         cells = "  ".join(f"{_pct(*bt.get(t, (0, 0))):>8}" for t in TYPES)
         top, bottom = _calibration(r.quotes)
         wps = r.words / r.seconds if r.seconds else 0.0
-        out.append(f"{r.name[:28]:28} {_pct(r.correct, r.total):>6} {_pct(r.covered, r.total):>7} {r.total:5}  {cells}"
-                   f"  {r.seconds:5.2f} {wps:8.0f}  {top} / {bottom}")
+        out.append(
+            f"{r.name[:28]:28} {_pct(r.correct, r.total):>6} {_pct(r.covered, r.total):>7} {r.total:5}  {cells}"
+            f"  {r.seconds:5.2f} {wps:8.0f}  {top} / {bottom}"
+        )
         tot.correct["all"] += r.correct
         tot.total["all"] += r.total
         tot.correct["covered"] += r.covered
@@ -195,11 +231,15 @@ def format_report(results: Sequence[NovelResult], errors: int = 0) -> str:
         cells = "  ".join(f"{_pct(tot.correct[t], tot.total[t]):>8}" for t in TYPES)
         top, bottom = _calibration(all_quotes)
         wps = words / seconds if seconds else 0.0
-        out.append(f"{'ALL (micro)':28} {_pct(tot.correct['all'], tot.total['all']):>6} "
-                   f"{_pct(tot.correct['covered'], tot.total['all']):>7} {tot.total['all']:5}  {cells}"
-                   f"  {seconds:5.2f} {wps:8.0f}  {top} / {bottom}")
-    out.append("acc = speaker accuracy over all gold quotes; recall = gold quotes overlapped by a predicted quote;"
-               " sec = attribution time")
+        out.append(
+            f"{'ALL (micro)':28} {_pct(tot.correct['all'], tot.total['all']):>6} "
+            f"{_pct(tot.correct['covered'], tot.total['all']):>7} {tot.total['all']:5}  {cells}"
+            f"  {seconds:5.2f} {wps:8.0f}  {top} / {bottom}"
+        )
+    out.append(
+        "acc = speaker accuracy over all gold quotes; recall = gold quotes overlapped by a predicted quote;"
+        " sec = attribution time"
+    )
     if errors:
         for r in results:
             wrong = [q for q in r.quotes if not q.correct][:errors]
@@ -207,12 +247,16 @@ def format_report(results: Sequence[NovelResult], errors: int = 0) -> str:
                 out.append(f"\n{r.name}: {len(wrong)} of {r.total - r.correct} errors")
             for q in wrong:
                 text = " ".join(q.text.split())[:70]
-                out.append(f"  {q.id:>6} {q.type[:4]:4} gold={q.gold!r} pred={q.predicted!r}"
-                           f" conf={q.confidence if q.confidence is not None else '-'} [{q.evidence}] \"{text}\"")
+                out.append(
+                    f"  {q.id:>6} {q.type[:4]:4} gold={q.gold!r} pred={q.predicted!r}"
+                    f' conf={q.confidence if q.confidence is not None else "-"} [{q.evidence}] "{text}"'
+                )
     return "\n".join(out)
 
 
-def run_eval(dirs: Sequence[Path], *, gold_characters: bool = False, errors: int = 0) -> str:
+def run_eval(
+    dirs: Sequence[Path], *, gold_characters: bool = False, errors: int = 0
+) -> str:
     """Evaluate every gold directory and return the printable report (for `narrator eval`)."""
     results = [evaluate_novel(Path(d), gold_characters=gold_characters) for d in dirs]
     return format_report(results, errors=errors) + "\n"

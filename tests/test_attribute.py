@@ -1,4 +1,5 @@
 """Speaker attribution: fixture cases in tests/fixtures/attribute.md plus character discovery."""
+
 from __future__ import annotations
 
 import time
@@ -19,7 +20,12 @@ def read_fixture_file(path: Path) -> list[tuple[int, str, str, list[tuple[str, s
     cases = []
     i = 0
     while i < len(lines):
-        if i + 1 < len(lines) and lines[i + 1] == "." and lines[i].strip() and lines[i] != ".":
+        if (
+            i + 1 < len(lines)
+            and lines[i + 1] == "."
+            and lines[i].strip()
+            and lines[i] != "."
+        ):
             title, start = lines[i], i
             i += 2
             prose: list[str] = []
@@ -57,14 +63,21 @@ def test_fixture_file_parses() -> None:
 
 
 @pytest.mark.parametrize("line,title,prose,expected", CASES, ids=[c[1] for c in CASES])
-def test_fixture(line: int, title: str, prose: str, expected: list[tuple[str, str]]) -> None:
+def test_fixture(
+    line: int, title: str, prose: str, expected: list[tuple[str, str]]
+) -> None:
     """Each quote gets the expected speaker."""
     quotes = quote_lines(prose)
-    assert len(quotes) == len(expected), f"{title} (line {line}): {[q.segment.text for q in quotes]}"
-    for q, (speaker, start) in zip(quotes, expected):
-        assert start.split()[0].strip(",.!?") in q.segment.text, f"{title}: expected quote {start!r}"
+    assert len(quotes) == len(expected), (
+        f"{title} (line {line}): {[q.segment.text for q in quotes]}"
+    )
+    for q, (speaker, start) in zip(quotes, expected, strict=True):
+        assert start.split()[0].strip(",.!?") in q.segment.text, (
+            f"{title}: expected quote {start!r}"
+        )
         assert (q.speaker or "").lower() == speaker.lower(), (
-            f"{title} (line {line}): {q.segment.text!r} -> {q.speaker!r} [{q.evidence}], expected {speaker!r}")
+            f"{title} (line {line}): {q.segment.text!r} -> {q.speaker!r} [{q.evidence}], expected {speaker!r}"
+        )
 
 
 def test_every_segment_gets_a_line_in_order() -> None:
@@ -73,7 +86,9 @@ def test_every_segment_gets_a_line_in_order() -> None:
     book = book_of(text)
     segments = segment_book(book)
     script = attribute(book, segments)
-    assert [ln.segment for ln in script.lines] == [s for ch in sorted(segments) for s in segments[ch]]
+    assert [ln.segment for ln in script.lines] == [
+        s for ch in sorted(segments) for s in segments[ch]
+    ]
     for ln in script.lines:
         if ln.segment.kind == "narration":
             assert ln.speaker is None
@@ -84,7 +99,7 @@ def test_every_segment_gets_a_line_in_order() -> None:
 
 
 def test_vocative_is_recorded_as_addressee() -> None:
-    """"I'm sorry Naruto, …" names the addressee."""
+    """ "I'm sorry Naruto, …" names the addressee."""
     quotes = quote_lines('Tsunade sighed.\n\n"I\'m sorry Naruto, but no."\n')
     assert quotes[0].addressees == ("Naruto",)
     assert quotes[0].speaker != "Naruto"
@@ -92,9 +107,13 @@ def test_vocative_is_recorded_as_addressee() -> None:
 
 def test_given_characters_are_used() -> None:
     """A cast list replaces discovery: its canonical names and aliases are what the script uses."""
-    text = 'Lizzy looked up.\n\n"Not at all," said Lizzy.\n\n"Indeed," said Mr. Darcy.\n'
-    cast = [Character("Elizabeth Bennet", ("Lizzy", "Elizabeth"), "female"),
-            Character("Fitzwilliam Darcy", ("Mr. Darcy", "Darcy"), "male")]
+    text = (
+        'Lizzy looked up.\n\n"Not at all," said Lizzy.\n\n"Indeed," said Mr. Darcy.\n'
+    )
+    cast = [
+        Character("Elizabeth Bennet", ("Lizzy", "Elizabeth"), "female"),
+        Character("Fitzwilliam Darcy", ("Mr. Darcy", "Darcy"), "male"),
+    ]
     quotes = quote_lines(text, cast)
     assert [q.speaker for q in quotes] == ["Elizabeth Bennet", "Fitzwilliam Darcy"]
 
@@ -123,11 +142,14 @@ def characters_of(text: str) -> dict[str, Character]:
 
 
 def test_alias_merging() -> None:
-    """"Mr. Darcy", "Darcy" and "Fitzwilliam Darcy" are one character."""
+    """ "Mr. Darcy", "Darcy" and "Fitzwilliam Darcy" are one character."""
     chars = characters_of(PRIDE)
     darcy = [c for c in chars.values() if "Darcy" in c.name]
     assert len(darcy) == 1
-    assert {"Mr. Darcy", "Darcy", "Fitzwilliam Darcy"} <= {darcy[0].name, *darcy[0].aliases}
+    assert {"Mr. Darcy", "Darcy", "Fitzwilliam Darcy"} <= {
+        darcy[0].name,
+        *darcy[0].aliases,
+    }
 
 
 def test_mrs_weston_is_not_mr_weston() -> None:
@@ -140,16 +162,20 @@ def test_mrs_weston_is_not_mr_weston() -> None:
 
 def test_no_fake_characters() -> None:
     """Sentence-initial words ("Well", "Yes", "Chapter") and places are not characters."""
-    names = {n.lower() for c in characters_of(PRIDE).values() for n in (c.name, *c.aliases)}
+    names = {
+        n.lower() for c in characters_of(PRIDE).values() for n in (c.name, *c.aliases)
+    }
     for word in ("well", "yes", "chapter", "meryton", "netherfield", "in"):
         assert word not in names
 
 
 def test_gender_from_pronouns() -> None:
     """Gender comes from the pronouns that follow a name when there is no honorific."""
-    text = ("Robin opened the door and she smiled. Robin laughed and she sat down. Robin knew she was late.\n\n"
-            "Kit came in and he bowed. Kit said he was tired, and he sat. Kit was sure he had won.\n\n"
-            '"Hello," said Robin.\n\n"Hello," said Kit.\n')
+    text = (
+        "Robin opened the door and she smiled. Robin laughed and she sat down. Robin knew she was late.\n\n"
+        "Kit came in and he bowed. Kit said he was tired, and he sat. Kit was sure he had won.\n\n"
+        '"Hello," said Robin.\n\n"Hello," said Kit.\n'
+    )
     chars = characters_of(text)
     assert chars["Robin"].gender == "female"
     assert chars["Kit"].gender == "male"
@@ -157,10 +183,12 @@ def test_gender_from_pronouns() -> None:
 
 def test_speed_is_linear_enough() -> None:
     """Attribution of ~100k words of dialogue takes well under the 3 s budget."""
-    para = ('"You have been very unkind to Harriet," said Mr. Knightley, and he frowned.\n\n'
-            '"I have done nothing of the kind," said Emma. She turned away.\n\n'
-            '"Then why does she cry?"\n\n"Because she is a silly girl."\n\n'
-            'Mr. Knightley looked at Emma for a long moment and then at the window.\n\n')
+    para = (
+        '"You have been very unkind to Harriet," said Mr. Knightley, and he frowned.\n\n'
+        '"I have done nothing of the kind," said Emma. She turned away.\n\n'
+        '"Then why does she cry?"\n\n"Because she is a silly girl."\n\n'
+        "Mr. Knightley looked at Emma for a long moment and then at the window.\n\n"
+    )
     text = para * 900  # about 60k words
     book = book_of(text)
     segments = segment_book(book)

@@ -1,6 +1,7 @@
 """The evaluation harness scores exactly like the PDNC reference scorer (shared/eval/score.py):
 every gold quote takes the predicted quote overlapping its spans most; names resolve
 case-insensitively through the gold aliases; a name shared by several characters is wrong."""
+
 from __future__ import annotations
 
 import json
@@ -19,18 +20,32 @@ from narrator.types import Line, Segment
 
 CHARACTERS = {
     "Emma": {"aliases": ["Emma", "Miss Woodhouse"], "gender": "F"},
-    "Mr. Knightley": {"aliases": ["Mr. Knightley", "Knightley", "George"], "gender": "M"},
+    "Mr. Knightley": {
+        "aliases": ["Mr. Knightley", "Knightley", "George"],
+        "gender": "M",
+    },
     "George Otway": {"aliases": ["George", "Mr. Otway"], "gender": "M"},
 }
 
 
 def line(start: int, end: int, speaker: str | None, kind: str = "quote") -> Line:
-    return Line(1, Segment(start, end, kind, 0, "x" * (end - start)), speaker, 0.5, "test")
+    return Line(
+        1, Segment(start, end, kind, 0, "x" * (end - start)), speaker, 0.5, "test"
+    )
 
 
-def gold(qid: str, spans: list[list[int]], speaker: str, qtype: str = "explicit") -> dict:
-    return {"id": qid, "start": spans[0][0], "end": spans[-1][1], "spans": spans, "text": "…",
-            "speaker": speaker, "type": qtype}
+def gold(
+    qid: str, spans: list[list[int]], speaker: str, qtype: str = "explicit"
+) -> dict:
+    return {
+        "id": qid,
+        "start": spans[0][0],
+        "end": spans[-1][1],
+        "spans": spans,
+        "text": "…",
+        "speaker": speaker,
+        "type": qtype,
+    }
 
 
 def test_resolver_aliases_case_and_ambiguity() -> None:
@@ -45,16 +60,25 @@ def test_resolver_aliases_case_and_ambiguity() -> None:
 
 def test_matching_takes_largest_overlap() -> None:
     """A split gold quote goes to the prediction covering most of its spans."""
-    lines = [line(0, 10, "Emma"), line(10, 20, None, "narration"), line(20, 60, "Knightley")]
-    g = [gold("Q0", [[1, 9], [21, 30]], "Mr. Knightley")]  # 8 chars with the first, 9 with the third
+    lines = [
+        line(0, 10, "Emma"),
+        line(10, 20, None, "narration"),
+        line(20, 60, "Knightley"),
+    ]
+    g = [
+        gold("Q0", [[1, 9], [21, 30]], "Mr. Knightley")
+    ]  # 8 chars with the first, 9 with the third
     r = score_lines(lines, g, CHARACTERS)
     assert r[0].correct and r[0].predicted == "Knightley"
 
 
 def test_uncovered_and_ambiguous_are_wrong() -> None:
     lines = [line(0, 10, "George"), line(30, 40, "Emma")]
-    g = [gold("Q0", [[1, 9]], "Mr. Knightley"), gold("Q1", [[15, 25]], "Emma", "implicit"),
-         gold("Q2", [[31, 39]], "Emma", "anaphoric")]
+    g = [
+        gold("Q0", [[1, 9]], "Mr. Knightley"),
+        gold("Q1", [[15, 25]], "Emma", "implicit"),
+        gold("Q2", [[31, 39]], "Emma", "anaphoric"),
+    ]
     r = score_lines(lines, g, CHARACTERS)
     assert [q.correct for q in r] == [False, False, True]
     assert r[1].predicted is None  # not covered
@@ -73,15 +97,19 @@ def make_gold_dir(root: Path) -> Path:
     (d / "text.txt").write_text(text, encoding="utf-8")
     (d / "characters.json").write_text(json.dumps(CHARACTERS), encoding="utf-8")
     quotes = []
-    for i, (needle, who, qtype) in enumerate([
-        ("You are late tonight,", "Mr. Knightley", "explicit"),
-        ("I was with Harriet,", "Emma", "explicit"),
-        ("She is well.", "Emma", "implicit"),
-        ("Good,", "Mr. Knightley", "anaphoric"),
-    ]):
+    for i, (needle, who, qtype) in enumerate(
+        [
+            ("You are late tonight,", "Mr. Knightley", "explicit"),
+            ("I was with Harriet,", "Emma", "explicit"),
+            ("She is well.", "Emma", "implicit"),
+            ("Good,", "Mr. Knightley", "anaphoric"),
+        ]
+    ):
         s = text.index(needle)
         quotes.append(gold(f"Q{i}", [[s, s + len(needle)]], who, qtype))
-    (d / "quotes.jsonl").write_text("".join(json.dumps(q) + "\n" for q in quotes), encoding="utf-8")
+    (d / "quotes.jsonl").write_text(
+        "".join(json.dumps(q) + "\n" for q in quotes), encoding="utf-8"
+    )
     return d
 
 
@@ -96,9 +124,13 @@ def test_evaluate_novel_end_to_end(tmp_path: Path) -> None:
 
 
 def test_report_numbers_and_errors(tmp_path: Path) -> None:
-    qs = (QuoteResult("Q0", "explicit", "Emma", "Emma", True, 0.9, "said Emma", "a"),
-          QuoteResult("Q1", "implicit", "Emma", "Mr. Knightley", False, 0.2, "turn-taking", "b"),
-          QuoteResult("Q2", "implicit", "Emma", None, False, None, "", "c"))
+    qs = (
+        QuoteResult("Q0", "explicit", "Emma", "Emma", True, 0.9, "said Emma", "a"),
+        QuoteResult(
+            "Q1", "implicit", "Emma", "Mr. Knightley", False, 0.2, "turn-taking", "b"
+        ),
+        QuoteResult("Q2", "implicit", "Emma", None, False, None, "", "c"),
+    )
     r = NovelResult("Tiny", qs, 0.5, 1000)
     text = format_report([r, r], errors=5)
     assert "33.3%" in text  # accuracy: 1 of 3

@@ -3,6 +3,7 @@
 `attribute(book, segments)` returns a `Script` with a `Line` for every segment in text order;
 `discover_characters(book, segments)` lists the characters found in the text alone.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -15,7 +16,14 @@ from .core import attribute
 __all__ = ["attribute", "discover_characters"]
 
 
-def discover_characters(book: Book, segments: Mapping[int, Sequence[Segment]]) -> tuple[Character, ...]:
+def discover_characters(
+    book: Book, segments: Mapping[int, Sequence[Segment]]
+) -> tuple[Character, ...]:
     """Characters named in the book (most mentioned first), with aliases and gender."""
-    spans = [(s.start, s.end) for segs in segments.values() for s in segs if s.kind == "quote"]
+    spans = [
+        (s.start, s.end)
+        for segs in segments.values()
+        for s in segs
+        if s.kind == "quote"
+    ]
     return discover(book.text, tokenize(book.text), spans)

@@ -3,15 +3,20 @@
 The whole book is tokenized once (pure regex, linear time); other modules work on token
 indices and character offsets into `Book.text`.
 """
+
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
-_WORD = re.compile(r"[A-Za-z\u00c0-\u024f](?:[A-Za-z\u00c0-\u024f'’\-]*[A-Za-z\u00c0-\u024f])?")
+_WORD = re.compile(
+    r"[A-Za-z\u00c0-\u024f](?:[A-Za-z\u00c0-\u024f'’\-]*[A-Za-z\u00c0-\u024f])?"
+)
 _POSSESSIVE = re.compile(r"^(.+?)(?:['’]s|['’])$")
-_HONORIFIC_SUFFIX = re.compile(r"^(.+?)-(?:sama|san|kun|chan|sensei|senpai|dono|nii|nee)$", re.I)
+_HONORIFIC_SUFFIX = re.compile(
+    r"^(.+?)-(?:sama|san|kun|chan|sensei|senpai|dono|nii|nee)$", re.I
+)
 
 HONORIFICS_MALE = frozenset(
     "mr mister sir lord master monsieur m count duke prince king baron father brother uncle "
@@ -31,17 +36,54 @@ FIRST_PRONOUNS = frozenset("i me my myself".split())
 SUBJECT_PRONOUNS = frozenset("he she i".split())
 
 PERSON_NOUNS = {
-    "man": "male", "gentleman": "male", "boy": "male", "fellow": "male", "lad": "male",
-    "youth": "male", "husband": "male", "father": "male", "son": "male", "brother": "male",
-    "uncle": "male", "king": "male", "prince": "male", "lord": "male", "sir": "male",
-    "woman": "female", "lady": "female", "girl": "female", "wife": "female", "mother": "female",
-    "daughter": "female", "sister": "female", "aunt": "female", "queen": "female",
-    "princess": "female", "maid": "female", "widow": "female",
-    "stranger": "unknown", "child": "unknown", "figure": "unknown", "creature": "unknown",
-    "visitor": "unknown", "companion": "unknown", "friend": "unknown", "host": "male", "hostess": "female",
-    "cousin": "unknown", "nephew": "male", "niece": "female", "guest": "unknown", "guard": "unknown",
-    "soldier": "male", "officer": "male", "doctor": "unknown",
-    "servant": "unknown", "driver": "unknown", "porter": "male", "clerk": "male",
+    "man": "male",
+    "gentleman": "male",
+    "boy": "male",
+    "fellow": "male",
+    "lad": "male",
+    "youth": "male",
+    "husband": "male",
+    "father": "male",
+    "son": "male",
+    "brother": "male",
+    "uncle": "male",
+    "king": "male",
+    "prince": "male",
+    "lord": "male",
+    "sir": "male",
+    "woman": "female",
+    "lady": "female",
+    "girl": "female",
+    "wife": "female",
+    "mother": "female",
+    "daughter": "female",
+    "sister": "female",
+    "aunt": "female",
+    "queen": "female",
+    "princess": "female",
+    "maid": "female",
+    "widow": "female",
+    "stranger": "unknown",
+    "child": "unknown",
+    "figure": "unknown",
+    "creature": "unknown",
+    "visitor": "unknown",
+    "companion": "unknown",
+    "friend": "unknown",
+    "host": "male",
+    "hostess": "female",
+    "cousin": "unknown",
+    "nephew": "male",
+    "niece": "female",
+    "guest": "unknown",
+    "guard": "unknown",
+    "soldier": "male",
+    "officer": "male",
+    "doctor": "unknown",
+    "servant": "unknown",
+    "driver": "unknown",
+    "porter": "male",
+    "clerk": "male",
 }
 GENERIC_MODIFIERS = frozenset(
     "old young little elder younger other poor dear good first second last tall short big small "
@@ -102,22 +144,35 @@ def tokenize(text: str) -> list[Token]:
         sm = _HONORIFIC_SUFFIX.match(word)
         if sm:
             word = sm.group(1)
-        gap = text[prev_end:m.start()]
+        gap = text[prev_end : m.start()]
         initial = (
             not tokens
-            or any(c in gap for c in '.!?"“”‘:;—()[]') and not (prev_lower in ABBREVIATIONS and gap.strip() == ".")
+            or any(c in gap for c in '.!?"“”‘:;—()[]')
+            and not (prev_lower in ABBREVIATIONS and gap.strip() == ".")
             or "\n\n" in gap
-            or (gap.startswith("'") or gap.endswith("'") or "‘" in gap) and not gap.strip(" \n'")
+            or (gap.startswith("'") or gap.endswith("'") or "‘" in gap)
+            and not gap.strip(" \n'")
         )
-        tokens.append(Token(m.start(), m.start() + len(word), word, word.lower(), word[0].isupper(),
-                            possessive, bool(initial)))
+        tokens.append(
+            Token(
+                m.start(),
+                m.start() + len(word),
+                word,
+                word.lower(),
+                word[0].isupper(),
+                possessive,
+                bool(initial),
+            )
+        )
         prev_end = m.end()
         prev_lower = word.lower()
     return tokens
 
 
 _ABBREV_LOOKBEHIND = r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bM\.)(?<!\bMme\.)(?<!\b[A-Z]\.)"
-_SENTENCE_END = re.compile(r"(?<=[.!?…])" + _ABBREV_LOOKBEHIND + r"[\"'”’)\]]*\s+(?=[\"“‘'(]?[A-Z0-9])|\n\s*\n")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?…])" + _ABBREV_LOOKBEHIND + r"[\"'”’)\]]*\s+(?=[\"“‘'(]?[A-Z0-9])|\n\s*\n"
+)
 
 
 def last_sentence(text: str) -> tuple[int, str]:

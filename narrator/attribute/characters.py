@@ -5,6 +5,7 @@ rarely written in lower case, and behaves like a person (it speaks, acts, owns t
 honorific). Forms of one person are merged by rules a reader uses: "Mr. Darcy" = "Fitzwilliam
 Darcy" = "Darcy" when only one Darcy fits, but "Mrs. Weston" is never "Mr. Weston".
 """
+
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -26,7 +27,9 @@ from ._text import (
 from .names import FIRST_NAME_GENDER
 from .tags import SPEECH_VERBS
 
-_PLACE_PREPOSITIONS = frozenset("in at into near inside outside within across via".split())
+_PLACE_PREPOSITIONS = frozenset(
+    "in at into near inside outside within across via".split()
+)
 _ACTION_WORDS = frozenset(
     """was had did could would should might will shall can may must is has does looked turned saw
     felt knew thought went came took gave made got stood sat walked ran smiled laughed nodded
@@ -41,7 +44,9 @@ _COMMON_INITIAL = frozenset(
     thank thanks alas ah oh hallo hello goodbye farewell look listen stop wait come""".split()
 )
 _PARTICLES = frozenset("van der de von du la le di da del".split())
-_VOCATIVE_LEAD = frozenset("oh dear dearest my thank thanks sorry yes no well hello good".split())
+_VOCATIVE_LEAD = frozenset(
+    "oh dear dearest my thank thanks sorry yes no well hello good".split()
+)
 
 
 @dataclass
@@ -110,7 +115,7 @@ def _honorific_gender(word: str) -> str | None:
 
 
 def _contiguous(text: str, a: Token, b: Token) -> bool:
-    gap = text[a.end + (2 if a.possessive else 0):b.start]
+    gap = text[a.end + (2 if a.possessive else 0) : b.start]
     if a.possessive:
         return False
     if gap == " " or gap == "\n":
@@ -120,7 +125,9 @@ def _contiguous(text: str, a: Token, b: Token) -> bool:
     return gap.strip() == "" and "\n\n" not in gap and len(gap) < 4
 
 
-def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int, int]] = ()) -> tuple[Character, ...]:
+def discover(
+    text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int, int]] = ()
+) -> tuple[Character, ...]:
     """Characters of a book, most mentioned first."""
     cap_mid: Counter = Counter()
     lower_count: Counter = Counter()
@@ -140,8 +147,14 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
 
     # "Jonathan Small": a common word used as a surname right after a first name, repeatedly
     pair_count: Counter = Counter()
-    for a, c in zip(tokens, tokens[1:]):
-        if a.cap and c.cap and not c.initial and not a.possessive and text[a.end:c.start] in (" ", "\n"):
+    for a, c in zip(tokens, tokens[1:], strict=False):
+        if (
+            a.cap
+            and c.cap
+            and not c.initial
+            and not a.possessive
+            and text[a.end : c.start] in (" ", "\n")
+        ):
             pair_count[(a.lower, c.lower)] += 1
 
     def namelike(t: Token) -> bool:
@@ -170,8 +183,15 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         """Capitalised only at sentence starts, but never written in lower case: a name if it
         also speaks ("Emma said") — decided per form below."""
         w = t.lower
-        return (t.cap and w not in STOPWORDS and w not in HONORIFICS and len(w) >= 2
-                and lower_count[w] == 0 and w not in _COMMON_INITIAL and not w.endswith("ly"))
+        return (
+            t.cap
+            and w not in STOPWORDS
+            and w not in HONORIFICS
+            and len(w) >= 2
+            and lower_count[w] == 0
+            and w not in _COMMON_INITIAL
+            and not w.endswith("ly")
+        )
 
     forms: dict[tuple[str, ...], _Form] = {}
     n = len(tokens)
@@ -180,40 +200,89 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         t = tokens[i]
         start = i
         words: list[str] = []
-        if t.cap and t.lower in HONORIFICS and i + 1 < n and _contiguous(text, t, tokens[i + 1]):
+        if (
+            t.cap
+            and t.lower in HONORIFICS
+            and i + 1 < n
+            and _contiguous(text, t, tokens[i + 1])
+        ):
             k = i + 1
-            while k < n - 1 and tokens[k].lower in _PARTICLES and not tokens[k].cap and _contiguous(text, tokens[k], tokens[k + 1]):
+            while (
+                k < n - 1
+                and tokens[k].lower in _PARTICLES
+                and not tokens[k].cap
+                and _contiguous(text, tokens[k], tokens[k + 1])
+            ):
                 k += 1
             if namelike(tokens[k]):
                 words.extend(tokens[j].word for j in range(i, k))
                 i = k
         strict = True
-        if not namelike(tokens[i]) and loose(tokens[i]) and not in_quote(tokens[i].start):
+        if (
+            not namelike(tokens[i])
+            and loose(tokens[i])
+            and not in_quote(tokens[i].start)
+        ):
             strict = False
         elif not namelike(tokens[i]):
             # "the Queen", "the Duchess": a title used as a name
-            if (not words and t.cap and t.lower in HONORIFICS and not t.initial and i > 0
-                    and tokens[i - 1].lower == "the" and not (i + 1 < n and tokens[i + 1].cap
-                                                               and _contiguous(text, t, tokens[i + 1]))):
+            if (
+                not words
+                and t.cap
+                and t.lower in HONORIFICS
+                and not t.initial
+                and i > 0
+                and tokens[i - 1].lower == "the"
+                and not (
+                    i + 1 < n
+                    and tokens[i + 1].cap
+                    and _contiguous(text, t, tokens[i + 1])
+                )
+            ):
                 words.append(t.word)
                 i += 1
             else:
                 i = start + 1
                 continue
-        while i < n and len(words) < _MAX_NAME_WORDS and (
-                namelike(tokens[i]) or (not strict and not words and loose(tokens[i])) or (len(words) >= 1 and tokens[i].cap and not tokens[i].initial
-                                        and tokens[i].lower not in STOPWORDS
-                                        and pair_count[(words[-1].lower(), tokens[i].lower)] >= 3)):
+        while (
+            i < n
+            and len(words) < _MAX_NAME_WORDS
+            and (
+                namelike(tokens[i])
+                or (not strict and not words and loose(tokens[i]))
+                or (
+                    len(words) >= 1
+                    and tokens[i].cap
+                    and not tokens[i].initial
+                    and tokens[i].lower not in STOPWORDS
+                    and pair_count[(words[-1].lower(), tokens[i].lower)] >= 3
+                )
+            )
+        ):
             words.append(tokens[i].word)
-            if tokens[i].possessive or i + 1 >= n or not _contiguous(text, tokens[i], tokens[i + 1]):
+            if (
+                tokens[i].possessive
+                or i + 1 >= n
+                or not _contiguous(text, tokens[i], tokens[i + 1])
+            ):
                 i += 1
                 break
             i += 1
             # "Mr. van der Luyden"
             k = i
-            while k < n and tokens[k].lower in _PARTICLES and not tokens[k].cap and _contiguous(text, tokens[k - 1], tokens[k]):
+            while (
+                k < n
+                and tokens[k].lower in _PARTICLES
+                and not tokens[k].cap
+                and _contiguous(text, tokens[k - 1], tokens[k])
+            ):
                 k += 1
-            if k > i and k < n and namelike(tokens[k]) and _contiguous(text, tokens[k - 1], tokens[k]):
+            if (
+                k > i
+                and k < n
+                and namelike(tokens[k])
+                and _contiguous(text, tokens[k - 1], tokens[k])
+            ):
                 words.extend(tokens[j].word for j in range(i, k))
                 i = k
         end = i  # exclusive token index
@@ -230,13 +299,20 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         last = tokens[end - 1]
         if prev is not None and prev.lower == "the" and not prev.cap:
             form.the_count += 1
-        elif start > 1 and prev is not None and prev.cap and tokens[start - 2].lower == "the":
+        elif (
+            start > 1
+            and prev is not None
+            and prev.cap
+            and tokens[start - 2].lower == "the"
+        ):
             form.the_count += 1
         p = start - 1
         while p >= 0 and tokens[p].cap and p > start - 3 and not tokens[p].initial:
             p -= 1
         if p >= 0 and p < start - 1 and tokens[p + 1].lower not in HONORIFICS:
-            form.prep_count += 1  # "New York", "Fifth Avenue": part of a longer capitalised name
+            form.prep_count += (
+                1  # "New York", "Fifth Avenue": part of a longer capitalised name
+            )
         elif prev is not None and prev.lower in _PLACE_PREPOSITIONS:
             form.prep_count += 1
         if form.honorific or last.possessive:
@@ -244,29 +320,49 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
         if nxt is not None and not last.possessive:
             if nxt.lower in SPEECH_VERBS:
                 form.speech += 1
-            elif nxt.lower in _ACTION_WORDS or (not nxt.cap and nxt.lower.endswith("ed")):
+            elif nxt.lower in _ACTION_WORDS or (
+                not nxt.cap and nxt.lower.endswith("ed")
+            ):
                 form.evidence += 1
-        before = text[max(0, t.start - 3):t.start]
-        after = text[last.end:last.end + 2]
-        if (before.endswith(", ") or before[-1:] in "\"“‘" or (prev is not None and prev.lower in _VOCATIVE_LEAD)) \
-                and after[:1] in (",", "!", "?") and not last.possessive:
+        before = text[max(0, t.start - 3) : t.start]
+        after = text[last.end : last.end + 2]
+        if (
+            (
+                before.endswith(", ")
+                or before[-1:] in '"“‘'
+                or (prev is not None and prev.lower in _VOCATIVE_LEAD)
+            )
+            and after[:1] in (",", "!", "?")
+            and not last.possessive
+        ):
             form.vocative += 1
-        if before.rstrip()[-1:] in ("\"", "”", "’", "'", "»") and not in_quote(t.start):
-            form.speech += 1  # right after a quote: "…" Naruto, stubborn as always, boldly claimed
-        if prev is not None and prev.lower in SPEECH_VERBS and any(c in text[max(0, prev.start - 3):prev.start] for c in "\"”’'"):
+        if before.rstrip()[-1:] in ('"', "”", "’", "'", "»") and not in_quote(t.start):
+            form.speech += (
+                1  # right after a quote: "…" Naruto, stubborn as always, boldly claimed
+            )
+        if (
+            prev is not None
+            and prev.lower in SPEECH_VERBS
+            and any(c in text[max(0, prev.start - 3) : prev.start] for c in "\"”’'")
+        ):
             form.speech += 1
         # gender from the next personal pronoun, unless another name comes first
         crossed = False
         for j in range(end, min(n, end + 14)):
             u = tokens[j]
-            gap = text[tokens[j - 1].end:u.start]
+            gap = text[tokens[j - 1].end : u.start]
             if any(c in gap for c in '.!?"“”;'):
                 if crossed or not any(c in gap for c in ".!?"):
                     break
                 crossed = True
                 if u.lower not in ("he", "she"):
                     break  # only "…Emma. She…" carries over a sentence end
-            if u.cap and u.lower not in STOPWORDS and u.lower != "i" and (not u.initial or namelike(u)):
+            if (
+                u.cap
+                and u.lower not in STOPWORDS
+                and u.lower != "i"
+                and (not u.initial or namelike(u))
+            ):
                 break
             if u.lower in MALE_PRONOUNS:
                 form.male += 1
@@ -277,22 +373,51 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
 
     min_count = 1 if n < 3000 else 2  # a short text names its people only once or twice
     kept = [
-        f for f in forms.values()
-        if (f.strict or f.speech + f.vocative >= 1 or (f.count >= 2 and f.evidence >= 2))
-        and (f.speech + f.vocative >= 1 or (f.count >= min_count and f.evidence >= 1) or (f.honorific and f.count >= 1))
-        and (f.honorific or f.speech or f.vocative or f.male + f.female >= min_count
-             or (min_count == 1 and f.evidence >= 1))
-        and not (f.prep_count > 0.25 * f.count and f.speech + f.vocative <= 0.05 * f.count and not f.honorific
-                 and f.male + f.female < 0.2 * f.count)
+        f
+        for f in forms.values()
+        if (
+            f.strict or f.speech + f.vocative >= 1 or (f.count >= 2 and f.evidence >= 2)
+        )
+        and (
+            f.speech + f.vocative >= 1
+            or (f.count >= min_count and f.evidence >= 1)
+            or (f.honorific and f.count >= 1)
+        )
+        and (
+            f.honorific
+            or f.speech
+            or f.vocative
+            or f.male + f.female >= min_count
+            or (min_count == 1 and f.evidence >= 1)
+        )
+        and not (
+            f.prep_count > 0.25 * f.count
+            and f.speech + f.vocative <= 0.05 * f.count
+            and not f.honorific
+            and f.male + f.female < 0.2 * f.count
+        )
         and not (f.prep_count > 0.5 * f.count and not f.honorific)
         and not (f.the_count * 2 > f.count and f.speech + f.vocative == 0)
-        and not (f.count < 3 and f.speech + f.vocative == 0 and f.evidence < min_count and not f.honorific)
+        and not (
+            f.count < 3
+            and f.speech + f.vocative == 0
+            and f.evidence < min_count
+            and not f.honorific
+        )
     ]
     # rare full names ("Emma Woodhouse") link the forms of one person even when too rare to keep
-    kept_words = {f.words[-1] for f in kept if len(f.words) == 1} | {f.words[0] for f in kept if len(f.words) == 1}
+    kept_words = {f.words[-1] for f in kept if len(f.words) == 1} | {
+        f.words[0] for f in kept if len(f.words) == 1
+    }
     kept_ids = {id(f) for f in kept}
-    kept += [f for f in forms.values() if id(f) not in kept_ids and len(f.names) >= 2
-             and (f.names[0] in kept_words or f.names[-1] in kept_words) and f.prep_count * 2 < f.count + 1]
+    kept += [
+        f
+        for f in forms.values()
+        if id(f) not in kept_ids
+        and len(f.names) >= 2
+        and (f.names[0] in kept_words or f.names[-1] in kept_words)
+        and f.prep_count * 2 < f.count + 1
+    ]
     for f in kept:
         if f.honorific is None and len(f.words) >= 1:
             g = FIRST_NAME_GENDER.get(f.words[0].lower())
@@ -301,8 +426,14 @@ def discover(text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int
             elif g == "female":
                 f.female += 5
     stems = {tuple(w.lower() for w in f.words) for f in kept}
-    kept = [f for f in kept if not (f.words[-1].endswith("s") and
-                                    (*(w.lower() for w in f.words[:-1]), f.words[-1].lower()[:-1]) in stems)]
+    kept = [
+        f
+        for f in kept
+        if not (
+            f.words[-1].endswith("s")
+            and (*(w.lower() for w in f.words[:-1]), f.words[-1].lower()[:-1]) in stems
+        )
+    ]
     return _cluster(kept)
 
 
@@ -340,20 +471,39 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
             hon[key] = add(c, f) if c else new(f)
     # merge "Mr. Darcy" into "Fitzwilliam Darcy" when exactly one gender-compatible Darcy exists
     order = {"miss": 0, "mademoiselle": 0, "mlle": 0}
-    for (h, surname), c in sorted(hon.items(), key=lambda kv: (order.get(kv[0][0], 1), -kv[1].count)):
+    for (h, surname), c in sorted(
+        hon.items(), key=lambda kv: (order.get(kv[0][0], 1), -kv[1].count)
+    ):
         g = _honorific_gender(h)
-        matches = [fc for key, fc in full.items() if key[-1] == surname and fc is not c and key[0] != "mrs"
-                   and (g is None or fc.gender() in (g, "unknown"))]
+        matches = [
+            fc
+            for key, fc in full.items()
+            if key[-1] == surname
+            and fc is not c
+            and key[0] != "mrs"
+            and (g is None or fc.gender() in (g, "unknown"))
+        ]
         if len(matches) > 1:
             matches = [fc for fc in matches if fc.gender() == g] or matches
-        if len(matches) == 1 and not any(ff.honorific in ("miss", "mrs") and h in ("miss", "mrs") and ff.honorific != h
-                                         for ff in matches[0].forms):
+        if len(matches) == 1 and not any(
+            ff.honorific in ("miss", "mrs")
+            and h in ("miss", "mrs")
+            and ff.honorific != h
+            for ff in matches[0].forms
+        ):
             target = matches[0]
             if h in ("mrs", "lady"):
                 continue  # a wife or mother shares the surname of the family's full names
-            if h == "mr" and target.count < c.count and any(ff.honorific == h for ff in target.forms):
+            if (
+                h == "mr"
+                and target.count < c.count
+                and any(ff.honorific == h for ff in target.forms)
+            ):
                 continue  # "Mr. John Knightley" is named in full to tell him from "Mr. Knightley"
-            if any(_honorific_gender(ff.honorific or "") not in (None, g) for ff in target.forms):
+            if any(
+                _honorific_gender(ff.honorific or "") not in (None, g)
+                for ff in target.forms
+            ):
                 continue
             target.forms.extend(c.forms)
             target.honorific_gender.update(c.honorific_gender)
@@ -364,11 +514,19 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
         if len(f.words) != 1:
             continue
         w = f.words[0].lower()
-        g = "male" if f.male > 2 * f.female and f.male >= 2 else "female" if f.female > 2 * f.male and f.female >= 2 else None
+        g = (
+            "male"
+            if f.male > 2 * f.female and f.male >= 2
+            else "female"
+            if f.female > 2 * f.male and f.female >= 2
+            else None
+        )
         as_surname = sum(c.count for (_, sn), c in hon.items() if sn == w)
         as_first = sum(c.count for key, c in full.items() if key[0] == w)
         is_surname = as_surname > 2 * as_first
-        firsts = {} if is_surname else {id(c): c for key, c in full.items() if key[0] == w}
+        firsts = (
+            {} if is_surname else {id(c): c for key, c in full.items() if key[0] == w}
+        )
         if len(firsts) > 1:
             big = sorted(firsts.values(), key=lambda c: -c.count)
             if big[0].count >= 3 * big[1].count:
@@ -381,7 +539,10 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
         cands = list(lasts.values())
         if len(cands) > 1:
             mister = [c for (h, s), c in hon.items() if s == w and h == "mr"] or [
-                c for (h, s), c in hon.items() if s == w and _honorific_gender(h) == "male"]
+                c
+                for (h, s), c in hon.items()
+                if s == w and _honorific_gender(h) == "male"
+            ]
             if len({id(c) for c in mister}) == 1:
                 cands = mister[:1]
             else:
@@ -422,22 +583,41 @@ def _canonical(forms: list[_Form]) -> _Form:
     top = max(forms, key=lambda f: (f.count, len(f.words)))
     surnames = {f.names[-1].lower() for f in forms if len(f.names) >= 2}
     firsts = {f.names[0].lower() for f in forms if len(f.names) >= 2}
-    titled_same = [f for f in forms if f.honorific and len(f.names) == 1 and len(top.words) == 1
-                   and top.words[0].lower() not in firsts
-                   and f.names[0].lower() == top.words[0].lower() and f.count >= 2]
+    titled_same = [
+        f
+        for f in forms
+        if f.honorific
+        and len(f.names) == 1
+        and len(top.words) == 1
+        and top.words[0].lower() not in firsts
+        and f.names[0].lower() == top.words[0].lower()
+        and f.count >= 2
+    ]
     if top.common:
         # "May" is also a verb: "Miss Welland" names her unambiguously
         formal = [f for f in forms if f.honorific and f.count >= 2]
         if formal:
             return max(formal, key=lambda f: f.count)
-    if len(top.words) > 1 or top.words[0].lower() not in surnames or top.the_count * 2 > top.count:
+    if (
+        len(top.words) > 1
+        or top.words[0].lower() not in surnames
+        or top.the_count * 2 > top.count
+    ):
         if titled_same:
-            return max(titled_same, key=lambda f: f.count)  # "Mr. Childers" over "Childers"
+            return max(
+                titled_same, key=lambda f: f.count
+            )  # "Mr. Childers" over "Childers"
         return top  # "Emma", "Tom", "Mr. Knightley": the usual form
-    full = [f for f in forms if len(f.names) >= 2 and not f.honorific and f.count * 20 >= total]
+    full = [
+        f
+        for f in forms
+        if len(f.names) >= 2 and not f.honorific and f.count * 20 >= total
+    ]
     if full:
         return max(full, key=lambda f: f.count)
-    titled = [f for f in forms if f.honorific and (f.count * 20 >= total or f.count >= 3)]
+    titled = [
+        f for f in forms if f.honorific and (f.count * 20 >= total or f.count >= 3)
+    ]
     if titled:
         return max(titled, key=lambda f: f.count)
     return max(forms, key=lambda f: (f.count, len(f.words)))
@@ -472,7 +652,9 @@ def alias_key(alias: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in words)
 
 
-def enrich_given(given: Sequence[Character], discovered: Sequence[Character]) -> tuple[Character, ...]:
+def enrich_given(
+    given: Sequence[Character], discovered: Sequence[Character]
+) -> tuple[Character, ...]:
     """The user's characters, enriched with the name forms discovery found for them ("Rodney"
     for "William Rodney") and a gender when theirs is unknown. The list stays authoritative:
     discovered people it does not cover are not added (measured: they only add noise)."""
@@ -496,6 +678,13 @@ def enrich_given(given: Sequence[Character], discovered: Sequence[Character]) ->
     for forms in more.values():
         for a in forms:
             claims[a] += 1
-    out = [Character(c.name, c.aliases + tuple(a for a in more.get(c.name, ()) if claims[a] == 1),
-                     gender.get(c.name, c.gender), c.mentions) for c in given]
+    out = [
+        Character(
+            c.name,
+            c.aliases + tuple(a for a in more.get(c.name, ()) if claims[a] == 1),
+            gender.get(c.name, c.gender),
+            c.mentions,
+        )
+        for c in given
+    ]
     return tuple(out)

@@ -4,6 +4,7 @@ A name said *to* someone ("I'm sorry Naruto, but…") is the addressee, never th
 addressee of one turn is the likeliest speaker of the reply. Untagged turns in a dialogue
 alternate between the last two speakers.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -21,24 +22,39 @@ _OPEN = "\"“‘'«"
 _CLOSE = "\"”’'»"
 
 
-def vocatives(text: str, quote_start: int, quote_end: int, quote_mentions: Sequence[Mention],
-              tokens: Sequence[Token]) -> tuple[str, ...]:
+def vocatives(
+    text: str,
+    quote_start: int,
+    quote_end: int,
+    quote_mentions: Sequence[Mention],
+    tokens: Sequence[Token],
+) -> tuple[str, ...]:
     """Characters addressed by name inside one quote segment."""
     found: list[str] = []
     for m in quote_mentions:
         if m.kind != "name" or len(m.names) != 1 or m.possessive:
             continue
-        before = text[quote_start:m.start].rstrip()
+        before = text[quote_start : m.start].rstrip()
         prev = tokens[m.tok - 1] if m.tok > 0 else None
         pre_ok = (
-            before == "" or before[-1] in _OPEN + ",!?;.—-"
-            or (prev is not None and prev.start >= quote_start and prev.lower in _INTERJECTIONS)
+            before == ""
+            or before[-1] in _OPEN + ",!?;.—-"
+            or (
+                prev is not None
+                and prev.start >= quote_start
+                and prev.lower in _INTERJECTIONS
+            )
         )
-        after = text[m.end:quote_end].lstrip()
+        after = text[m.end : quote_end].lstrip()
         post_ok = after == "" or after[0] in ",!?.;—-" + _CLOSE
         if pre_ok and post_ok and m.names[0] not in found:
             # "Emma said." inside a quote or "Then Emma, ..." at a sentence start is no vocative
-            if before and before[-1] in ".!?" and after[:1] not in ("!", "?", ",") and after:
+            if (
+                before
+                and before[-1] in ".!?"
+                and after[:1] not in ("!", "?", ",")
+                and after
+            ):
                 continue
             found.append(m.names[0])
     return tuple(found)

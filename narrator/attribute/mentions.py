@@ -1,4 +1,5 @@
 """Mentions of people in the text: names (via the character index), pronouns, descriptions."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ class Mention:
     """For descriptions: only generic modifiers ("the old man"), so it may be a known character."""
 
 
-def find_mentions(text: str, tokens: list[Token], index: CharacterIndex) -> list[Mention]:
+def find_mentions(
+    text: str, tokens: list[Token], index: CharacterIndex
+) -> list[Mention]:
     mentions: list[Mention] = []
     n = len(tokens)
     keys = index.keys
@@ -54,31 +57,74 @@ def find_mentions(text: str, tokens: list[Token], index: CharacterIndex) -> list
                 last = tokens[i + length - 1]
                 if not last.cap:
                     continue
-                key = tuple(tok.lower for tok in tokens[i:i + length])
+                key = tuple(tok.lower for tok in tokens[i : i + length])
                 names = keys.get(key)
                 if not names:
                     continue
                 if not _tight(text, tokens, i, i + length):
                     continue
-                mentions.append(Mention(t.start, last.end, i, i + length, "name", tuple(names),
-                                        index.gender(names[0]) if len(names) == 1 else "unknown",
-                                        last.possessive))
+                mentions.append(
+                    Mention(
+                        t.start,
+                        last.end,
+                        i,
+                        i + length,
+                        "name",
+                        tuple(names),
+                        index.gender(names[0]) if len(names) == 1 else "unknown",
+                        last.possessive,
+                    )
+                )
                 i += length
                 matched = True
                 break
             if matched:
                 continue
-        if w in MALE_PRONOUNS or w in FEMALE_PRONOUNS or (w in FIRST_PRONOUNS and (w != "i" or t.cap)):
-            if w in ("his", "her", "my") and i + 1 < n and tokens[i + 1].lower in PERSON_NOUNS and _tight(text, tokens, i, i + 2):
+        if (
+            w in MALE_PRONOUNS
+            or w in FEMALE_PRONOUNS
+            or (w in FIRST_PRONOUNS and (w != "i" or t.cap))
+        ):
+            if (
+                w in ("his", "her", "my")
+                and i + 1 < n
+                and tokens[i + 1].lower in PERSON_NOUNS
+                and _tight(text, tokens, i, i + 2)
+            ):
                 noun = tokens[i + 1].lower
-                mentions.append(Mention(t.start, tokens[i + 1].end, i, i + 2, "desc",
-                                        gender=PERSON_NOUNS[noun], label=f"{w} {noun}", generic=True,
-                                        possessive=tokens[i + 1].possessive))
+                mentions.append(
+                    Mention(
+                        t.start,
+                        tokens[i + 1].end,
+                        i,
+                        i + 2,
+                        "desc",
+                        gender=PERSON_NOUNS[noun],
+                        label=f"{w} {noun}",
+                        generic=True,
+                        possessive=tokens[i + 1].possessive,
+                    )
+                )
                 i += 2
                 continue
-            gender = "male" if w in MALE_PRONOUNS else "female" if w in FEMALE_PRONOUNS else "first"
-            mentions.append(Mention(t.start, t.end, i, i + 1, "pron", gender=gender,
-                                    possessive=w in ("his", "her", "my")))
+            gender = (
+                "male"
+                if w in MALE_PRONOUNS
+                else "female"
+                if w in FEMALE_PRONOUNS
+                else "first"
+            )
+            mentions.append(
+                Mention(
+                    t.start,
+                    t.end,
+                    i,
+                    i + 1,
+                    "pron",
+                    gender=gender,
+                    possessive=w in ("his", "her", "my"),
+                )
+            )
             i += 1
             continue
         if w in ("the", "this", "that") and not t.cap or (w == "the" and t.cap):
@@ -86,15 +132,35 @@ def find_mentions(text: str, tokens: list[Token], index: CharacterIndex) -> list
             mods: list[str] = []
             while j < n and len(mods) <= 3:
                 u = tokens[j]
-                if u.lower in PERSON_NOUNS and not u.cap and _tight(text, tokens, i, j + 1):
+                if (
+                    u.lower in PERSON_NOUNS
+                    and not u.cap
+                    and _tight(text, tokens, i, j + 1)
+                ):
                     generic = all(m in GENERIC_MODIFIERS for m in mods)
                     label = _label(mods, u.lower)
-                    mentions.append(Mention(t.start, u.end, i, j + 1, "desc", gender=PERSON_NOUNS[u.lower],
-                                            label=label, generic=generic, possessive=u.possessive))
+                    mentions.append(
+                        Mention(
+                            t.start,
+                            u.end,
+                            i,
+                            j + 1,
+                            "desc",
+                            gender=PERSON_NOUNS[u.lower],
+                            label=label,
+                            generic=generic,
+                            possessive=u.possessive,
+                        )
+                    )
                     i = j + 1
                     matched = True
                     break
-                if u.cap or u.lower in _NOT_MODIFIERS or (u.lower in STOPWORDS and u.lower not in _NUMBERS) or u.possessive:
+                if (
+                    u.cap
+                    or u.lower in _NOT_MODIFIERS
+                    or (u.lower in STOPWORDS and u.lower not in _NUMBERS)
+                    or u.possessive
+                ):
                     break
                 mods.append(u.lower)
                 j += 1
@@ -114,7 +180,9 @@ def _label(mods: list[str], noun: str) -> str:
     return " ".join(["the", *words, noun])
 
 
-_NUMBERS = frozenset("one two three four five six seven eight nine ten many one-".split())
+_NUMBERS = frozenset(
+    "one two three four five six seven eight nine ten many one-".split()
+)
 
 
 def _tight(text: str, tokens: list[Token], i: int, j: int) -> bool:
@@ -123,8 +191,10 @@ def _tight(text: str, tokens: list[Token], i: int, j: int) -> bool:
         a, b = tokens[k], tokens[k + 1]
         if a.possessive:
             return False
-        gap = text[a.end:b.start]
-        if gap in (" ", "\n", "-") or (gap.strip() in ("", ".") and len(gap) <= 3 and "\n\n" not in gap):
+        gap = text[a.end : b.start]
+        if gap in (" ", "\n", "-") or (
+            gap.strip() in ("", ".") and len(gap) <= 3 and "\n\n" not in gap
+        ):
             continue
         return False
     return True

@@ -1,4 +1,5 @@
 """Common English given names by gender (a prior; pronouns and honorifics in the text win)."""
+
 from __future__ import annotations
 
 _FEMALE = """mary anne ann anna elizabeth eliza betsy bess jane janet jean emma emily harriet catherine
@@ -16,4 +17,7 @@ lawrence laurence herbert horace hubert leonard lewis louis martin nathaniel pat
 edgar gilbert guy harold humphrey isaac jacob jonathan josiah julius lionel mortimer newland ned
 owen percy rupert sidney silas trevor vincent wilfred bill bob dick jim joe ned sam tim will
 sherlock mr bartholomew thaddeus athelney""".split()
-FIRST_NAME_GENDER: dict[str, str] = {**{n: "female" for n in _FEMALE}, **{n: "male" for n in _MALE}}
+FIRST_NAME_GENDER: dict[str, str] = {
+    **{n: "female" for n in _FEMALE},
+    **{n: "male" for n in _MALE},
+}

@@ -8,6 +8,7 @@ vocatives, names in the paragraph — whose weights are learned from annotated n
 candidate is its confidence; rule decisions get the accuracy their rule measured on the
 development novels.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,25 +16,58 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..types import NARRATOR, UNKNOWN, Segment
+from .context import is_subject, pick_name
+from .tags import CONTINUATION_VERBS, EVIDENCE, SPEECH_TAGS
+
+if TYPE_CHECKING:
+    from .context import BookContext, QuoteState
+    from .conversation import Turn
+    from .resolve import History
 
 _WEIGHTS = Path(__file__).with_name("weights.json")
 
 # Used when weights.json lacks a rule (hand-set priors, overwritten by measurement).
 _PRIORS = {
-    "said-after:name": 0.95, "said-before:name": 0.93, "possessive:name": 0.9,
-    "said-after:desc": 0.6, "said-after:first": 0.9, "said-before:first": 0.85,
-    "lead-in:name": 0.85, "beat-after:name": 0.8, "beat-before:name": 0.8, "continued": 0.85,
+    "said-after:name": 0.95,
+    "said-before:name": 0.93,
+    "possessive:name": 0.9,
+    "said-after:desc": 0.6,
+    "said-after:first": 0.9,
+    "said-before:first": 0.85,
+    "lead-in:name": 0.85,
+    "beat-after:name": 0.8,
+    "beat-before:name": 0.8,
+    "continued": 0.85,
     "none": 0.05,
 }
 
 # Hand-set weights that mimic the rules; replaced by learned ones from weights.json.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "sal0": 1.0, "sal1": 0.6, "sal2": 0.3, "logdist": -0.3,
-    "tag_speech_grank0": 3.0, "tag_speech_grank1": 1.0, "tag_speech_gmismatch": -4.0,
-    "tag_beat_grank0": 2.0, "tag_beat_grank1": 0.7, "tag_beat_gmismatch": -3.0,
-    "prev_spk": -1.5, "prev2_spk": 1.5, "addressed_now": -4.0, "addressed_prev": 2.0,
-    "named_para": 1.0, "first_named_para": 1.5, "named_in_quote": -0.5, "continuation": 4.0,
-    "freq": 0.5, "cont_verb_prev": 3.0, "named_prev_para": 0.5, "narrator_firsttag": 4.0,
+    "sal0": 1.0,
+    "sal1": 0.6,
+    "sal2": 0.3,
+    "logdist": -0.3,
+    "tag_speech_grank0": 3.0,
+    "tag_speech_grank1": 1.0,
+    "tag_speech_gmismatch": -4.0,
+    "tag_beat_grank0": 2.0,
+    "tag_beat_grank1": 0.7,
+    "tag_beat_gmismatch": -3.0,
+    "prev_spk": -1.5,
+    "prev2_spk": 1.5,
+    "addressed_now": -4.0,
+    "addressed_prev": 2.0,
+    "named_para": 1.0,
+    "first_named_para": 1.5,
+    "named_in_quote": -0.5,
+    "continuation": 4.0,
+    "freq": 0.5,
+    "cont_verb_prev": 3.0,
+    "named_prev_para": 0.5,
+    "narrator_firsttag": 4.0,
 }
 
 TRACE: list | None = None
@@ -83,7 +117,9 @@ def confidence_for(kind: str) -> float:
     return round(min(1.0, max(0.0, float(value))), 3)
 
 
-def choose(candidates: list[str], features: list[dict[str, float]]) -> tuple[int, float, list[float]]:
+def choose(
+    candidates: list[str], features: list[dict[str, float]]
+) -> tuple[int, float, list[float]]:
     """Index of the best candidate, its softmax probability, and all scores."""
     w = weights()
     scores = [sum(w.get(k, 0.0) * v for k, v in f.items()) for f in features]
@@ -96,11 +132,15 @@ def choose(candidates: list[str], features: list[dict[str, float]]) -> tuple[int
 def explain(features: dict[str, float]) -> str:
     """The strongest positive cue behind a ranked choice, in words."""
     w = weights()
-    contributions = sorted(((w.get(k, 0.0) * v, k) for k, v in features.items()), reverse=True)
+    contributions = sorted(
+        ((w.get(k, 0.0) * v, k) for k, v in features.items()), reverse=True
+    )
     for value, key in contributions:
         if value <= 0:
             break
-        text = _CUES.get(key) or next((t for prefix, t in _CUES.items() if key.startswith(prefix)), None)
+        text = _CUES.get(key) or next(
+            (t for prefix, t in _CUES.items() if key.startswith(prefix)), None
+        )
         if text:
             return text
     return "most salient character"
@@ -120,3 +160,173 @@ _CUES = {
     "cont_verb_prev": "continues the previous turn",
     "sal0": "most salient character",
 }
+
+
+def rank_paragraph(
+    b: BookContext,
+    history: History,
+    para: int,
+    segs: list[Segment],
+    quotes: list[QuoteState],
+    tagq: QuoteState | None,
+    prev_turn: Turn | None,
+    recent: list[Turn],
+    pos: int,
+) -> Decision:
+    """Rank candidate speakers of an untagged or pronoun-tagged paragraph."""
+    sal = history.salience(pos)
+    rank_of = {name: i for i, (name, _) in enumerate(sal)}
+    dist_of = dict(sal)
+    addressed_now = {a for q in quotes for a in q.addressees}
+    adjacent = prev_turn is not None and prev_turn.paragraph >= para - 1
+    prev_spk = prev_turn.speaker if prev_turn is not None else None
+    partner = None
+    if prev_turn is not None:
+        partner = next((t.speaker for t in recent[1:] if t.speaker != prev_spk), None)
+    recent_spk = [t.speaker for t in recent]
+    participants = {x for x in (prev_spk, partner) if x is not None}
+    strict_alt = (
+        prev_turn is not None
+        and prev_turn.paragraph == para - 1
+        and len(recent) >= 2
+        and recent[1].paragraph == para - 2
+        and recent[1].speaker == partner
+    )
+    prev_narr = b.paragraph_names(para - 1, history)
+    next_narr = b.narration_names(para + 1, history)
+    last_subject = history.last_subject(pos)
+    addressed_prev = set(prev_turn.addressees) if prev_turn is not None else set()
+    # names in this paragraph's narration and quotes
+    named_para: list[str] = []
+    subject_para: set[str] = set()
+    in_quote: set[str] = set()
+    for s in segs:
+        for m in b.mentions_between(s.start, s.end):
+            if m.kind == "desc" and not m.generic and s.kind == "narration":
+                b.seen_description(m)
+                name = m.label
+            elif m.kind != "name":
+                continue
+            else:
+                name = pick_name(m, history)
+            if s.kind == "narration":
+                if tagq is not None and m.start == tagq.pron_tag[1].start:
+                    continue
+                named_para.append(name)
+                if is_subject(b, m):
+                    subject_para.add(name)
+            elif name not in addressed_now:
+                in_quote.add(name)
+    cands: list[str] = [n for n, _ in sal[:8]]
+    for extra in (*recent_spk, *addressed_prev, *named_para):
+        if extra not in cands and extra != UNKNOWN:
+            cands.append(extra)
+    if b.first_person:
+        nar = b.narrator or NARRATOR
+        if nar not in cands:
+            cands.append(nar)
+    if not cands:
+        return Decision(UNKNOWN, "none", "no evidence", 0.05)
+    # pronoun tag: gender ranks among the salient
+    tag_group = tag_gender = tag_verb = None
+    grank: dict[str, int] = {}
+    if tagq is not None:
+        kind, m, tag_verb = tagq.pron_tag
+        tag_group = "speech" if kind in SPEECH_TAGS else "beat"
+        tag_gender = m.gender if m.gender in ("male", "female") else "any"
+        ordered = sorted(cands, key=lambda c: dist_of.get(c, 1e9))
+        r = 0
+        for c in ordered:
+            g = b.gender_of(c)
+            if tag_gender == "any" or g == tag_gender:
+                grank[c] = r
+                r += 1
+    maxm = max((c.mentions for c in b.characters), default=1) or 1
+    mentions = {c.name: c.mentions for c in b.characters}
+    feats: list[dict[str, float]] = []
+    for c in cands:
+        f: dict[str, float] = {}
+        rk = rank_of.get(c)
+        if rk is not None and rk < 6:
+            f[f"sal{rk}"] = 1.0
+        else:
+            f["sal6+"] = 1.0
+        f["logdist"] = math.log1p(dist_of.get(c, 5000.0) / 100.0)
+        if tag_group is not None:
+            g = b.gender_of(c)
+            if c in grank:
+                f[f"tag_{tag_group}_grank{min(grank[c], 3)}"] = 1.0
+            elif g == "unknown":
+                f[f"tag_{tag_group}_gunknown"] = 1.0
+            else:
+                f[f"tag_{tag_group}_gmismatch"] = 1.0
+            if tag_verb in CONTINUATION_VERBS and c == prev_spk:
+                f["cont_verb_prev"] = 1.0
+        else:
+            f["notag"] = 1.0
+        if tag_group is not None and c in grank:
+            if c == partner:
+                f["tag_gmatch_partner"] = 1.0
+            if c == prev_spk:
+                f["tag_gmatch_prev"] = 1.0
+            if c in participants and sum(1 for p in participants if p in grank) == 1:
+                f["tag_gmatch_only_participant"] = 1.0
+        if c == partner and strict_alt:
+            f["alt_strict"] = 1.0
+        if c in prev_narr:
+            f["named_prev_narr"] = 1.0
+            if prev_narr[-1] == c:
+                f["last_named_prev_narr"] = 1.0
+        if c == last_subject:
+            f["last_subject"] = 1.0
+        if c in next_narr:
+            f["named_next_para"] = 1.0
+        if tag_group is not None and grank.get(c) == 0:
+            if c == prev_spk and adjacent:
+                f["grank0_prev"] = 1.0
+            if c == partner:
+                f["grank0_partner"] = 1.0
+            if c == last_subject:
+                f["grank0_subject"] = 1.0
+        if c in recent_spk[2:4] and c not in (prev_spk, partner):
+            f["third_party"] = 1.0
+        if c == prev_spk:
+            f["prev_spk" if adjacent else "prev_spk_gap"] = 1.0
+            if prev_turn is not None and prev_turn.unclosed and adjacent:
+                f["continuation"] = 1.0
+        if c == partner:
+            f["prev2_spk" if adjacent else "prev2_spk_gap"] = 1.0
+        if c in addressed_now:
+            f["addressed_now"] = 1.0
+        if c in addressed_prev:
+            f["addressed_prev" if adjacent else "addressed_prev_gap"] = 1.0
+        if c in named_para:
+            f["named_para"] = 1.0
+            if named_para[0] == c:
+                f["first_named_para"] = 1.0
+            if c in subject_para:
+                f["subject_para"] = 1.0
+        if c in in_quote:
+            f["named_in_quote"] = 1.0
+        f["freq"] = math.log1p(mentions.get(c, 0)) / math.log1p(maxm)
+        f["recent_spk"] = recent_spk.count(c) / 6.0
+        if b.first_person and c == (b.narrator or NARRATOR):
+            f["narrator"] = 1.0
+        if prev_turn is None:
+            f["no_prev"] = f.get("sal0", 0.0)
+        feats.append(f)
+    top, prob, _ = choose(cands, feats)
+    if TRACE is not None:
+        TRACE.append(([q.seg for q in quotes if q.decision is None], cands, feats))
+    choice = cands[top]
+    cue = explain(feats[top])
+    if tagq is not None:
+        phrase = b.text[tagq.pron_tag[1].start : tagq.pron_tag[1].end]
+        cue = f"{EVIDENCE[tagq.pron_tag[0]]}: '{phrase}' = {choice} ({cue})"
+    elif cue == "turn-taking" and prev_spk:
+        cue = f"turn-taking with {prev_spk}"
+    elif cue.startswith("vocative") and prev_spk:
+        cue = f"vocative: {choice} was addressed by {prev_spk}"
+    if choice in b.pending:
+        b.describe_name(choice)
+    return Decision(choice, "ranked", cue, round(prob, 3))

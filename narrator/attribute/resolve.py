@@ -5,9 +5,22 @@ Salience is recency weighted by role: a character who just spoke or is the subje
 sentence stays in focus longer than one merely named in passing ("…fit M. Riviere into any
 picture. He perceived…" — "he" is still the subject of the paragraph, not M. Riviere).
 """
+
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from ..types import NARRATOR
+from .context import pick_name
+from .rank import Decision
+from .tags import CONTINUATION_VERBS, EVIDENCE, SPEECH_VERBS
+
+if TYPE_CHECKING:
+    from .context import BookContext, QuoteState
+    from .conversation import Turn
+    from .mentions import Mention
 
 SPEAKER = 2.0
 SUBJECT = 1.6
@@ -30,8 +43,13 @@ class History:
         if len(self.entries) > 400:
             del self.entries[:200]
 
-    def ranked(self, gender: str, before: int, boost: dict[str, float] | None = None,
-               limit: int = 60) -> list[str]:
+    def ranked(
+        self,
+        gender: str,
+        before: int,
+        boost: dict[str, float] | None = None,
+        limit: int = 60,
+    ) -> list[str]:
         """Gender-compatible characters by salience at `before` (exact gender before unknown)."""
         best: dict[str, float] = {}
         for pos, name, weight in reversed(self.entries[-limit:]):
@@ -69,7 +87,9 @@ class History:
                 return name
         return None
 
-    def latest(self, exclude: Iterable[str] = (), before: int | None = None) -> str | None:
+    def latest(
+        self, exclude: Iterable[str] = (), before: int | None = None
+    ) -> str | None:
         ex = set(exclude)
         for pos, name, _ in reversed(self.entries[-60:]):
             if before is not None and pos >= before:
@@ -77,3 +97,98 @@ class History:
             if name not in ex:
                 return name
         return None
+
+
+def resolve_tag(
+    b: BookContext,
+    history: History,
+    m: Mention,
+    kind: str,
+    verb: str,
+    q: QuoteState,
+    prev_turn: Turn | None,
+    recent: list[Turn],
+) -> Decision | None:
+    """The character a tag's mention refers to, or None when it cannot be resolved."""
+    phrase = b.text[m.start : m.end]
+    ev = EVIDENCE[kind]
+    if m.kind == "name":
+        name = pick_name(m, history)
+        if name in q.addressees:
+            return None
+        return Decision(name, kind + ":name", f"{ev}: {snippet(b, m, kind)}")
+    if m.kind == "pron" and m.gender == "first":
+        name = b.narrator or NARRATOR
+        if not b.first_person and b.narrator is None:
+            return None
+        return Decision(
+            name,
+            kind + ":first",
+            f"{ev}: {snippet(b, m, kind)} (first-person narrator)",
+        )
+    if m.kind == "desc" and not m.generic:
+        # "the happily deceived aunt" is usually someone in the conversation; "the strangely
+        # hooded man" with no named partner of his gender is a new, unnamed speaker
+        prev_spk = prev_turn.speaker if prev_turn is not None else None
+        named = {t.speaker for t in recent if t.speaker in b.index.characters}
+        if (
+            prev_spk is not None
+            and q.seg.paragraph != prev_turn.paragraph
+            and verb not in CONTINUATION_VERBS
+        ):
+            named.discard(prev_spk)
+        fits = [
+            c
+            for c in named
+            if m.gender == "unknown" or b.gender_of(c) in (m.gender, "unknown")
+        ]
+        fits = [c for c in fits if c not in q.addressees]
+        if len(fits) == 1:
+            return Decision(
+                fits[0],
+                kind + ":desc-partner",
+                f"{ev}: '{phrase}' = {fits[0]} (conversation partner)",
+            )
+        label = b.describe(m)
+        return Decision(
+            label, kind + ":desc", f"{ev}: {snippet(b, m, kind)} (described speaker)"
+        )
+    return None  # pronouns and generic descriptions go to the ranker
+
+
+def snippet(b: BookContext, m: Mention, kind: str) -> str:
+    if kind == "said-after":
+        # include the verb that precedes the name ("said Emma")
+        before = [
+            w.strip(",;:") for w in b.text[max(0, m.start - 25) : m.start].split()
+        ]
+        lead = before[-1:] if before and before[-1].lower() in SPEECH_VERBS else []
+        if lead and len(before) >= 2 and before[-2].endswith("ly"):
+            lead = before[-2:]
+        s = " ".join([*lead, *b.text[m.start : m.start + 40].split()])
+    else:
+        s = " ".join(b.text[m.start : m.start + 40].split())
+    return " ".join(s.split(" ")[:5]).rstrip(",.;:")
+
+
+_SELF = re.compile(
+    r"\b(?:I am|I'm|I’m|I m|It is I,?|it's me,?|my name(?:,[^,]{1,12},)? is|This is)\s+$",
+    re.I,
+)
+
+
+def self_named(b: BookContext, q: QuoteState, history: History) -> str | None:
+    """ "Mary? I'm Katharine Hilbery!" / "It is I, McMurdo.": the speaker names herself."""
+    for m in b.mentions_between(q.seg.start, q.seg.end):
+        if m.kind != "name" or m.possessive:
+            continue
+        lead = b.text[max(q.seg.start, m.start - 24) : m.start]
+        if _SELF.search(lead):
+            after = b.text[m.end : m.end + 2]
+            if (
+                after[:1] in ("!", ".", ",", "?", '"', "”", ";", "")
+                or after[:1].isspace()
+                and not after[1:2].islower()
+            ):
+                return pick_name(m, history)
+    return None

@@ -5,10 +5,19 @@ Forms recognised (M = a mention: name, pronoun or description):
                   `M's solemn reply` / `M's voice dripped` / `M butted her head` (action beat)
   before a quote  `M called out, "` / `M turned to her and said: "` / `M sighed. "` (action beat)
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..types import Segment
+from ._text import last_sentence
+
+if TYPE_CHECKING:
+    from .context import BookContext
+    from .mentions import Mention
 
 SPEECH_VERBS = frozenset(
     """say says said saying ask asks asked asking reply replies replied replying answer answers
@@ -37,10 +46,14 @@ SPEECH_NOUNS = frozenset(
     injunction entreaty observation inquiry enquiry reproach suggestion request command warning
     salutation farewell exclamation assurance apology explanation interruption""".split()
 )
-CONTINUATION_VERBS = frozenset("added adds continued continues resumed proceeded pursued repeated persisted went".split())
+CONTINUATION_VERBS = frozenset(
+    "added adds continued continues resumed proceeded pursued repeated persisted went".split()
+)
 _PARTICLES = frozenset("out up back again on in softly quietly aloud slowly".split())
 
-LEAD_IN_END = re.compile(r"[,:;—–-]\s*$|\b(?:said|says|asked|cried|replied|answered|exclaimed|saying|whispered|added)\s*$")
+LEAD_IN_END = re.compile(
+    r"[,:;—–-]\s*$|\b(?:said|says|asked|cried|replied|answered|exclaimed|saying|whispered|added)\s*$"
+)
 AFTER_START = re.compile(r"^[\s,;:—–\-]*")
 
 
@@ -53,3 +66,268 @@ class Tag:
     kind: str
     """said-after, said-before, possessive, lead-in, beat-after, beat-before, paragraph."""
     verb: str = ""
+
+
+_ADVERB = re.compile(r"ly$")
+
+_AUX = frozenset(
+    "had has was is then now at last only just once again also still soon".split()
+)
+
+STRENGTH = {
+    "said-after": 6,
+    "possessive": 6,
+    "said-before": 5,
+    "lead-in": 4,
+    "beat-after": 3,
+    "beat-before": 2,
+    "lead-in-prev": 1,
+}
+
+EVIDENCE = {
+    "said-after": "said-tag after quote",
+    "said-before": "said-tag before quote",
+    "possessive": "possessive tag",
+    "lead-in": "lead-in before quote",
+    "beat-after": "action beat after quote",
+    "beat-before": "action beat before quote",
+    "lead-in-prev": "introduced at the end of the previous paragraph",
+}
+
+SPEECH_TAGS = frozenset(
+    ("said-after", "said-before", "possessive", "lead-in", "lead-in-prev")
+)
+
+GESTURES = frozenset(
+    "laugh laughed smile smiled nod nodded sigh sighed grin grinned think thought".split()
+)
+
+_SILENT = (
+    " silent",
+    "silence",
+    "said nothing",
+    "no answer",
+    "did not answer",
+    "made no reply",
+    "did not reply",
+)
+
+_WEAK_SPEECH = frozenset(
+    "think thought read write wrote told tell note noted smile smiled nod nodded laugh laughed "
+    "sigh sighed return returned call called order ordered correct corrected".split()
+)
+
+_CLAUSE_END = re.compile(
+    r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bM)(?<!\bMme)[.!?;](?=[\s\"”’']|$)|[\"“”]"
+)
+
+
+def has_sentence_break(text: str) -> bool:
+    off, _ = last_sentence(text.rstrip())
+    return off > 0
+
+
+def is_anaphor(m: Mention) -> bool:
+    return (
+        m.kind == "pron"
+        and m.gender in ("male", "female")
+        or (m.kind == "desc" and m.generic)
+    )
+
+
+def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
+    """Tag in the narration right after a quote: `said X`, `X said`, `X's reply`, `X frowned`."""
+    text = seg.text
+    lead = len(text) - len(text.lstrip(" \t\n,;:—–-"))
+    if "\n\n" in text[:lead]:
+        return None
+    p0 = seg.start + lead
+    toks = b.tokens
+    i = b.tindex.first_at_or_after(p0)
+    if i >= len(toks) or toks[i].start >= seg.end or toks[i].start - p0 > 1:
+        return None
+    sent_end = seg.start + len(first_clause(text))
+    ms = [m for m in b.mentions_between(p0, sent_end)]
+    # verb first: "said Emma", "asked he", "cried his wife", "said the young man"
+    j = i
+    if (
+        toks[j].lower in ("so", "thus")
+        and j + 1 < len(toks)
+        and toks[j + 1].lower in SPEECH_VERBS
+    ):
+        j += 1  # "So began Miss Bates"
+    if (
+        _ADVERB.search(toks[j].lower)
+        and j + 1 < len(toks)
+        and toks[j + 1].lower in SPEECH_VERBS
+    ):
+        j += 1
+    if (
+        toks[j].lower in SPEECH_VERBS
+        and not toks[j].cap
+        or (toks[j].lower in SPEECH_VERBS and j == i)
+    ):
+        verb = toks[j].lower
+        k = j + 1
+        while (
+            k < len(toks)
+            and toks[k].lower in ("out", "up", "back", "again", "in")
+            and k < j + 2
+        ):
+            k += 1
+        for m in ms:
+            if m.tok == k and (
+                m.kind != "pron" or m.gender in ("male", "female", "first")
+            ):
+                return ("said-after", m, verb)
+    # subject first
+    if not ms or ms[0].tok != i:
+        # "This time the strangely hooded man was the one to speak."
+        found = speech_subject(b, p0, sent_end)
+        if found is not None and found[0].kind in ("name", "desc"):
+            return ("beat-after", found[0], found[1])
+        return None
+    m = ms[0]
+    k = m.tok_end
+    if m.possessive:
+        for kk in range(k, min(k + 4, len(toks))):
+            if toks[kk].lower in SPEECH_NOUNS:
+                return ("possessive", m, toks[kk].lower)
+            if toks[kk].start >= sent_end:
+                break
+        return ("beat-after", m, "")
+    # skip a parenthetical ", stubborn as always,"
+    rest = b.text[m.end : sent_end]
+    if rest.startswith(","):
+        close = rest.find(",", 1)
+        if 0 < close < 70 and not any(c in rest[:close] for c in '"“”'):
+            k = b.tindex.first_at_or_after(m.end + close + 1)
+    steps = 0
+    while (
+        k < len(toks)
+        and steps < 3
+        and (_ADVERB.search(toks[k].lower) or toks[k].lower in _AUX)
+    ):
+        k += 1
+        steps += 1
+    if k < len(toks) and toks[k].start < sent_end and toks[k].lower in SPEECH_VERBS:
+        return ("said-after", m, toks[k].lower)
+    if k < len(toks) and toks[k].start < sent_end and not toks[k].cap:
+        clause = b.text[m.end : sent_end].lower()
+        # "Archer heard Reggie Chivers say": the one heard speaking is the speaker
+        for other in ms[1:]:
+            if (
+                other.kind == "name"
+                and other.tok_end < len(toks)
+                and toks[other.tok_end].lower in SPEECH_VERBS
+            ):
+                return ("beat-after", other, toks[other.tok_end].lower)
+        if any(w in clause for w in _SILENT):
+            return None  # "Mary was silent": an action beat of the listener
+        return ("beat-after", m, "")
+    return None
+
+
+def speech_subject(b: BookContext, start: int, end: int) -> tuple[Mention, str] | None:
+    """In narration [start, end): the mention nearest before the last speech word
+    ("…, and the six armed man chose to be the group's speaker", "Katharine saw it and exclaimed:")."""
+    toks = b.tokens
+    rng = b.tindex.between(start, end)
+    speech = None
+    for k in reversed(rng):
+        w = toks[k].lower
+        if (
+            (w in SPEECH_VERBS and w not in _WEAK_SPEECH)
+            or w in SPEECH_NOUNS
+            or w in ("speak", "spoke", "speaker", "speaking")
+        ):
+            speech = k
+            break
+    if speech is None:
+        return None
+    pos = toks[speech].start
+    best = None
+    for m in b.mentions_between(start, pos):
+        if m.possessive and not (m.tok_end == speech or m.tok_end + 1 == speech):
+            continue
+        if (
+            m.kind == "pron"
+            and toks[m.tok].lower not in ("he", "she", "i")
+            and not m.possessive
+        ):
+            continue  # "him", "her", "me" are objects
+        if (
+            m.tok > 0
+            and toks[m.tok - 1].lower
+            in ("to", "at", "with", "of", "for", "by", "from", "upon", "on")
+            and not m.possessive
+        ):
+            continue  # "said to Emma"; but "roused by Miss Bates's saying" names the speaker
+        best = m
+    return (best, toks[speech].lower) if best is not None else None
+
+
+def first_clause(text: str) -> str:
+    m = _CLAUSE_END.search(text.lstrip(" ,;:—–-") or text)
+    off = len(text) - len(text.lstrip(" ,;:—–-"))
+    return text[: off + m.start() + 1] if m else text
+
+
+def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
+    """Tag in the narration right before a quote: `X called out, "`, `X sighed. "`."""
+    text = seg.text.rstrip()
+    if not text.strip():
+        return None
+    off, sent = last_sentence(text)
+    start = seg.start + off
+    end = seg.start + len(text)
+    ms = [m for m in b.mentions_between(start, end)]
+    if not ms:
+        return None
+    lead_in = bool(LEAD_IN_END.search(text))
+    toks = b.tokens
+    for m in reversed(
+        ms
+    ):  # the speaker nearest the quote: "A began, but B cried out, "
+        if m.possessive:
+            continue
+        k = m.tok_end
+        steps = 0
+        while (
+            k < len(toks)
+            and steps < 3
+            and (_ADVERB.search(toks[k].lower) or toks[k].lower in _AUX)
+        ):
+            k += 1
+            steps += 1
+        if k < len(toks) and toks[k].start < end and toks[k].lower in SPEECH_VERBS:
+            if m.kind == "desc" and m.generic and m.gender == "unknown":
+                continue
+            return ("said-before", m, toks[k].lower)
+    m = ms[0]
+    return ("lead-in" if lead_in else "beat-before", m, "")
+
+
+def tag_previous_paragraph(
+    b: BookContext, para: int
+) -> tuple[str, Mention, str] | None:
+    """A narration paragraph whose last sentence announces speech introduces the next quote
+    ("Katharine saw it, too, and exclaimed:" / "…and the six armed man chose to be the group's
+    speaker once again.")."""
+    segs = b.by_paragraph.get(para - 1)
+    if not segs:
+        return None
+    while len(segs) > 1 and segs[-1].kind == "narration" and not segs[-1].text.strip():
+        segs = segs[:-1]
+    if segs[-1].kind == "quote":
+        return None
+    start, end = (
+        segs[-1].start,
+        segs[-1].end,
+    )  # the narration after the paragraph's last quote
+    text = b.text[start:end].rstrip()
+    off, _ = last_sentence(text)
+    found = speech_subject(b, start + off, start + len(text))
+    if found is None:
+        return None
+    return ("lead-in-prev", found[0], found[1])
