@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .types import Character, Line
+from .types import Character, Gender, Line
 
 TYPES = ("explicit", "anaphoric", "implicit")
 
@@ -132,7 +132,7 @@ def score_lines(
 
 
 def gold_character_list(characters: dict) -> tuple[Character, ...]:
-    genders = {"M": "male", "F": "female"}
+    genders: dict[str, Gender] = {"M": "male", "F": "female"}
     return tuple(
         Character(
             name,

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..types import NARRATOR, Book, Character, Segment
+from ..types import NARRATOR, Book, Character, Gender, Segment
 from ._text import TokenIndex, tokenize
 from .characters import CharacterIndex, discover, enrich_given
 from .conversation import vocatives
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .rank import Decision
     from .resolve import History
 
+_AS_GENDER: dict[str, Gender] = {"male": "male", "female": "female"}
 CLOSING_MARKS = "\"”’'»"
 
 
@@ -143,15 +144,24 @@ class BookContext:
         """Remember an unnamed, described person ("the six armed man") as a possible speaker."""
         if m.label not in self.pending and m.label not in self.described:
             self.pending[m.label] = Character(
-                m.label, (self.text[m.start : m.end],), m.gender, 0
+                m.label,
+                (self.text[m.start : m.end],),
+                _AS_GENDER.get(m.gender, "unknown"),
+                0,
             )
 
     def describe(self, m: Mention) -> str:
         """The cast name of a described speaker (created on first use)."""
         if m.label not in self.described:
-            self.described[m.label] = self.pending.pop(m.label, None) or Character(
-                m.label, (self.text[m.start : m.end],), m.gender, 0
-            )
+            if m.label in self.pending:
+                self.described[m.label] = self.pending.pop(m.label)
+            else:
+                self.described[m.label] = Character(
+                    m.label,
+                    (self.text[m.start : m.end],),
+                    _AS_GENDER.get(m.gender, "unknown"),
+                    0,
+                )
         return m.label
 
     def describe_name(self, label: str) -> None:

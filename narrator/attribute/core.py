@@ -221,13 +221,14 @@ def attribute(
         undecided = [q for q in quotes if q.decision is None]
         if undecided:
             tagq = next((q for q in undecided if q.pron_tag is not None), None)
-            pos = tagq.pron_tag[1].start if tagq is not None else undecided[0].seg.start
+            tag = tagq.pron_tag if tagq is not None else None
+            pos = tag[1].start if tag is not None else undecided[0].seg.start
             advance(pos)
             d = rank_paragraph(
                 b, history, para, segs, quotes, tagq, prev_turn, recent, pos
             )
-            if tagq is not None and d.speaker != UNKNOWN:
-                resolved_tags[tagq.pron_tag[1].start] = d.speaker
+            if tag is not None and d.speaker != UNKNOWN:
+                resolved_tags[tag[1].start] = d.speaker
             for q in undecided:
                 q.decision = d
         # record
@@ -263,15 +264,15 @@ def attribute(
         if s.kind != "quote":
             lines.append(Line(ch, s, None, 1.0, ""))
             continue
-        q = by_segment.get(id(s))
-        if q is None or q.decision is None:
+        state = by_segment.get(id(s))
+        if state is None or state.decision is None:
             lines.append(Line(ch, s, UNKNOWN, 0.1, "no evidence"))
             continue
-        d = q.decision
+        d = state.decision
         if rank.RULES is not None:
             rank.RULES.append((s, d.kind))
         conf = d.confidence if d.confidence is not None else confidence_for(d.kind)
-        lines.append(Line(ch, s, d.speaker, conf, d.evidence, q.addressees))
+        lines.append(Line(ch, s, d.speaker, conf, d.evidence, state.addressees))
 
     chars = list(b.characters)
     if b.narrator is None and b.first_person and used.get(NARRATOR):

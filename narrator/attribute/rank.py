@@ -174,6 +174,7 @@ def rank_paragraph(
     pos: int,
 ) -> Decision:
     """Rank candidate speakers of an untagged or pronoun-tagged paragraph."""
+    tag = tagq.pron_tag if tagq is not None else None
     sal = history.salience(pos)
     rank_of = {name: i for i, (name, _) in enumerate(sal)}
     dist_of = dict(sal)
@@ -210,7 +211,7 @@ def rank_paragraph(
             else:
                 name = pick_name(m, history)
             if s.kind == "narration":
-                if tagq is not None and m.start == tagq.pron_tag[1].start:
+                if tag is not None and m.start == tag[1].start:
                     continue
                 named_para.append(name)
                 if is_subject(b, m):
@@ -230,8 +231,8 @@ def rank_paragraph(
     # pronoun tag: gender ranks among the salient
     tag_group = tag_gender = tag_verb = None
     grank: dict[str, int] = {}
-    if tagq is not None:
-        kind, m, tag_verb = tagq.pron_tag
+    if tag is not None:
+        kind, m, tag_verb = tag
         tag_group = "speech" if kind in SPEECH_TAGS else "beat"
         tag_gender = m.gender if m.gender in ("male", "female") else "any"
         ordered = sorted(cands, key=lambda c: dist_of.get(c, 1e9))
@@ -320,9 +321,9 @@ def rank_paragraph(
         TRACE.append(([q.seg for q in quotes if q.decision is None], cands, feats))
     choice = cands[top]
     cue = explain(feats[top])
-    if tagq is not None:
-        phrase = b.text[tagq.pron_tag[1].start : tagq.pron_tag[1].end]
-        cue = f"{EVIDENCE[tagq.pron_tag[0]]}: '{phrase}' = {choice} ({cue})"
+    if tag is not None:
+        phrase = b.text[tag[1].start : tag[1].end]
+        cue = f"{EVIDENCE[tag[0]]}: '{phrase}' = {choice} ({cue})"
     elif cue == "turn-taking" and prev_spk:
         cue = f"turn-taking with {prev_spk}"
     elif cue.startswith("vocative") and prev_spk:

@@ -132,7 +132,8 @@ def resolve_tag(
         prev_spk = prev_turn.speaker if prev_turn is not None else None
         named = {t.speaker for t in recent if t.speaker in b.index.characters}
         if (
-            prev_spk is not None
+            prev_turn is not None
+            and prev_spk is not None
             and q.seg.paragraph != prev_turn.paragraph
             and verb not in CONTINUATION_VERBS
         ):
