@@ -145,6 +145,12 @@ def tokenize(text: str) -> list[Token]:
         if sm:
             word = sm.group(1)
         gap = text[prev_end : m.start()]
+        if raw == "s" and gap == " " and tokens and tokens[-1].cap and not tokens[-1].possessive:
+            # "Cassandra s words": a text whose apostrophes were lost
+            t = tokens[-1]
+            tokens[-1] = Token(t.start, t.end, t.word, t.lower, t.cap, True, t.initial)
+            prev_end = m.end()
+            continue
         initial = (
             not tokens
             or any(c in gap for c in '.!?"“”‘:;—()[]')
