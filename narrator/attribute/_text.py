@@ -10,9 +10,8 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
-_WORD = re.compile(
-    r"[A-Za-z\u00c0-\u024f](?:[A-Za-z\u00c0-\u024f'’\-]*[A-Za-z\u00c0-\u024f])?"
-)
+_L = "A-Za-z\u00c0-\u024f"
+_WORD = re.compile(rf"[{_L}](?:(?:[{_L}'’]|-(?=[{_L}]))*[{_L}])?")
 _POSSESSIVE = re.compile(r"^(.+?)(?:['’]s|['’])$")
 _HONORIFIC_SUFFIX = re.compile(
     r"^(.+?)-(?:sama|san|kun|chan|sensei|senpai|dono|nii|nee)$", re.I
