@@ -93,6 +93,8 @@ class BookContext:
         self.mentions = find_mentions(self.text, self.tokens, self.index)
         self.mention_starts = [m.start for m in self.mentions]
         self.first_person = self._first_person()
+        self.named_speakers: dict[int, str] = {}
+        """Paragraph → speaker named by its first quote's tag (filled by the attribution pass)."""
         self.described: dict[str, Character] = {}
         self.pending: dict[str, Character] = {}
         self.narrator = self._narrator_name() if self.first_person else None

@@ -84,6 +84,7 @@ def attribute(
                 if ranked and b.gender_of(ranked[0]) == m.gender:
                     history.add(m.start, ranked[0], SUBJECT)
 
+    b.named_speakers = _named_speakers(b, paragraphs)
     for ch, para, segs in paragraphs:
         quotes = [QuoteState(ch, s, k) for k, s in enumerate(segs) if s.kind == "quote"]
         if not quotes:
@@ -279,3 +280,23 @@ def attribute(
         chars.append(Character(NARRATOR, ("I",), "unknown", used[NARRATOR]))
     chars.extend(b.described.values())
     return Script(book, tuple(chars), tuple(lines))
+
+
+def _named_speakers(b: BookContext, paragraphs: list[tuple[int, int, list[Segment]]]) -> dict[int, str]:
+    """Paragraph → the speaker its first quote's named tag gives ("…," said Emma), found ahead
+    of the main pass so that an untagged turn can look at the turns that follow it."""
+    out: dict[int, str] = {}
+    for _, para, segs in paragraphs:
+        for k, s in enumerate(segs):
+            if s.kind != "quote":
+                continue
+            after = segs[k + 1] if k + 1 < len(segs) else None
+            before = segs[k - 1] if k > 0 else None
+            found = [t for t in (tag_after(b, after) if after is not None and after.text.strip() else None,
+                                 tag_before(b, before) if before is not None else None) if t]
+            found = [t for t in found if t[0] in ("said-after", "said-before", "possessive", "lead-in")]
+            found.sort(key=lambda t: STRENGTH[t[0]], reverse=True)
+            if found and found[0][1].kind == "name" and len(found[0][1].names) == 1:
+                out[para] = found[0][1].names[0]
+            break
+    return out

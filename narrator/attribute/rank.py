@@ -280,6 +280,10 @@ def rank_paragraph(
                 f["last_named_prev_narr"] = 1.0
         if c == last_subject:
             f["last_subject"] = 1.0
+        if c == b.named_speakers.get(para + 1):
+            f["next_named_spk"] = 1.0  # the next turn is theirs: this one is probably not
+        if c == b.named_speakers.get(para + 2):
+            f["next2_named_spk"] = 1.0
         if c in next_narr:
             f["named_next_para"] = 1.0
         if tag_group is not None and grank.get(c) == 0:
