@@ -144,11 +144,17 @@ def attribute(
                     # after a quote, the narration mostly tags that quote: only a new person
                     # (or an open lead-in ending with ":") introduces the next one
                     pm = t[1]
+                    trailing = b.by_paragraph[para - 1][-1]
+                    own = tag_after(b, trailing) if trailing.kind == "narration" else None
+                    opens = b.text[max(0, segs[0].start - 200) : segs[0].start].rstrip().endswith(":")
                     if (
                         pm.kind == "name"
                         and pick_name(pm, history) == prev_turn.speaker
+                        and not opens
+                        and own is not None
+                        and own[1].start == pm.start
                     ):
-                        t = None
+                        t = None  # that narration is the previous quote's own tag
                     elif pm.kind == "pron" and not b.text[
                         max(0, segs[0].start - 200) : segs[0].start
                     ].rstrip().endswith((":", ",")):

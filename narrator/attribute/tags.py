@@ -38,7 +38,8 @@ SPEECH_VERBS = frozenset(
     nod nodded sang sing chimed chime counter countered correct corrected confess confessed
     warn warned beg begged command commanded order ordered assure assured remind reminded
     affirm affirmed argue argued note noted state stated tell told told write wrote read
-    recollect conjecture observed rang say""".split()
+    recollect conjecture observed rang say pouted pout lisped lisp panted pant blurted
+    stammered faltered urged""".split()
 )
 SPEECH_NOUNS = frozenset(
     """reply answer response retort voice words question remark tone exclamation cry rejoinder
@@ -71,7 +72,7 @@ class Tag:
 _ADVERB = re.compile(r"ly$")
 
 _AUX = frozenset(
-    "had has was is then now at last only just once again also still soon".split()
+    "had has was is then now at last only just once again also still soon next presently".split()
 )
 
 STRENGTH = {
@@ -304,6 +305,11 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
             if m.kind == "desc" and m.generic and m.gender == "unknown":
                 continue
             return ("said-before", m, toks[k].lower)
+    if lead_in:
+        # "Mrs. Weston had left her seat to join him and say, ": the one who says
+        found = speech_subject(b, start, end)
+        if found is not None and found[0].kind == "name":
+            return ("lead-in", found[0], found[1])
     m = ms[0]
     return ("lead-in" if lead_in else "beat-before", m, "")
 
