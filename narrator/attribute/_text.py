@@ -25,7 +25,7 @@ HONORIFICS_FEMALE = frozenset(
     "mrs miss ms madame mme mademoiselle mlle lady countess duchess princess queen baroness "
     "mother sister aunt dame mistress".split()
 )
-HONORIFICS_NEUTRAL = frozenset("dr doctor st saint".split())
+HONORIFICS_NEUTRAL = frozenset("dr doctor st saint cousin".split())
 HONORIFICS = HONORIFICS_MALE | HONORIFICS_FEMALE | HONORIFICS_NEUTRAL
 ABBREVIATIONS = frozenset("mr mrs ms dr st m mme mlle rev".split())
 

@@ -39,7 +39,7 @@ SPEECH_VERBS = frozenset(
     warn warned beg begged command commanded order ordered assure assured remind reminded
     affirm affirmed argue argued note noted state stated tell told told write wrote read
     recollect conjecture observed rang say pouted pout lisped lisp panted pant blurted
-    stammered faltered urged""".split()
+    stammered faltered urged hazarded hazard puffed""".split()
 )
 SPEECH_NOUNS = frozenset(
     """reply answer response retort voice words question remark tone exclamation cry rejoinder
@@ -47,7 +47,7 @@ SPEECH_NOUNS = frozenset(
     injunction entreaty observation inquiry enquiry reproach suggestion request command warning
     salutation farewell exclamation assurance apology explanation interruption""".split()
 )
-CONTINUATION_VERBS = frozenset(
+CONTINUATION_VERBS = frozenset(["went on"] + 
     "added adds continued continues resumed proceeded pursued repeated persisted went".split()
 )
 _PARTICLES = frozenset("out up back again on in softly quietly aloud slowly".split())
@@ -181,7 +181,9 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
                 m.kind != "pron" or m.gender in ("male", "female", "first")
             ):
                 return ("said-after", m, verb)
-    # subject first
+    # subject first ("young Thorley hazarded" too)
+    if ms and ms[0].tok == i + 1 and toks[i].lower in ("young", "old", "little", "poor", "then", "and"):
+        i += 1
     if not ms or ms[0].tok != i:
         # "This time the strangely hooded man was the one to speak."
         found = speech_subject(b, p0, sent_end)
@@ -211,8 +213,9 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
     ):
         k += 1
         steps += 1
-    if k < len(toks) and toks[k].start < sent_end and toks[k].lower in SPEECH_VERBS:
-        return ("said-after", m, toks[k].lower)
+    verb = speech_verb_at(toks, k) if k < len(toks) and toks[k].start < sent_end else None
+    if verb is not None:
+        return ("said-after", m, verb)
     if k < len(toks) and toks[k].start < sent_end and not toks[k].cap:
         clause = b.text[m.end : sent_end].lower()
         # "Archer heard Reggie Chivers say": the one heard speaking is the speaker
@@ -226,6 +229,23 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
         if any(w in clause for w in _SILENT):
             return None  # "Mary was silent": an action beat of the listener
         return ("beat-after", m, "")
+    return None
+
+
+_OBJECT_PREPOSITIONS = frozenset("to at with of for by from upon on".split())
+PHRASAL_SPEECH = frozenset("put struck cut chimed broke went".split())
+"""`put in`, `struck in`, `cut in`, `chimed in`, `broke in`/`broke out`, `went on`."""
+
+
+def speech_verb_at(toks: list, k: int) -> str | None:
+    """The speech verb at token k ("said", or a phrasal one: "put in", "went on"), else None."""
+    if k >= len(toks):
+        return None
+    w = toks[k].lower
+    if w in SPEECH_VERBS:
+        return w
+    if w in PHRASAL_SPEECH and k + 1 < len(toks) and toks[k + 1].lower in ("in", "on", "out", "forth"):
+        return w + " " + toks[k + 1].lower
     return None
 
 
@@ -249,8 +269,12 @@ def speech_subject(b: BookContext, start: int, end: int) -> tuple[Mention, str] 
     pos = toks[speech].start
     best = None
     for m in b.mentions_between(start, pos):
-        if m.possessive and not (m.tok_end == speech or m.tok_end + 1 == speech):
-            continue
+        if m.possessive and not (
+            m.tok_end == speech
+            or m.tok_end + 1 == speech
+            or (m.tok_end < len(toks) and toks[m.tok_end].lower.endswith("ing"))
+        ):
+            continue  # "Mr. Woodhouse's giving a gentle sigh, and saying" is his speech
         if (
             m.kind == "pron"
             and toks[m.tok].lower not in ("he", "she", "i")
@@ -260,7 +284,7 @@ def speech_subject(b: BookContext, start: int, end: int) -> tuple[Mention, str] 
         if (
             m.tok > 0
             and toks[m.tok - 1].lower
-            in ("to", "at", "with", "of", "for", "by", "from", "upon", "on")
+            in _OBJECT_PREPOSITIONS
             and not m.possessive
         ):
             continue  # "said to Emma"; but "roused by Miss Bates's saying" names the speaker
@@ -301,16 +325,22 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
         ):
             k += 1
             steps += 1
-        if k < len(toks) and toks[k].start < end and toks[k].lower in SPEECH_VERBS:
+        verb = speech_verb_at(toks, k) if k < len(toks) and toks[k].start < end else None
+        if verb is not None:
             if m.kind == "desc" and m.generic and m.gender == "unknown":
                 continue
-            return ("said-before", m, toks[k].lower)
+            return ("said-before", m, verb)
     if lead_in:
         # "Mrs. Weston had left her seat to join him and say, ": the one who says
         found = speech_subject(b, start, end)
         if found is not None and found[0].kind == "name":
             return ("lead-in", found[0], found[1])
-    m = ms[0]
+    subjects = [
+        m for m in ms if not (m.tok > 0 and toks[m.tok - 1].lower in _OBJECT_PREPOSITIONS and not m.possessive)
+    ]  # '"…," to Mr. Gradgrind, "…"' addresses him
+    if not subjects:
+        return None
+    m = subjects[0]
     return ("lead-in" if lead_in else "beat-before", m, "")
 
 
@@ -336,4 +366,5 @@ def tag_previous_paragraph(
     found = speech_subject(b, start + off, start + len(text))
     if found is None:
         return None
-    return ("lead-in-prev", found[0], found[1])
+    kind = "lead-in" if text.endswith((":", ",")) else "lead-in-prev"
+    return (kind, found[0], found[1])
