@@ -249,7 +249,9 @@ def speech_verb_at(toks: list, k: int) -> str | None:
     return None
 
 
-def speech_subject(b: BookContext, start: int, end: int) -> tuple[Mention, str] | None:
+def speech_subject(
+    b: BookContext, start: int, end: int, *, nouns: bool = True
+) -> tuple[Mention, str] | None:
     """In narration [start, end): the mention nearest before the last speech word
     ("…, and the six armed man chose to be the group's speaker", "Katharine saw it and exclaimed:")."""
     toks = b.tokens
@@ -259,8 +261,9 @@ def speech_subject(b: BookContext, start: int, end: int) -> tuple[Mention, str] 
         w = toks[k].lower
         if (
             (w in SPEECH_VERBS and w not in _WEAK_SPEECH)
-            or w in SPEECH_NOUNS
-            or w in ("speak", "spoke", "speaker", "speaking")
+            or (nouns and w in SPEECH_NOUNS)
+            or w in ("speak", "spoke", "speaking")
+            or (nouns and w == "speaker")
         ):
             speech = k
             break
@@ -332,7 +335,7 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
             return ("said-before", m, verb)
     if lead_in:
         # "Mrs. Weston had left her seat to join him and say, ": the one who says
-        found = speech_subject(b, start, end)
+        found = speech_subject(b, start, end, nouns=False)  # not "gave in to Naruto's request,"
         if found is not None and found[0].kind == "name":
             return ("lead-in", found[0], found[1])
     subjects = [
