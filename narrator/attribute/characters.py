@@ -364,6 +364,8 @@ def discover(
                 and (not u.initial or namelike(u))
             ):
                 break
+            if u.lower == "him":
+                continue  # "Tsunade looked at him": an object is usually someone else
             if u.lower in MALE_PRONOUNS:
                 form.male += 1
                 break
