@@ -36,6 +36,7 @@ _ACTION_WORDS = frozenset(
     shook sighed paused stopped began seemed heard found left put let kept held rose moved
     glanced stared watched waited tried wanted loved liked hated""".split()
 )
+_SUBJECT_LEADS = frozenset("and but when while as then that so who said cried replied asked".split())
 _MAX_NAME_WORDS = 5
 _COMMON_INITIAL = frozenset(
     """however meanwhile suddenly still nothing something everything nonsense indeed perhaps
@@ -346,9 +347,16 @@ def discover(
             and any(c in text[max(0, prev.start - 3) : prev.start] for c in "\"”’'")
         ):
             form.speech += 1
-        # gender from the next personal pronoun, unless another name comes first
+        # gender from the next personal pronoun, unless another name comes first; an object
+        # ("…watched Tsunade, and he said…") is followed by its subject's pronouns, not its own
         crossed = False
-        for j in range(end, min(n, end + 14)):
+        is_object = (
+            prev is not None
+            and not tokens[start].initial
+            and not prev.cap
+            and prev.lower not in _SUBJECT_LEADS
+        )
+        for j in range(end, end if is_object else min(n, end + 14)):
             u = tokens[j]
             gap = text[tokens[j - 1].end : u.start]
             if any(c in gap for c in '.!?"“”;'):
