@@ -158,6 +158,7 @@ def resolve_tag(
 
 
 def snippet(b: BookContext, m: Mention, kind: str) -> str:
+    """A few words of the tag for the evidence string ("said Emma, laughing")."""
     if kind == "said-after":
         # include the verb that precedes the name ("said Emma")
         before = [
@@ -166,10 +167,14 @@ def snippet(b: BookContext, m: Mention, kind: str) -> str:
         lead = before[-1:] if before and before[-1].lower() in SPEECH_VERBS else []
         if lead and len(before) >= 2 and before[-2].endswith("ly"):
             lead = before[-2:]
-        s = " ".join([*lead, *b.text[m.start : m.start + 40].split()])
+        s = " ".join([*lead, *b.text[m.start : m.start + 80].split()])
     else:
-        s = " ".join(b.text[m.start : m.start + 40].split())
-    return " ".join(s.split(" ")[:5]).rstrip(",.;:")
+        s = " ".join(b.text[m.start : m.start + 80].split())
+    words = s.split(" ")[:5]
+    cut = [i for i, w in enumerate(words) if w.startswith(('"', "“", "‘"))]
+    if cut:
+        words = words[: cut[0]]  # stop before the next quote
+    return " ".join(words).rstrip(",.;:")
 
 
 _SELF = re.compile(
