@@ -13,7 +13,7 @@
    produced, so a different speaking rate does not skew the ratio.
 3. Memory: renders two book sizes and samples the memory of the whole process tree (main process,
    forkserver and workers, psutil every 50 ms): "peak tree" sums PSS (a page shared by forked
-   processes counts once), "peak proc" is the largest single process's RSS (what
+   processes counts once), "main proc" / "worker" the largest RSS of the main process / of any other (forkserver, worker) (what
    getrusage(RUSAGE_CHILDREN).ru_maxrss would report). It must stay flat as the book grows. By default
    these runs use the fake engine (sine tones; the rest of the pipeline — attribution, loudness,
    assembly, lameenc, tags — is the real one) because 500k words through espeak takes long on 2
@@ -60,6 +60,8 @@ class Run:
     cpu: float
     peak_tree_mb: float
     peak_process_mb: float
+    peak_main_mb: float
+    peak_worker_mb: float
     processes: int
     stderr: str
     load: float
@@ -82,14 +84,17 @@ def measure(command: list[str], cwd: Path | None = None) -> Run:
     proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     root = psutil.Process(proc.pid)
     cpu: dict[int, float] = {}
-    peak_tree = peak_one = 0
+    pss: dict[int, int] = {}
+    peak_tree = peak_one = peak_main = peak_worker = 0
     seen: set[int] = set()
     chunks: list[str] = []
     import threading
 
     reader = threading.Thread(target=lambda: chunks.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
     reader.start()
+    tick = 0
     while proc.poll() is None:
+        tick += 1
         try:
             tree = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
@@ -99,16 +104,22 @@ def measure(command: list[str], cwd: Path | None = None) -> Run:
             try:
                 with p.oneshot():
                     rss = p.memory_info().rss
-                    try:  # proportional: pages a forked worker shares with its parent count once
-                        shared_fairly = p.memory_full_info().pss
-                    except (psutil.AccessDenied, AttributeError):
-                        shared_fairly = rss
+                    shared_fairly = pss.get(p.pid, rss)
+                    if tick % 5 == 1:  # reading smaps costs CPU: PSS every 0.25 s, RSS every 0.05 s
+                        try:  # proportional: pages a forked worker shares with its parent count once
+                            shared_fairly = pss[p.pid] = p.memory_full_info().pss
+                        except (psutil.AccessDenied, AttributeError):
+                            pass
                     times = p.cpu_times()
             except psutil.Error:
                 continue
             seen.add(p.pid)
             total += shared_fairly
             peak_one = max(peak_one, rss)
+            if p.pid == proc.pid:
+                peak_main = max(peak_main, rss)
+            else:
+                peak_worker = max(peak_worker, rss)
             cpu[p.pid] = times.user + times.system  # own time only: reaped children are sampled themselves
         peak_tree = max(peak_tree, total)
         time.sleep(0.05)
@@ -117,7 +128,8 @@ def measure(command: list[str], cwd: Path | None = None) -> Run:
     reader.join()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{''.join(chunks)[-3000:]}")
-    return Run(wall, sum(cpu.values()), peak_tree / 2**20, peak_one / 2**20, len(seen), "".join(chunks), load)
+    return Run(wall, sum(cpu.values()), peak_tree / 2**20, peak_one / 2**20, peak_main / 2**20,
+               peak_worker / 2**20, len(seen), "".join(chunks), load)
 
 
 def narrator_cmd(engine: str) -> list[str]:
@@ -243,7 +255,7 @@ def memory(args: argparse.Namespace, work: Path) -> None:
     print(f"\nMemory (engine: {args.memory_engine}; --jobs {args.memory_jobs}; ~2,500 words per chapter; "
           "peak = sampled RSS, whole tree = main + workers):")
     print(f"{'words':>8} {'chapters':>8} {'lines':>7} {'audio h':>8} {'wall s':>8} {'peak tree':>10} "
-          f"{'peak proc':>10} {'procs':>5}")
+          f"{'main proc':>10} {'worker':>10} {'procs':>5}")
     for words in args.memory_words:
         book = work / f"mem{words}.md"
         chapters = max(4, words // 2500)
@@ -253,7 +265,8 @@ def memory(args: argparse.Namespace, work: Path) -> None:
                      "--jobs", str(args.memory_jobs), *(["--engine", "fake"] if args.memory_engine == "fake" else [])])
         s = r.summary()
         print(f"{words:8} {chapters:8} {s['synthesized'] + s['cached']:7} {audio_seconds(out) / 3600:8.1f} "
-              f"{r.wall:8.1f} {mb(r.peak_tree_mb):>10} {mb(r.peak_process_mb):>10} {r.processes:5}")
+              f"{r.wall:8.1f} {mb(r.peak_tree_mb):>10} {mb(r.peak_main_mb):>10} {mb(r.peak_worker_mb):>10} "
+              f"{r.processes:5}")
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
 
