@@ -285,6 +285,11 @@ def main() -> None:
         if not args.skip_speed:
             speed(args, work)
         memory(args, work)
+    import resource
+
+    largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"\nLargest single process over all runs (getrusage RUSAGE_CHILDREN ru_maxrss): {largest:.0f} MB "
+          "(counts processes this script waited for; pool workers are reaped by the forkserver)")
 
 
 if __name__ == "__main__":
