@@ -108,3 +108,17 @@ def test_two_fake_voices_on_the_same_text_match_within_one_lu():
     after = [L.loudness(L.match(c, -18.0)) for c in clips]
     assert abs(before[0] - before[1]) > 20
     assert abs(after[0] - after[1]) < 1.0
+
+
+@pytest.mark.parametrize("seconds", [0.5, 1.0, 4.0, 13.3])
+def test_fast_measurement_agrees_with_pyloudnorm(seconds: float) -> None:
+    """The vectorised gating must give pyloudnorm's number, silence gaps and all."""
+    import numpy as np
+    import pyloudnorm
+
+    rng = np.random.default_rng(7)
+    n = int(22050 * seconds)
+    x = rng.standard_normal(n) * 0.1 * np.sin(np.arange(n) / 2000.0)
+    x[n // 3 : n // 2] *= 1e-4  # a near-silent stretch the gates must drop
+    expected = pyloudnorm.Meter(22050).integrated_loudness(x)
+    assert L._integrated_loudness(x, 22050) == pytest.approx(expected, abs=1e-6)
