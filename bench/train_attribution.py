@@ -4,7 +4,9 @@ with leave-one-novel-out cross-validation.
 
     python bench/train_attribution.py [GOLD_ROOT] [--out narrator/attribute/weights.json] [--no-cv]
 
-GOLD_ROOT defaults to ../shared/eval/pdnc-dev. The annotated novels are read, never copied: only
+GOLD_ROOT defaults to ../shared/eval/pdnc-dev. Measured on the 6 dev novels (end to end, own quotes and
+own characters): leave-one-novel-out 82.4% (explicit 95.2, anaphoric 77.6, implicit 73.8); in-sample
+82.8%. Report the leave-one-out figure as the held-out estimate. The annotated novels are read, never copied: only
 the learned weights (a few dozen numbers) and the per-rule accuracies are written. The pipeline
 is run end to end (own quotes, own character discovery), exactly as `narrator eval` does.
 """
