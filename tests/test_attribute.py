@@ -181,6 +181,31 @@ def test_gender_from_pronouns() -> None:
     assert chars["Kit"].gender == "male"
 
 
+def test_gender_from_pronouns_in_the_same_sentence() -> None:
+    """A name followed in its own sentence by her … she is female, even after a comma clause."""
+    text = (
+        "When Naruto slammed the desk, Tsunade butted her head right back, but she knew deep "
+        "down she was going to let Naruto go.\n\n"
+        '"Fine," said Tsunade.\n\n"Thanks," said Naruto.\n'
+    )
+    assert characters_of(text)["Tsunade"].gender == "female"
+
+
+def test_relation_before_a_name_is_not_a_character() -> None:
+    """ "said her brother Tobias": Tobias speaks; "her brother" is no character of its own."""
+    text = (
+        "Martha climbed the stair with the oil can in one hand.\n\n"
+        '"You\'re late," said her brother Tobias, without looking up.\n\n'
+        '"I\'m not late," Martha said.\n'
+    )
+    book = book_of(text)
+    script = attribute(book, segment_book(book))
+    names = {c.name.lower() for c in script.characters}
+    assert "tobias" in names and not any("brother" in n for n in names)
+    speakers = [ln.speaker for ln in script.lines if ln.segment.kind == "quote"]
+    assert speakers == ["Tobias", "Martha"]
+
+
 def test_speed_is_linear_enough() -> None:
     """Attribution of ~100k words of dialogue takes well under the 3 s budget."""
     para = (

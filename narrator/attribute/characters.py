@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ..types import Character, Gender
 from ._text import (
+    PERSON_NOUNS,
     ABBREVIATIONS,
     FEMALE_PRONOUNS,
     HONORIFICS,
@@ -318,6 +319,19 @@ def discover(
             form.prep_count += 1
         if form.honorific or last.possessive:
             form.evidence += 1
+        elif (
+            prev is not None
+            and prev.lower in PERSON_NOUNS
+            and start > 1
+            and tokens[start - 2].lower in ("his", "her", "my", "their", "your", "our")
+            and _contiguous(text, prev, t)
+        ):
+            form.evidence += 1  # "her brother Tobias": a name in apposition to a relation
+            g = PERSON_NOUNS[prev.lower]
+            if g == "male":
+                form.male += 1
+            elif g == "female":
+                form.female += 1
         if nxt is not None and not last.possessive:
             if nxt.lower in SPEECH_VERBS:
                 form.speech += 1
@@ -350,17 +364,19 @@ def discover(
         # gender from the next personal pronoun, unless another name comes first; an object
         # ("…watched Tsunade, and he said…") is followed by its subject's pronouns, not its own
         crossed = False
+        found_gender = None
         is_object = (
             prev is not None
             and not tokens[start].initial
             and not prev.cap
             and prev.lower not in _SUBJECT_LEADS
-        )
+            and not any(c in text[prev.end : t.start] for c in ",;:—–(")
+        )  # "…slammed the desk, Tsunade butted…" starts a clause: a subject
         for j in range(end, end if is_object else min(n, end + 14)):
             u = tokens[j]
             gap = text[tokens[j - 1].end : u.start]
             if any(c in gap for c in '.!?"“”;'):
-                if crossed or not any(c in gap for c in ".!?"):
+                if found_gender or crossed or not any(c in gap for c in ".!?"):
                     break
                 crossed = True
                 if u.lower not in ("he", "she"):
@@ -374,12 +390,30 @@ def discover(
                 break
             if u.lower == "him":
                 continue  # "Tsunade looked at him": an object is usually someone else
-            if u.lower in MALE_PRONOUNS:
-                form.male += 1
-                break
-            if u.lower in FEMALE_PRONOUNS:
-                form.female += 1
-                break
+            g = (
+                "male"
+                if u.lower in MALE_PRONOUNS
+                else "female"
+                if u.lower in FEMALE_PRONOUNS
+                else None
+            )
+            if g is None:
+                continue
+            if found_gender is None:
+                found_gender = g
+                if g == "male":
+                    form.male += 1
+                else:
+                    form.female += 1
+                continue
+            if g == found_gender and u.lower in ("he", "she"):
+                # "Tsunade butted her head right back, but she knew…": the same sentence
+                # goes on about her, which confirms the first pronoun
+                if g == "male":
+                    form.male += 1
+                else:
+                    form.female += 1
+            break
 
     min_count = 1 if n < 3000 else 2  # a short text names its people only once or twice
     kept = [

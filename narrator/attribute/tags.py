@@ -180,7 +180,7 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
             if m.tok == k and (
                 m.kind != "pron" or m.gender in ("male", "female", "first")
             ):
-                return ("said-after", m, verb)
+                return ("said-after", appositive_name(b, m, ms), verb)
     # subject first ("young Thorley hazarded" too)
     if ms and ms[0].tok == i + 1 and toks[i].lower in ("young", "old", "little", "poor", "then", "and"):
         i += 1
@@ -190,7 +190,7 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
         if found is not None and found[0].kind in ("name", "desc"):
             return ("beat-after", found[0], found[1])
         return None
-    m = ms[0]
+    m = appositive_name(b, ms[0], ms)
     k = m.tok_end
     if m.possessive:
         for kk in range(k, min(k + 4, len(toks))):
@@ -230,6 +230,21 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
             return None  # "Mary was silent": an action beat of the listener
         return ("beat-after", m, "")
     return None
+
+
+def appositive_name(b: BookContext, m: Mention, ms: list[Mention]) -> Mention:
+    """A description directly followed by a name is an appositive: the name is the mention
+    ("said her brother Tobias", "the stranger, Mr. Small, replied")."""
+    if m.kind != "desc":
+        return m
+    for other in ms:
+        if other.kind != "name" or other.tok < m.tok_end:
+            continue
+        gap = b.text[m.end : other.start]
+        if other.tok == m.tok_end and gap.strip() in ("", ","):
+            return other
+        break
+    return m
 
 
 _OBJECT_PREPOSITIONS = frozenset("to at with of for by from upon on".split())
