@@ -204,6 +204,20 @@ def discover(
         words: list[str] = []
         if (
             t.cap
+            and not t.initial
+            and t.lower in STOPWORDS
+            and i > 0
+            and tokens[i - 1].lower == "the"
+            and not tokens[i - 1].cap
+            and i + 1 < n
+            and namelike(tokens[i + 1])
+            and _contiguous(text, t, tokens[i + 1])
+        ):
+            # "the March Hare": a capitalised ordinary word inside a title-name
+            words.append(t.word)
+            i += 1
+        elif (
+            t.cap
             and t.lower in HONORIFICS
             and i + 1 < n
             and _contiguous(text, t, tokens[i + 1])
@@ -355,10 +369,13 @@ def discover(
             form.speech += (
                 1  # right after a quote: "…" Naruto, stubborn as always, boldly claimed
             )
+        verb_tok = prev
+        if prev is not None and prev.lower == "the" and not prev.cap and start > 1:
+            verb_tok = tokens[start - 2]  # '"Serpent!" screamed the Pigeon'
         if (
-            prev is not None
-            and prev.lower in SPEECH_VERBS
-            and any(c in text[max(0, prev.start - 3) : prev.start] for c in "\"”’'")
+            verb_tok is not None
+            and verb_tok.lower in SPEECH_VERBS
+            and any(c in text[max(0, verb_tok.start - 3) : verb_tok.start] for c in "\"”’'")
         ):
             form.speech += 1
         # gender from the next personal pronoun, unless another name comes first; an object
