@@ -105,9 +105,12 @@ def build_script(
     author: str | None = None,
     include: Sequence[str] = (),
     notes: bool = False,
+    book: Book | None = None,
 ) -> Script:
-    """Read and attribute a book, honouring the cast file's characters and an edited script."""
-    book = load_book(book_path, title=title, author=author, include=include, notes=notes)
+    """Read (unless `book` is given) and attribute a book, honouring the cast file's characters
+    and an edited script."""
+    if book is None:
+        book = load_book(book_path, title=title, author=author, include=include, notes=notes)
     script = make_script(book, characters=_cast_characters(config) or None)
     if script_file is not None:
         script = apply_speaker_edits(script, read_speaker_edits(script_file), str(script_file))
@@ -154,13 +157,8 @@ def prepare(
     if subtitles not in SUBTITLE_FORMATS:
         raise NarratorError(f"Unknown subtitle format {subtitles!r}; use {', '.join(SUBTITLE_FORMATS)}.")
     config = load_config(book_path, voices, cast_file)
-    if book is not None:
-        script = make_script(book, characters=_cast_characters(config) or None)
-        if script_file is not None:
-            script = apply_speaker_edits(script, read_speaker_edits(script_file), str(script_file))
-    else:
-        script = build_script(book_path, config, script_file=script_file, title=title, author=author,
-                              include=include, notes=notes)
+    script = build_script(book_path, config, script_file=script_file, title=title, author=author,
+                          include=include, notes=notes, book=book)
     book = script.book
     words = find_lexicon(book_path, lexicon)
     if loudness is None:
