@@ -221,6 +221,9 @@ def main() -> int:
             data = fit([n for n in novels if n is not held])
             results.append(evaluate(held, data))
         cv = format_report(results)
+        right = sum(q.correct for r in results for q in r.quotes)
+        total = sum(len(r.quotes) for r in results)
+        cv += f"\nleave-one-novel-out: {right}/{total} quotes right ({100 * right / total:.2f}%)"
         print(
             "Leave-one-novel-out (each novel scored with weights trained on the other novels):"
         )

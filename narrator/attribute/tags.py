@@ -333,6 +333,13 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
         ms
     ):  # the speaker nearest the quote: "A began, but B cried out, "
         if m.possessive:
+            if lead_in and m.kind == "name":
+                # "Mrs. Archer's last word had been: "
+                for kk in range(m.tok_end, min(m.tok_end + 3, len(toks))):
+                    if toks[kk].start >= end:
+                        break
+                    if toks[kk].lower in SPEECH_NOUNS or toks[kk].lower == "word":
+                        return ("possessive", m, toks[kk].lower)
             continue
         k = m.tok_end
         steps = 0
@@ -347,6 +354,8 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
         if verb is not None:
             if m.kind == "desc" and m.generic and m.gender == "unknown":
                 continue
+            if lead_in and _later_speech(b, k + 1, end):
+                break  # "A had said proudly …, and B, who …, added impatiently:": B's
             return ("said-before", m, verb)
     if lead_in:
         # "Mrs. Weston had left her seat to join him and say, ": the one who says
@@ -360,6 +369,17 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
         return None
     m = subjects[0]
     return ("lead-in" if lead_in else "beat-before", m, "")
+
+
+def _later_speech(b: BookContext, k: int, end: int) -> bool:
+    """A (strong) speech verb between token k and `end`."""
+    toks = b.tokens
+    while k < len(toks) and toks[k].start < end:
+        w = toks[k].lower
+        if w in SPEECH_VERBS and w not in _WEAK_SPEECH:
+            return True
+        k += 1
+    return False
 
 
 def tag_previous_paragraph(
