@@ -333,7 +333,11 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
         ms
     ):  # the speaker nearest the quote: "A began, but B cried out, "
         if m.possessive:
-            if lead_in and m.kind == "name":
+            if (
+                lead_in
+                and m.kind == "name"
+                and not (m.tok > 0 and toks[m.tok - 1].lower in _OBJECT_PREPOSITIONS)
+            ):  # not "gave in to Naruto's request, "
                 # "Mrs. Archer's last word had been: "
                 for kk in range(m.tok_end, min(m.tok_end + 3, len(toks))):
                     if toks[kk].start >= end:
