@@ -5,8 +5,9 @@ with leave-one-novel-out cross-validation.
     python bench/train_attribution.py [GOLD_ROOT] [--out narrator/attribute/weights.json] [--no-cv]
 
 GOLD_ROOT defaults to ../shared/eval/pdnc-dev. Measured on the 6 dev novels (end to end, own quotes and
-own characters): leave-one-novel-out 82.4% (explicit 95.2, anaphoric 77.6, implicit 73.8); in-sample
-82.8%. Report the leave-one-out figure as the held-out estimate. The annotated novels are read, never copied: only
+own characters): leave-one-novel-out 82.9% = 6658/8030 (explicit 96.0, anaphoric 78.0, implicit 74.1);
+in-sample 83.5%. The L2 penalty (0.001) was picked among five values by this same leave-one-out
+figure (0.005 gave 82.6%, 0 gave 82.8%), so the held-out estimate is slightly optimistic. Report the leave-one-out figure as the held-out estimate. The annotated novels are read, never copied: only
 the learned weights (a few dozen numbers) and the per-rule accuracies are written. The pipeline
 is run end to end (own quotes, own character discovery), exactly as `narrator eval` does.
 """
@@ -35,7 +36,7 @@ from narrator.evaluate import (
 from narrator.ingest import read_book  # noqa: E402
 from narrator.segment import segment_book  # noqa: E402
 
-L2 = 0.005
+L2 = 0.001  # chosen by leave-one-novel-out among 0, 0.0003, 0.001, 0.005, 0.02
 ROUNDS = 3
 
 
@@ -207,7 +208,9 @@ def main() -> int:
         ),
     )
     ap.add_argument("--no-cv", action="store_true")
+    ap.add_argument("--l2", type=float, default=L2, help=f"L2 penalty (default {L2})")
     args = ap.parse_args()
+    globals()["L2"] = args.l2
     novels = [
         Novel(p)
         for p in sorted(Path(args.root).iterdir())
