@@ -209,8 +209,10 @@ def main() -> int:
     )
     ap.add_argument("--no-cv", action="store_true")
     ap.add_argument("--l2", type=float, default=L2, help=f"L2 penalty (default {L2})")
+    ap.add_argument("--rounds", type=int, default=ROUNDS, help=f"train/re-run rounds (default {ROUNDS})")
     args = ap.parse_args()
     globals()["L2"] = args.l2
+    globals()["ROUNDS"] = args.rounds
     novels = [
         Novel(p)
         for p in sorted(Path(args.root).iterdir())
