@@ -9,6 +9,7 @@ Forms recognised (M = a mention: name, pronoun or description):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -123,6 +124,16 @@ _CLAUSE_END = re.compile(
 )
 
 
+
+def _past_adverbs(toks: Sequence, k: int, most: int = 3) -> int:
+    """Index of the first token from `k` on that is not an adverb or auxiliary ("had quickly
+    said"), skipping at most `most` of them."""
+    steps = 0
+    while k < len(toks) and steps < most and (_ADVERB.search(toks[k].lower) or toks[k].lower in _AUX):
+        k += 1
+        steps += 1
+    return k
+
 def has_sentence_break(text: str) -> bool:
     off, _ = last_sentence(text.rstrip())
     return off > 0
@@ -205,14 +216,7 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
         close = rest.find(",", 1)
         if 0 < close < 70 and not any(c in rest[:close] for c in '"“”'):
             k = b.tindex.first_at_or_after(m.end + close + 1)
-    steps = 0
-    while (
-        k < len(toks)
-        and steps < 3
-        and (_ADVERB.search(toks[k].lower) or toks[k].lower in _AUX)
-    ):
-        k += 1
-        steps += 1
+    k = _past_adverbs(toks, k)
     verb = speech_verb_at(toks, k) if k < len(toks) and toks[k].start < sent_end else None
     if verb is not None:
         return ("said-after", m, verb)
@@ -345,15 +349,7 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
                     if toks[kk].lower in SPEECH_NOUNS or toks[kk].lower == "word":
                         return ("possessive", m, toks[kk].lower)
             continue
-        k = m.tok_end
-        steps = 0
-        while (
-            k < len(toks)
-            and steps < 3
-            and (_ADVERB.search(toks[k].lower) or toks[k].lower in _AUX)
-        ):
-            k += 1
-            steps += 1
+        k = _past_adverbs(toks, m.tok_end)
         verb = speech_verb_at(toks, k) if k < len(toks) and toks[k].start < end else None
         if verb is not None:
             if m.kind == "desc" and m.generic and m.gender == "unknown":
