@@ -218,6 +218,8 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
             k = b.tindex.first_at_or_after(m.end + close + 1)
     k = _past_adverbs(toks, k)
     verb = speech_verb_at(toks, k) if k < len(toks) and toks[k].start < sent_end else None
+    if verb is not None and _silent_after(b, k, sent_end):
+        return None  # "She said nothing": the listener
     if verb is not None:
         return ("said-after", m, verb)
     if k < len(toks) and toks[k].start < sent_end and not toks[k].cap:
@@ -354,6 +356,8 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
         if verb is not None:
             if m.kind == "desc" and m.generic and m.gender == "unknown":
                 continue
+            if _silent_after(b, k, end):
+                continue  # "She said nothing, but …": not the speaker
             if lead_in and _later_speech(b, k + 1, end):
                 break  # "A had said proudly …, and B, who …, added impatiently:": B's
             return ("said-before", m, verb)
@@ -368,7 +372,16 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
     if not subjects:
         return None
     m = subjects[0]
+    if not lead_in and any(w in b.text[m.end : end].lower() for w in _SILENT):
+        return None  # "She was silent. "…"": the listener, not the speaker
     return ("lead-in" if lead_in else "beat-before", m, "")
+
+
+def _silent_after(b: BookContext, k: int, end: int) -> bool:
+    """The speech verb at token k is negated: "said nothing", "answered not"."""
+    toks = b.tokens
+    j = k + 1
+    return j < len(toks) and toks[j].start < end and toks[j].lower in ("nothing", "not", "never")
 
 
 def _later_speech(b: BookContext, k: int, end: int) -> bool:
