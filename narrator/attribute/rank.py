@@ -272,6 +272,8 @@ def rank_paragraph(
                 f["tag_gmatch_prev"] = 1.0
             if c in participants and sum(1 for p in participants if p in grank) == 1:
                 f["tag_gmatch_only_participant"] = 1.0
+        if tag_group is not None and c in grank and len(grank) == 1:
+            f[f"tag_{tag_group}_sole_match"] = 1.0
         if c == partner and strict_alt:
             f["alt_strict"] = 1.0
         if c in prev_narr:
