@@ -17,8 +17,8 @@ from .attribute import attribute
 from .cast import CastMember, cast_members
 from .engines.base import Engine
 from .errors import CastError, NarratorError
-from .chapter import ChapterJob, ChapterOutcome, ChapterPlan, get_engine_cached, plan_chapter, render_chapter
-from .export import Tags, atomic_write_text, book_dir, chapter_filename, sanitize_name, split_series, write_cover, write_playlist
+from .chapter import ChapterJob, ChapterOutcome, ChapterPlan, get_engine_cached, plan_chapter
+from .export import Tags, book_dir, chapter_filename, sanitize_name, split_series, write_cover, write_playlist
 from .lexicon import find_lexicon
 from .loudness import DEFAULT_TARGET, parse_target
 from .subtitles import FORMATS as SUBTITLE_FORMATS

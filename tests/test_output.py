@@ -19,7 +19,6 @@ from narrator import loudness as L
 from narrator.chapter import ChapterJob, render_chapter
 from narrator.pipeline import chapter_tags, load_book, prepare, render
 from narrator.subtitles import parse_stamp
-from narrator.synthesize import spoken_text
 from tests.conftest import preset_fake_engine
 
 COVER = base64.b64decode(

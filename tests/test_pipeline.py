@@ -8,7 +8,7 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
-from narrator.errors import CastError, EngineError, NarratorError
+from narrator.errors import CastError, NarratorError
 from narrator.pipeline import prepare, render
 from narrator.script_file import to_text
 from narrator.synthesize import spoken_text
