@@ -15,6 +15,7 @@ from .rank import Decision, confidence_for, rank_paragraph
 from .resolve import OTHER, SPEAKER, SUBJECT, History, resolve_tag, self_named
 from .tags import (
     GESTURES,
+    LEAD_IN_END,
     SPEECH_VERBS,
     STRENGTH,
     has_sentence_break,
@@ -133,6 +134,7 @@ def attribute(
                     and not has_sentence_break(before.text)
                     and not before.text.rstrip().endswith(":")
                     and not (t and t[0] == "said-before" and t[2] not in GESTURES)
+                    and not (t and t[0] == "lead-in" and t[2] and t[2] not in GESTURES)
                 ):
                     # '"…," he added, as she laughed, "…"': one tag for both halves of a split quote
                     t = tag_after(b, before) or t
@@ -162,6 +164,22 @@ def attribute(
                 if t:
                     found.append(t)
             found.sort(key=lambda t: STRENGTH[t[0]], reverse=True)
+            if after is not None and _introduces_next_quote(b, segs, q.index + 1):
+                # 'When A said, "…" B answered, "…"': the narration after this quote opens
+                # the next one, so a lead-in before this quote is its own tag
+                own = [
+                    t
+                    for t in found
+                    if t[0] in ("said-before", "possessive", "lead-in")
+                    and not after.start <= t[1].start < after.end
+                    and (
+                        before is None
+                        or not before.start <= t[1].start < before.end
+                        or LEAD_IN_END.search(before.text.rstrip())
+                    )
+                ]
+                if own:
+                    found = own + [t for t in found if t not in own]
             if found and is_anaphor(found[0][1]):
                 # "…the six armed man chose to be the group's speaker.¶"…" The man's voice…":
                 # the anaphor refers to the speaker another tag of this quote names
@@ -286,6 +304,26 @@ def attribute(
         chars.append(Character(NARRATOR, ("I",), "unknown", used[NARRATOR]))
     chars.extend(b.described.values())
     return Script(book, tuple(chars), tuple(lines))
+
+
+def _introduces_next_quote(b: BookContext, segs: Sequence[Segment], k: int) -> bool:
+    """Segment k is narration that ends in a lead-in right before another quote: ', "' or ':
+    "' in the same paragraph, or ':' or a dash at the end of the paragraph before a quote."""
+    if k >= len(segs) or segs[k].kind != "narration":
+        return False
+    text = segs[k].text.rstrip()
+    if not text:
+        return False
+    if k + 1 < len(segs):
+        nxt_text = segs[k + 1].text.lstrip("\"“'‘ ")
+        return (
+            segs[k + 1].kind == "quote"
+            and "\n\n" not in segs[k].text
+            and bool(LEAD_IN_END.search(text))
+            and not nxt_text[:1].islower()  # '"No," he said, "it was not that."': one split quote
+        )
+    nxt = b.by_paragraph.get(segs[k].paragraph + 1)
+    return bool(nxt) and nxt[0].kind == "quote" and text.endswith((":", "-", "—", "–"))
 
 
 def _named_speakers(b: BookContext, paragraphs: list[tuple[int, int, list[Segment]]]) -> dict[int, str]:

@@ -44,7 +44,7 @@ SPEECH_VERBS = frozenset(
 )
 SPEECH_NOUNS = frozenset(
     """reply answer response retort voice words question remark tone exclamation cry rejoinder
-    comment statement voice's whisper shout murmur speech rebuttal greeting protest answer
+    comment statement voice's whisper shout murmur speech rebuttal greeting protest answer amendment
     injunction entreaty observation inquiry enquiry reproach suggestion request command warning
     salutation farewell exclamation assurance apology explanation interruption""".split()
 )
@@ -192,6 +192,18 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
                 m.kind != "pron" or m.gender in ("male", "female", "first")
             ):
                 return ("said-after", appositive_name(b, m, ms), verb)
+    if toks[i].lower in ("burst", "broke", "came") and i + 1 < len(toks) and toks[i + 1].lower == "from":
+        # '"Those dreadful insects!" burst from William'
+        for m in ms:
+            if m.tok == i + 2 and m.kind != "pron":
+                return ("said-after", m, toks[i].lower)
+    if toks[i].lower in ("was", "were") and ms and ms[0].tok == i + 1 and ms[0].possessive:
+        # '"What is to be done?" was Mr. Woodhouse's first exclamation'
+        for kk in range(ms[0].tok_end, min(ms[0].tok_end + 3, len(toks))):
+            if toks[kk].start >= sent_end:
+                break
+            if toks[kk].lower in SPEECH_NOUNS:
+                return ("possessive", ms[0], toks[kk].lower)
     # subject first ("young Thorley hazarded" too)
     if ms and ms[0].tok == i + 1 and toks[i].lower in ("young", "old", "little", "poor", "then", "and"):
         i += 1
@@ -253,9 +265,20 @@ def appositive_name(b: BookContext, m: Mention, ms: list[Mention]) -> Mention:
     return m
 
 
-_OBJECT_PREPOSITIONS = frozenset("to at with of for by from upon on".split())
-PHRASAL_SPEECH = frozenset("put struck cut chimed broke went".split())
-"""`put in`, `struck in`, `cut in`, `chimed in`, `broke in`/`broke out`, `went on`."""
+_OBJECT_PREPOSITIONS = frozenset(
+    "to at with of for by from upon on towards toward into against behind beside near".split()
+)
+PHRASAL_SPEECH = {
+    "put": ("in",),
+    "struck": ("in",),
+    "cut": ("in",),
+    "chimed": ("in",),
+    "broke": ("in", "out", "forth"),
+    "burst": ("out", "forth"),
+    "went": ("on",),
+}
+"""Verbs that mean speech only with their particle: "put in" is speech, "put on his spectacles"
+is not."""
 
 
 def speech_verb_at(toks: list, k: int) -> str | None:
@@ -265,7 +288,7 @@ def speech_verb_at(toks: list, k: int) -> str | None:
     w = toks[k].lower
     if w in SPEECH_VERBS:
         return w
-    if w in PHRASAL_SPEECH and k + 1 < len(toks) and toks[k + 1].lower in ("in", "on", "out", "forth"):
+    if w in PHRASAL_SPEECH and k + 1 < len(toks) and toks[k + 1].lower in PHRASAL_SPEECH[w]:
         return w + " " + toks[k + 1].lower
     return None
 
@@ -281,7 +304,7 @@ def speech_subject(
     for k in reversed(rng):
         w = toks[k].lower
         if (
-            (w in SPEECH_VERBS and w not in _WEAK_SPEECH)
+            (w in SPEECH_VERBS and (w not in _WEAK_SPEECH or _particle_after(toks, k, "out")))
             or (nouns and w in SPEECH_NOUNS)
             or w in ("speak", "spoke", "speaking")
             or (nouns and w == "speaker")
@@ -291,7 +314,7 @@ def speech_subject(
     if speech is None:
         return None
     pos = toks[speech].start
-    best = None
+    best = fallback = None
     for m in b.mentions_between(start, pos):
         if m.possessive and not (
             m.tok_end == speech
@@ -305,15 +328,47 @@ def speech_subject(
             and not m.possessive
         ):
             continue  # "him", "her", "me" are objects
+        relative = b.text[m.end : m.end + 6].lstrip(" ,").startswith("who ")
         if (
             m.tok > 0
             and toks[m.tok - 1].lower
             in _OBJECT_PREPOSITIONS
             and not m.possessive
+            and not relative
         ):
-            continue  # "said to Emma"; but "roused by Miss Bates's saying" names the speaker
+            continue  # "said to Emma"; but "roused by Miss Bates's saying" names the speaker,
+            # and "looked at the White Rabbit, who said" the one who said
+        if _verb_object(b, m) and not relative:
+            fallback = fallback or m
+            continue  # "Rodney lit his lamp, offered Denham a chair, and … exclaimed:"
         best = m
+    best = best or fallback
     return (best, toks[speech].lower) if best is not None else None
+
+
+def _particle_after(toks: list, k: int, particle: str) -> bool:
+    """ "called out": a weak speech verb made plain by its particle."""
+    return k + 1 < len(toks) and toks[k + 1].lower == particle
+
+
+def _verb_object(b: BookContext, m: Mention) -> bool:
+    """The mention directly follows a past-tense verb ("offered Denham a chair"): the object
+    of a verb, not the one who speaks."""
+    toks = b.tokens
+    if m.tok == 0 or m.kind == "pron" or m.possessive:
+        return False
+    prev = toks[m.tok - 1]
+    return (
+        not prev.cap
+        and (prev.lower.endswith("ed") or prev.lower in _IRREGULAR_PAST)
+        and b.text[prev.end : toks[m.tok].start] == " "
+    )
+
+
+_IRREGULAR_PAST = frozenset(
+    "saw met took gave told left found heard caught led held brought bade sent let made got kept "
+    "knew struck shook bid".split()
+)
 
 
 def first_clause(text: str) -> str:
@@ -364,7 +419,7 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
     if lead_in:
         # "Mrs. Weston had left her seat to join him and say, ": the one who says
         found = speech_subject(b, start, end, nouns=False)  # not "gave in to Naruto's request,"
-        if found is not None and found[0].kind == "name":
+        if found is not None and found[0].kind in ("name", "desc"):
             return ("lead-in", found[0], found[1])
     subjects = [
         m for m in ms if not (m.tok > 0 and toks[m.tok - 1].lower in _OBJECT_PREPOSITIONS and not m.possessive)
@@ -417,5 +472,5 @@ def tag_previous_paragraph(
     found = speech_subject(b, start + off, start + len(text))
     if found is None:
         return None
-    kind = "lead-in" if text.endswith((":", ",")) else "lead-in-prev"
+    kind = "lead-in" if text.endswith((":", ",", "-", "—", "–")) else "lead-in-prev"
     return (kind, found[0], found[1])
