@@ -127,6 +127,14 @@ def _contiguous(text: str, a: Token, b: Token) -> bool:
     return gap.strip() == "" and "\n\n" not in gap and len(gap) < 4
 
 
+_NEVER_NAMES = frozenset(
+    "i he she it we they you me him her us them this that these those the a an and but or so "
+    "then there here now yes no not oh ah well who what which when where why how nobody "
+    "everybody somebody anybody everyone someone anyone none nothing something all both each "
+    "every some any".split()
+)
+
+
 def discover(
     text: str, tokens: Sequence[Token], quote_spans: Iterable[tuple[int, int]] = ()
 ) -> tuple[Character, ...]:
@@ -135,10 +143,18 @@ def discover(
     lower_count: Counter = Counter()
     cap_all: Counter = Counter()
     cap_after_the: Counter = Counter()
+    speaks_as_name: Counter = Counter()
     prev_t = None
-    for t in tokens:
+    for k, t in enumerate(tokens):
         if t.cap and not t.initial and prev_t is not None and prev_t.lower == "the":
             cap_after_the[t.lower] += 1
+        if t.cap and not t.initial and k + 1 < len(tokens) and t.lower not in HONORIFICS:
+            after = text[t.end : tokens[k + 1].start].strip()[:1]
+            before = text[max(0, t.start - 3) : t.start].rstrip()[-1:]
+            if (prev_t is not None and prev_t.lower in SPEECH_VERBS and after in (",", ".", ";", "!")) or (
+                before in ('"', "”", "’") and tokens[k + 1].lower in SPEECH_VERBS
+            ):
+                speaks_as_name[t.lower] += 1  # '"…," said Five, in a sulky tone' / '"…" Two said'
         prev_t = t
         if t.cap:
             cap_all[t.lower] += 1
@@ -161,6 +177,8 @@ def discover(
 
     def namelike(t: Token) -> bool:
         w = t.lower
+        if t.cap and w in STOPWORDS and w not in _NEVER_NAMES and speaks_as_name[w] >= 1:
+            return True  # a word that is also a name ("said Five", "said Will") when it speaks
         if not t.cap or w in STOPWORDS or w in HONORIFICS or len(w) < 2:
             return False
         mid = cap_mid[w]
