@@ -84,6 +84,42 @@ PERSON_NOUNS = {
     "porter": "male",
     "clerk": "male",
 }
+ROLE_NOUNS = {
+    "waiter": "male",
+    "waitress": "female",
+    "butler": "male",
+    "footman": "male",
+    "coachman": "male",
+    "cabman": "male",
+    "boatman": "male",
+    "postman": "male",
+    "policeman": "male",
+    "constable": "male",
+    "sergeant": "male",
+    "landlord": "male",
+    "landlady": "female",
+    "housekeeper": "female",
+    "nurse": "female",
+    "governess": "female",
+    "parlourmaid": "female",
+    "housemaid": "female",
+    "cook": "unknown",
+    "gardener": "male",
+    "shopman": "male",
+    "shopkeeper": "unknown",
+    "clown": "male",
+    "conductor": "male",
+    "messenger": "unknown",
+    "maid": "female",
+    "porter": "male",
+    "clerk": "male",
+    "driver": "unknown",
+    "guard": "unknown",
+}
+"""People named by their job: "the waiter" is usually someone not otherwise named, so such a
+description is a speaker of its own, not a pointer to a character in focus."""
+PERSON_NOUNS.update(ROLE_NOUNS)
+
 GENERIC_MODIFIERS = frozenset(
     "old young little elder younger other poor dear good first second last tall short big small "
     "same latter former".split()

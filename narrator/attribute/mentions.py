@@ -10,6 +10,7 @@ from ._text import (
     GENERIC_MODIFIERS,
     MALE_PRONOUNS,
     PERSON_NOUNS,
+    ROLE_NOUNS,
     STOPWORDS,
     Token,
 )
@@ -137,7 +138,7 @@ def find_mentions(
                     and not u.cap
                     and _tight(text, tokens, i, j + 1)
                 ):
-                    generic = all(m in GENERIC_MODIFIERS for m in mods)
+                    generic = all(m in GENERIC_MODIFIERS for m in mods) and u.lower not in ROLE_NOUNS
                     label = _label(mods, u.lower)
                     mentions.append(
                         Mention(
