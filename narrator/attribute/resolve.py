@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from ..types import NARRATOR
+from ._text import ROLE_NOUNS
 from .context import pick_name
 from .rank import Decision
 from .tags import CONTINUATION_VERBS, EVIDENCE, SPEECH_VERBS
@@ -138,6 +139,8 @@ def resolve_tag(
             and verb not in CONTINUATION_VERBS
         ):
             named.discard(prev_spk)
+        if m.label.rsplit(" ", 1)[-1] in ROLE_NOUNS:
+            named = set()  # "said the maid": someone known by her job, not the named partner
         fits = [
             c
             for c in named
