@@ -16,6 +16,7 @@ from .resolve import OTHER, SPEAKER, SUBJECT, History, resolve_tag, self_named
 from .tags import (
     GESTURES,
     LEAD_IN_END,
+    SPEECH_TAGS,
     SPEECH_VERBS,
     STRENGTH,
     has_sentence_break,
@@ -245,17 +246,17 @@ def attribute(
                     q.decision = Decision(me, "self-named", f"introduces self: '{me}'")
         undecided = [q for q in quotes if q.decision is None]
         if undecided:
-            tagq = next((q for q in undecided if q.pron_tag is not None), None)
-            tag = tagq.pron_tag if tagq is not None else None
-            pos = tag[1].start if tag is not None else undecided[0].seg.start
-            advance(pos)
-            d = rank_paragraph(
-                b, history, para, segs, quotes, tagq, prev_turn, recent, pos
-            )
-            if tag is not None and d.speaker != UNKNOWN:
-                resolved_tags[tag[1].start] = d.speaker
-            for q in undecided:
-                q.decision = d
+            for tagq, group in _tag_groups(undecided, segs[0].start):
+                tag = tagq.pron_tag if tagq is not None else None
+                pos = tag[1].start if tag is not None else group[0].seg.start
+                advance(pos)
+                d = rank_paragraph(
+                    b, history, para, segs, quotes, tagq, prev_turn, recent, pos
+                )
+                if tag is not None and d.speaker != UNKNOWN:
+                    resolved_tags[tag[1].start] = d.speaker
+                for q in group:
+                    q.decision = d
         # record
         last_speaker = None
         for q in quotes:
@@ -304,6 +305,38 @@ def attribute(
         chars.append(Character(NARRATOR, ("I",), "unknown", used[NARRATOR]))
     chars.extend(b.described.values())
     return Script(book, tuple(chars), tuple(lines))
+
+
+def _tag_groups(
+    undecided: list[QuoteState], para_start: int
+) -> list[tuple[QuoteState | None, list[QuoteState]]]:
+    """The paragraph's undecided quotes, grouped under the pronoun tag that decides them.
+
+    One speaker per paragraph is the rule, and its strongest pronoun tag speaks for it
+    ('…and heard him saying, "…" Her arm was pressed again, as he added, "…"' is his). When
+    the tags disagree in gender, the paragraph holds two speakers ('"Oh, my friend!" She laid
+    her hand on his arm, and he pleaded: "Ellen…"'): each quote goes with its own tag, or the
+    nearest one. Only "he" and "she" count as disagreeing: "his armchair" is no speaker."""
+    tagged = [q for q in undecided if q.pron_tag is not None]
+    subjects = [
+        q
+        for q in tagged
+        if q.pron_tag[1].kind == "pron"
+        and not q.pron_tag[1].possessive
+        and q.pron_tag[0] in SPEECH_TAGS
+        and q.pron_tag[1].start >= para_start  # a lead-in from the paragraph before is weaker
+    ]
+    if len({q.pron_tag[1].gender for q in subjects}) <= 1:
+        best = max(tagged, key=lambda q: STRENGTH[q.pron_tag[0]], default=None)
+        return [(best, undecided)]
+    groups: dict[int, list[QuoteState]] = {}
+    for q in undecided:
+        src = q if q in subjects else min(
+            subjects, key=lambda t: (abs(t.index - q.index), t.index > q.index)
+        )
+        groups.setdefault(id(src), []).append(q)
+    order = sorted(subjects, key=lambda q: q.pron_tag[1].start)
+    return [(t, groups[id(t)]) for t in order if id(t) in groups]
 
 
 def _introduces_next_quote(b: BookContext, segs: Sequence[Segment], k: int) -> bool:

@@ -73,7 +73,7 @@ class Tag:
 _ADVERB = re.compile(r"ly$")
 
 _AUX = frozenset(
-    "had has was is then now at last only just once again also still soon next presently".split()
+    "had has was is then now at last only just once again also still soon next presently thus".split()
 )
 
 STRENGTH = {
@@ -326,8 +326,9 @@ def speech_subject(
             m.kind == "pron"
             and toks[m.tok].lower not in ("he", "she", "i")
             and not m.possessive
+            and _past_adverbs(toks, m.tok_end) != speech
         ):
-            continue  # "him", "her", "me" are objects
+            continue  # "him", "her", "me" are objects; but "heard him thus saying" names him
         relative = b.text[m.end : m.end + 6].lstrip(" ,").startswith("who ")
         if (
             m.tok > 0
