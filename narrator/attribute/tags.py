@@ -326,7 +326,7 @@ def speech_subject(
             m.kind == "pron"
             and toks[m.tok].lower not in ("he", "she", "i")
             and not m.possessive
-            and _past_adverbs(toks, m.tok_end) != speech
+            and (_object_pronoun(toks, m) or _past_adverbs(toks, m.tok_end) != speech)
         ):
             continue  # "him", "her", "me" are objects; but "heard him thus saying" names him
         relative = b.text[m.end : m.end + 6].lstrip(" ,").startswith("who ")
@@ -350,6 +350,15 @@ def speech_subject(
 def _particle_after(toks: list, k: int, particle: str) -> bool:
     """ "called out": a weak speech verb made plain by its particle."""
     return k + 1 < len(toks) and toks[k + 1].lower == particle
+
+
+def _object_pronoun(toks: list, m: Mention) -> bool:
+    """ "him", "her", "me" as an object ("looked at him, saying"), but not the subject of a
+    perceived speech ("heard him say")."""
+    if m.kind != "pron" or toks[m.tok].lower not in ("him", "her", "me", "us", "them"):
+        return False
+    prev = toks[m.tok - 1].lower if m.tok > 0 else ""
+    return prev not in ("heard", "hear", "hears", "saw", "see", "watched", "let", "made", "bade")
 
 
 def _verb_object(b: BookContext, m: Mention) -> bool:
@@ -409,6 +418,8 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
             continue
         k = _past_adverbs(toks, m.tok_end)
         verb = speech_verb_at(toks, k) if k < len(toks) and toks[k].start < end else None
+        if verb is not None and _object_pronoun(toks, m):
+            continue  # "As she looked at him, saying, "…"": hers
         if verb is not None:
             if m.kind == "desc" and m.generic and m.gender == "unknown":
                 continue
