@@ -152,6 +152,20 @@ def test_alias_merging() -> None:
     }
 
 
+def test_the_rabbit_is_the_white_rabbit_not_a_title_word() -> None:
+    """ "the Rabbit" merges with "the White Rabbit", not with "Rabbit Sends" from a chapter title."""
+    text = "The Rabbit Sends in a Little Bill\n\n" + "".join(
+        f'"Oh dear, oh dear number {i}!" said the White Rabbit. Alice ran after the Rabbit, '
+        f'and the Rabbit hurried on. "{i} o\'clock!" cried the Rabbit.\n\n'
+        for i in range(6)
+    )
+    chars = characters_of(text).values()
+    white = [c for c in chars if "The White Rabbit" in (c.name, *c.aliases)]
+    assert len(white) == 1
+    assert "The Rabbit" in (white[0].name, *white[0].aliases)
+    assert not any("Rabbit" in c.aliases for c in chars if c is not white[0])
+
+
 def test_mrs_weston_is_not_mr_weston() -> None:
     """Honorifics of different gender never merge."""
     chars = characters_of(PRIDE)

@@ -611,8 +611,11 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
         as_surname = sum(c.count for (_, sn), c in hon.items() if sn == w)
         as_first = sum(c.count for key, c in full.items() if key[0] == w)
         is_surname = as_surname > 2 * as_first
+        # "the Rabbit" is the White Rabbit, not "Rabbit Sends" (but "the Marchioness" is the
+        # Marchioness Manson)
+        titled = f.the_count * 2 > f.count and any(key[-1] == w for key in full)
         firsts = (
-            {} if is_surname else {id(c): c for key, c in full.items() if key[0] == w}
+            {} if is_surname or titled else {id(c): c for key, c in full.items() if key[0] == w}
         )
         if len(firsts) > 1:
             big = sorted(firsts.values(), key=lambda c: -c.count)
