@@ -87,16 +87,20 @@ def _next_voice(pools: dict[str, list[VoiceProfile]], order: Sequence[str], take
 
 
 def _candidates(pools: dict[str, list[VoiceProfile]], order: Sequence[str]) -> Iterator[VoiceProfile]:
-    for name in order:
-        yield from pools[name]
-    for shift in range(1, 40):  # the same voices again, moved apart in pitch and speed
-        for name in order:
-            for voice in pools[name]:
-                yield replace(
-                    voice,
-                    pitch=(voice.pitch + 17 * shift) % 101,
-                    rate=max(90, min(320, voice.rate + (12 if shift % 2 else -12) * ((shift + 1) // 2))),
-                )
+    """The gender's own and neutral voices, then the same voices moved apart in pitch and speed,
+    and only then the other gender's voices: a man is never given a woman's voice while a
+    variation of a man's voice is free."""
+    for group in (order[:-1], order[-1:]):
+        for name in group:
+            yield from pools[name]
+        for shift in range(1, 40):
+            for name in group:
+                for voice in pools[name]:
+                    yield replace(
+                        voice,
+                        pitch=(voice.pitch + 17 * shift) % 101,
+                        rate=max(90, min(320, voice.rate + (12 if shift % 2 else -12) * ((shift + 1) // 2))),
+                    )
 
 
 def write_cast_file(members: Sequence[CastMember], path: Path, *, title: str, force: bool = False) -> Path:

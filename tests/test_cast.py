@@ -57,6 +57,16 @@ def test_many_characters_still_get_distinct_voices() -> None:
     assert len(set(keys)) == len(keys) == 62
 
 
+def test_more_men_than_male_voices_get_variations_of_male_voices_not_female_ones() -> None:
+    config = load_voices()
+    female_ids = {v.voice for v in config.pools["female"]} - {
+        v.voice for v in (*config.pools["male"], *config.pools["neutral"])
+    }
+    chars = [Character(f"Man{i}", gender="male") for i in range(40)]
+    voices = voices_of(make_script([c.name for c in chars], chars))
+    assert not [name for name, v in voices.items() if name.startswith("Man") and v.voice in female_ids]
+
+
 def test_user_voice_wins_and_is_not_handed_out_again(tmp_path: Path) -> None:
     first_female = load_voices().pools["female"][0]
     path = tmp_path / "v.toml"
