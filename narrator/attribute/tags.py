@@ -151,8 +151,8 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
     """Tag in the narration right after a quote: `said X`, `X said`, `X's reply`, `X frowned`."""
     text = seg.text
     lead = len(text) - len(text.lstrip(" \t\n,;:—–-"))
-    if "\n\n" in text[:lead]:
-        return None
+    if "\n\n" in text[:lead] or ";" in text[:lead]:
+        return None  # '"…"; and Lefferts asked him if…': a new clause, not this quote's tag
     p0 = seg.start + lead
     toks = b.tokens
     i = b.tindex.first_at_or_after(p0)
@@ -281,11 +281,22 @@ PHRASAL_SPEECH = {
 is not."""
 
 
+_ASPECT_VERBS = frozenset(
+    "begin begins began continue continues continued proceed proceeds proceeded resume resumed "
+    "return returned".split()
+)
+
+
 def speech_verb_at(toks: list, k: int) -> str | None:
     """The speech verb at token k ("said", or a phrasal one: "put in", "went on"), else None."""
     if k >= len(toks):
         return None
     w = toks[k].lower
+    if w in _ASPECT_VERBS and k + 1 < len(toks) and toks[k + 1].lower == "to":
+        # "Mary began to pour out tea" is no speech; "began to speak" is
+        if k + 2 < len(toks) and toks[k + 2].lower in ("say", "speak", "talk", "ask", "explain", "tell", "read"):
+            return w
+        return None
     if w in SPEECH_VERBS:
         return w
     if w in PHRASAL_SPEECH and k + 1 < len(toks) and toks[k + 1].lower in PHRASAL_SPEECH[w]:
@@ -420,6 +431,14 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
         verb = speech_verb_at(toks, k) if k < len(toks) and toks[k].start < end else None
         if verb is not None and _object_pronoun(toks, m):
             continue  # "As she looked at him, saying, "…"": hers
+        if (
+            verb is not None
+            and m.tok > 0
+            and toks[m.tok - 1].lower in _OBJECT_PREPOSITIONS
+            and not m.possessive
+            and b.text[m.end : toks[k].start].strip()
+        ):
+            continue  # "giving it to Cassandra, said:": Katharine said it
         if verb is not None:
             if m.kind == "desc" and m.generic and m.gender == "unknown":
                 continue
