@@ -166,6 +166,19 @@ def test_the_rabbit_is_the_white_rabbit_not_a_title_word() -> None:
     assert not any("Rabbit" in c.aliases for c in chars if c is not white[0])
 
 
+def test_the_countess_is_the_one_countess_named() -> None:
+    """A bare title ("the Countess") is the one character the book names with it."""
+    text = "".join(
+        f'"I am glad, number {i}," said Countess Olenska. Newland looked at the Countess, '
+        f'and the Countess smiled. "Yes, {i}," said the Countess.\n\n'
+        for i in range(6)
+    )
+    chars = characters_of(text).values()
+    countess = [c for c in chars if "Countess" in " ".join((c.name, *c.aliases))]
+    assert len(countess) == 1
+    assert {"Countess Olenska", "The Countess"} <= {countess[0].name, *countess[0].aliases}
+
+
 def test_mrs_weston_is_not_mr_weston() -> None:
     """Honorifics of different gender never merge."""
     chars = characters_of(PRIDE)

@@ -608,6 +608,12 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
             if f.female > 2 * f.male and f.female >= 2
             else None
         )
+        if w in HONORIFICS:
+            # "the Countess" is the one Countess the book names ("Countess Olenska")
+            titled_by = {id(c): c for (h, _), c in hon.items() if h == w}
+            if len(titled_by) == 1:
+                add(next(iter(titled_by.values())), f)
+                continue
         as_surname = sum(c.count for (_, sn), c in hon.items() if sn == w)
         as_first = sum(c.count for key, c in full.items() if key[0] == w)
         is_surname = as_surname > 2 * as_first
