@@ -179,6 +179,19 @@ def test_the_countess_is_the_one_countess_named() -> None:
     assert {"Countess Olenska", "The Countess"} <= {countess[0].name, *countess[0].aliases}
 
 
+def test_a_first_name_goes_to_the_person_mostly_called_by_it() -> None:
+    """ "Jane" is Jane Fairfax (named so often), not Miss Jane Bates (named so once)."""
+    text = "Miss Jane Bates came in.\n\n" + "".join(
+        f'"Good day, number {i}," said Jane Fairfax. Jane sat down. "Thank you, {i}," said Jane.\n\n'
+        f'"Tea, {i}?" said Miss Bates.\n\n'
+        for i in range(6)
+    )
+    chars = characters_of(text).values()
+    jane = [c for c in chars if "Jane" in (c.name, *c.aliases)]
+    assert len(jane) == 1
+    assert "Jane Fairfax" in (jane[0].name, *jane[0].aliases)
+
+
 def test_mrs_weston_is_not_mr_weston() -> None:
     """Honorifics of different gender never merge."""
     chars = characters_of(PRIDE)

@@ -624,8 +624,12 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
             {} if is_surname or titled else {id(c): c for key, c in full.items() if key[0] == w}
         )
         if len(firsts) > 1:
-            big = sorted(firsts.values(), key=lambda c: -c.count)
-            if big[0].count >= 3 * big[1].count:
+            # "Jane" is Jane Fairfax (named so 60 times), not Miss Jane Bates (once)
+            def as_first_name(c: _Cluster) -> int:
+                return sum(ff.count for ff in c.forms if len(ff.names) >= 2 and ff.names[0].lower() == w)
+
+            big = sorted(firsts.values(), key=lambda c: -as_first_name(c))
+            if as_first_name(big[0]) >= 3 * as_first_name(big[1]):
                 firsts = {id(big[0]): big[0]}
         if len(firsts) == 1:
             add(next(iter(firsts.values())), f)
