@@ -192,6 +192,18 @@ def test_a_first_name_goes_to_the_person_mostly_called_by_it() -> None:
     assert "Jane Fairfax" in (jane[0].name, *jane[0].aliases)
 
 
+def test_a_family_is_not_a_speaker() -> None:
+    """ "the Hilberys" is the family of Mr. and Mrs. Hilbery, not a character of its own."""
+    text = "".join(
+        f'"Come in, number {i}," said Mr. Hilbery. The Hilberys dined late; the Hilberys always '
+        f'did. "Tea, {i}?" said Mrs. Hilbery.\n\n'
+        for i in range(6)
+    )
+    names = set(characters_of(text))
+    assert {"Mr. Hilbery", "Mrs. Hilbery"} <= names
+    assert not {n for n in names if n.lower().endswith("hilberys")}
+
+
 def test_mrs_weston_is_not_mr_weston() -> None:
     """Honorifics of different gender never merge."""
     chars = characters_of(PRIDE)

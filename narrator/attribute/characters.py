@@ -667,14 +667,27 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
         result.append(Character(best.display(), tuple(aliases), c.gender(), c.count))
     # a name that is also another character's canonical name stays with the bigger one
     result.sort(key=lambda ch: -ch.mentions)
+    surnames = {n.split()[-1].lower() for ch in result for n in (ch.name, *ch.aliases) if len(n.split()) >= 2}
     seen: set[str] = set()
     unique = []
     for ch in result:
-        if ch.name.lower() in seen:
+        if ch.name.lower() in seen or _is_family(ch.name, surnames):
             continue
         seen.add(ch.name.lower())
         unique.append(ch)
     return tuple(unique)
+
+
+def _is_family(name: str, surnames: set[str]) -> bool:
+    """ "The Hilberys", "the Lawrence Leffertses": a family named by the plural of a surname
+    speaks only through its members."""
+    words = name.split()
+    last = words[-1].lower()
+    return (
+        (len(words) == 1 or (words[0].lower() == "the" and len(words) <= 3))
+        and last.endswith("s")
+        and (last[:-1] in surnames or (last.endswith("es") and last[:-2] in surnames))
+    )
 
 
 def _canonical(forms: list[_Form]) -> _Form:
