@@ -105,6 +105,19 @@ def test_vocative_is_recorded_as_addressee() -> None:
     assert quotes[0].speaker != "Naruto"
 
 
+def test_a_name_before_an_aside_and_a_verb_is_not_addressed() -> None:
+    """ "Mr. Martin, I suppose, is not…" speaks of him; "Harriet, I think, you know" is to her."""
+    text = (
+        '"Mr. Martin, I suppose, is not a man of information?" said Emma to Harriet.\n\n'
+        '"Harriet, I think you know him," said Emma.\n\n"Mr. Martin is kind," said Harriet.\n'
+    )
+    chars = [Character("Emma", gender="female"), Character("Harriet", gender="female"),
+             Character("Mr. Martin", gender="male")]
+    lines = quote_lines(text, chars)
+    assert "Mr. Martin" not in lines[0].addressees
+    assert "Harriet" in lines[1].addressees
+
+
 def test_given_characters_are_used() -> None:
     """A cast list replaces discovery: its canonical names and aliases are what the script uses."""
     text = (

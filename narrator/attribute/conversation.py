@@ -7,6 +7,7 @@ alternate between the last two speakers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -17,6 +18,10 @@ _INTERJECTIONS = frozenset(
     """oh o ah sorry thanks thank yes no well hello hi hey goodbye good-bye bye please dear
     dearest darling poor my come look listen now nay why alas indeed ay aye farewell morning
     evening night sir madam""".split()
+)
+_SUBJECT_AFTER_ASIDE = re.compile(
+    r",\s*(?:I|you|we)\s+(?:\w+\s+)?\w+,\s*(?:is|was|has|had|will|would|can|could|does|did|must|"
+    r"may|might|should|shall|never|always|knows|says|thinks)\b"
 )
 _OPEN = "\"“‘'«"
 _CLOSE = "\"”’'»"
@@ -47,6 +52,8 @@ def vocatives(
         )
         after = text[m.end : quote_end].lstrip()
         post_ok = after == "" or after[0] in ",!?.;—-" + _CLOSE
+        if _SUBJECT_AFTER_ASIDE.match(after):
+            continue  # "Mr. Martin, I suppose, is not a man of information": spoken of, not to
         if pre_ok and post_ok and m.names[0] not in found:
             # "Emma said." inside a quote or "Then Emma, ..." at a sentence start is no vocative
             if (

@@ -27,6 +27,7 @@ from .tags import (
 )
 
 CONTINUATION_RULE = True
+_THOUGHT_VERBS = frozenset("thought think thinks mused reflected wondered".split())
 SPLIT_RULE = True
 
 
@@ -209,6 +210,8 @@ def attribute(
                     q.decision = d
                     if d.speaker != UNKNOWN:
                         resolved_tags[m.start] = d.speaker
+                    if verb in _THOUGHT_VERBS:
+                        q.addressees = ()  # '"Well done, Mrs. Martin!" thought Emma': she is not there
                     break
         # 2. quotes without a tag of their own share their paragraph's best tag
         tagged = [q for q in quotes if q.decision is not None]
