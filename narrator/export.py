@@ -4,7 +4,8 @@ playlists, and atomic file replacement.
 Every file is written to a `<name>.<random>.part` temp file in the destination directory, fsynced
 and renamed over the final name with `os.replace`, so a crash or kill never leaves a truncated
 file under the final name. (A SIGKILL can leave a stray `.part` file behind; it is never mistaken
-for a chapter because of its suffix.)
+for a chapter because of its suffix, and the next render of the book removes it once it is an
+hour old: a temp file that a live render is writing is never that stale.)
 """
 from __future__ import annotations
 
@@ -163,6 +164,25 @@ def _atomic(path: Path) -> Iterator[tuple[Path, IO[bytes]]]:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+
+STALE_PART_SECONDS = 3600
+
+
+def remove_stale_parts(directory: Path, max_age: float = STALE_PART_SECONDS) -> int:
+    """Delete temp files (`.<name>.<random>.part`) left in `directory` by a killed render, if
+    untouched for `max_age` seconds; return how many were removed."""
+    import time
+
+    removed = 0
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in Path(directory).glob(".*.part"):
+            with contextlib.suppress(OSError):
+                if entry.is_file() and now - entry.stat().st_mtime > max_age:
+                    entry.unlink()
+                    removed += 1
+    return removed
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:

@@ -18,7 +18,16 @@ from .cast import CastMember, cast_members
 from .engines.base import Engine
 from .errors import CastError, NarratorError
 from .chapter import ChapterJob, ChapterOutcome, ChapterPlan, get_engine_cached, plan_chapter
-from .export import Tags, book_dir, chapter_filename, sanitize_name, split_series, write_cover, write_playlist
+from .export import (
+    Tags,
+    book_dir,
+    chapter_filename,
+    remove_stale_parts,
+    sanitize_name,
+    split_series,
+    write_cover,
+    write_playlist,
+)
 from .lexicon import find_lexicon
 from .loudness import DEFAULT_TARGET, parse_target
 from .subtitles import FORMATS as SUBTITLE_FORMATS
@@ -208,6 +217,7 @@ def render(
                            script_file=script_file, title=title, author=author, engine=engine)
     tasks = chapter_tasks(plan, engine=engine, cache_dir=cache_dir)
     result = RenderResult()
+    remove_stale_parts(plan.book_dir)
     manifest = _read_manifest(plan.book_dir)
     todo = [i for i, task in enumerate(tasks) if task.is_done(manifest) is None]
     result.chapters_unchanged = len(tasks) - len(todo)

@@ -161,3 +161,22 @@ def test_encoder_crash_mid_chapter_leaves_no_file_under_its_name(tmp_path: Path)
     assert [n for n in names if n.endswith(".mp3")] == ["01 - Chapter 1.mp3", "02 - Chapter 2.mp3"]
     assert not [n for n in names if "03" in n or n.endswith(".part")]
     assert json.loads((plan.book_dir / MANIFEST).read_text()).keys() == {"01 - Chapter 1.mp3", "02 - Chapter 2.mp3"}
+
+
+def test_temp_files_a_killed_render_left_are_removed_once_stale(tmp_path: Path) -> None:
+    """A `.part` file untouched for an hour is a leftover of a killed render: the next render
+    removes it. A fresh one may belong to a render running right now, so it stays."""
+    book = _three_chapters(tmp_path)
+    out = tmp_path / "out"
+    plan = prepare(book, output=out, engine=preset_fake_engine())
+    plan.book_dir.mkdir(parents=True, exist_ok=True)
+    stale = plan.book_dir / ".02 - Chapter 2.mp3.k3j2h1.part"
+    fresh = plan.book_dir / ".03 - Chapter 3.mp3.a9b8c7.part"
+    for f in (stale, fresh):
+        f.write_bytes(b"\xff\xfb" * 100)
+    hours_ago = time.time() - 2 * 3600
+    os.utime(stale, (hours_ago, hours_ago))
+    render(book, plan=plan, engine=preset_fake_engine())
+    assert not stale.exists()
+    assert fresh.exists()
+    assert len([n for n in os.listdir(plan.book_dir) if n.endswith(".mp3")]) == 3
