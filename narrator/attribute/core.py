@@ -11,6 +11,7 @@ from ..types import NARRATOR, UNKNOWN, Book, Character, Line, Script, Segment
 from . import rank
 from .context import CLOSING_MARKS, BookContext, QuoteState, is_subject, pick_name
 from .conversation import Conversation, Turn, vocatives
+from .mentions import Mention
 from .rank import Decision, confidence_for, rank_paragraph
 from .resolve import OTHER, SPEAKER, SUBJECT, History, resolve_tag, self_named
 from .tags import (
@@ -167,21 +168,7 @@ def attribute(
                     found.append(t)
             found.sort(key=lambda t: STRENGTH[t[0]], reverse=True)
             if after is not None and _introduces_next_quote(b, segs, q.index + 1):
-                # 'When A said, "…" B answered, "…"': the narration after this quote opens
-                # the next one, so a lead-in before this quote is its own tag
-                own = [
-                    t
-                    for t in found
-                    if t[0] in ("said-before", "possessive", "lead-in")
-                    and not after.start <= t[1].start < after.end
-                    and (
-                        before is None
-                        or not before.start <= t[1].start < before.end
-                        or LEAD_IN_END.search(before.text.rstrip())
-                    )
-                ]
-                if own:
-                    found = own + [t for t in found if t not in own]
+                found = _lead_ins_first(found, before, after)
             if found and is_anaphor(found[0][1]):
                 # "…the six armed man chose to be the group's speaker.¶"…" The man's voice…":
                 # the anaphor refers to the speaker another tag of this quote names
@@ -340,6 +327,23 @@ def _tag_groups(
         groups.setdefault(id(src), []).append(q)
     order = sorted(subjects, key=lambda q: q.pron_tag[1].start)
     return [(t, groups[id(t)]) for t in order if id(t) in groups]
+
+
+def _lead_ins_first(
+    found: list[tuple[str, Mention, str]], before: Segment | None, after: Segment
+) -> list[tuple[str, Mention, str]]:
+    """'When A said, "…" B answered, "…"': the narration after this quote opens the next one, so
+    a lead-in before this quote (right before it, or closing the paragraph before) is its tag."""
+
+    def own(t: tuple[str, Mention, str]) -> bool:
+        start = t[1].start
+        if t[0] not in ("said-before", "possessive", "lead-in") or after.start <= start < after.end:
+            return False
+        in_before = before is not None and before.start <= start < before.end
+        return not in_before or bool(LEAD_IN_END.search(before.text.rstrip()))
+
+    lead_ins = [t for t in found if own(t)]
+    return lead_ins + [t for t in found if t not in lead_ins]
 
 
 def _introduces_next_quote(b: BookContext, segs: Sequence[Segment], k: int) -> bool:
