@@ -316,6 +316,7 @@ def speech_subject(
         w = toks[k].lower
         if (
             (w in SPEECH_VERBS and (w not in _WEAK_SPEECH or _particle_after(toks, k, "out")))
+            or (w in PHRASAL_SPEECH and speech_verb_at(toks, k) is not None)  # "went on"
             or (nouns and w in SPEECH_NOUNS)
             or w in ("speak", "spoke", "speaking")
             or (nouns and w == "speaker")
