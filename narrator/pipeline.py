@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from .assemble import Pacing
 from .attribute import attribute
@@ -193,28 +194,26 @@ def prepare(
 def render(
     book_path: Path,
     *,
-    output: Path = Path("output"),
-    voices: Sequence[Path] = (),
-    cast_file: Path | None = None,
-    script_file: Path | None = None,
-    title: str | None = None,
-    author: str | None = None,
     engine: Engine | None = None,
     cache_dir: Path | None = None,
     progress: ProgressFn | None = None,
     plan: RenderPlan | None = None,
     jobs: int = 1,
     scheduler: str | None = None,
+    **options: Any,
 ) -> RenderResult:
     """Render a book to tagged chapter MP3s and a playlist; unchanged chapters are skipped.
 
+    Without a `plan`, `prepare(book_path, engine=engine, **options)` makes one, so `options` are
+    `prepare`'s keywords (output, voices, cast_file, script_file, title, author, loudness, ...).
     `jobs` > 1 renders chapters in that many worker processes (longest first; the files are
     the same as with one); `scheduler` sends them to a Dask cluster instead. A chapter that
     fails does not stop the others: they are written, and a `RenderError` naming the failed
     chapters is raised at the end (running again renders only what is missing).
     """
-    plan = plan or prepare(book_path, output=output, voices=voices, cast_file=cast_file,
-                           script_file=script_file, title=title, author=author, engine=engine)
+    if plan is not None and options:
+        raise TypeError(f"render() got both a plan and prepare() options: {', '.join(sorted(options))}")
+    plan = plan or prepare(book_path, engine=engine, **options)
     tasks = chapter_tasks(plan, engine=engine, cache_dir=cache_dir)
     result = RenderResult()
     remove_stale_parts(plan.book_dir)

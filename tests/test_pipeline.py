@@ -103,3 +103,14 @@ def test_dry_run_plan_estimates_length(book_path: Path, tmp_path: Path, engine) 
     assert 10 < sum(c.estimated_seconds for c in plan.chapters) < 60
     assert {m.name for m in plan.members} >= {"Anna", "Tom"}
     assert not (tmp_path / "out").exists()
+
+
+def test_render_takes_every_prepare_option_but_not_with_a_plan(book_path: Path, tmp_path: Path, engine) -> None:
+    """render() forwards prepare()'s keywords (here: no subtitles, a title), and refuses them
+    next to a ready plan rather than silently ignoring them."""
+    result = render(book_path, output=tmp_path / "out", engine=engine, subtitles="none", title="Harbour")
+    folder = result.files[0].parent
+    assert folder.name == "Harbour" and not list(folder.glob("*.srt"))
+    plan = prepare(book_path, output=tmp_path / "out2", engine=engine)
+    with pytest.raises(TypeError, match="title"):
+        render(book_path, plan=plan, engine=engine, title="Other")
