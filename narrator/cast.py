@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import CastError
@@ -43,7 +44,7 @@ def cast_members(script: Script, config: VoiceConfig) -> tuple[CastMember, ...]:
     speakers += [n for n, e in config.characters.items() if e.voice and n not in counts and n in known]
     speakers.sort(key=lambda name: (-counts[name], name))
 
-    presets = load_voices()
+    presets = _shipped_presets()
     taken = {_key(config.narrator), _key(config.unknown)}
     taken |= {_key(e.voice) for e in config.characters.values() if e.voice is not None}
     pools = {name: list(config.pools.get(name, ())) for name in ("male", "female", "neutral")}
@@ -68,6 +69,12 @@ def cast_members(script: Script, config: VoiceConfig) -> tuple[CastMember, ...]:
 
 def cast(script: Script, config: VoiceConfig) -> Cast:
     return Cast({m.name: m.voice for m in cast_members(script, config)})
+
+
+@lru_cache(maxsize=1)
+def _shipped_presets() -> VoiceConfig:
+    """The shipped presets alone (to label a voice "presets" or "you"), read once per process."""
+    return load_voices()
 
 
 def _chosen(voice: VoiceProfile, preset: VoiceProfile | None) -> str:
