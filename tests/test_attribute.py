@@ -217,6 +217,23 @@ def test_a_family_is_not_a_speaker() -> None:
     assert not {n for n in names if n.lower().endswith("hilberys")}
 
 
+def test_mr_harthouse_is_mr_james_harthouse_unless_the_family_has_two() -> None:
+    """ "Mr. Harthouse" is the one Mr. James Harthouse; but when "Mrs. John Knightley" shows a
+    married John Knightley, "Mr. Knightley" is his brother, named in full to tell them apart."""
+    def text(first: str, sur: str, wife: bool) -> str:
+        lines = [f'"Good day, {i}," said Mr. {first} {sur}.\n\n"Indeed, {i}," said Mr. {sur}.\n\n'
+                 f'"And again, {i}," said Mr. {sur}, and Mr. {sur} smiled.\n\n' for i in range(4)]
+        if wife:
+            lines.append(f'"Tea?" said Mrs. {first} {sur}. Mrs. {first} {sur} poured it.\n\n')
+        return "".join(lines)
+
+    harthouse = [c for c in characters_of(text("James", "Harthouse", False)).values() if "Harthouse" in c.name]
+    assert len(harthouse) == 1
+    assert {"Mr. Harthouse", "Mr. James Harthouse"} <= {harthouse[0].name, *harthouse[0].aliases}
+    knightleys = {c.name for c in characters_of(text("John", "Knightley", True)).values() if c.name.startswith("Mr.")}
+    assert knightleys == {"Mr. Knightley", "Mr. John Knightley"}
+
+
 def test_mrs_weston_is_not_mr_weston() -> None:
     """Honorifics of different gender never merge."""
     chars = characters_of(PRIDE)

@@ -585,6 +585,7 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
                 h == "mr"
                 and target.count < c.count
                 and any(ff.honorific == h for ff in target.forms)
+                and any(ff.honorific == "mrs" and len(ff.names) >= 2 and ff.names[-1].lower() == surname for ff in forms)
             ):
                 continue  # "Mr. John Knightley" is named in full to tell him from "Mr. Knightley"
             if any(
