@@ -13,6 +13,7 @@ import contextlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -172,8 +173,6 @@ STALE_PART_SECONDS = 3600
 def remove_stale_parts(directory: Path, max_age: float = STALE_PART_SECONDS) -> int:
     """Delete temp files (`.<name>.<random>.part`) left in `directory` by a killed render, if
     untouched for `max_age` seconds; return how many were removed."""
-    import time
-
     removed = 0
     now = time.time()
     with contextlib.suppress(OSError):

@@ -342,13 +342,7 @@ def speech_subject(
         ):
             continue  # "him", "her", "me" are objects; but "heard him thus saying" names him
         relative = b.text[m.end : m.end + 6].lstrip(" ,").startswith("who ")
-        if (
-            m.tok > 0
-            and toks[m.tok - 1].lower
-            in _OBJECT_PREPOSITIONS
-            and not m.possessive
-            and not relative
-        ):
+        if _after_preposition(toks, m) and not m.possessive and not relative:
             continue  # "said to Emma"; but "roused by Miss Bates's saying" names the speaker,
             # and "looked at the White Rabbit, who said" the one who said
         if _verb_object(b, m) and not relative:
@@ -357,6 +351,11 @@ def speech_subject(
         best = m
     best = best or fallback
     return (best, toks[speech].lower) if best is not None else None
+
+
+def _after_preposition(toks: list, m: Mention) -> bool:
+    """The mention is the object of a preposition ("said to Emma", "looked at Harriet")."""
+    return m.tok > 0 and toks[m.tok - 1].lower in _OBJECT_PREPOSITIONS
 
 
 def _particle_after(toks: list, k: int, particle: str) -> bool:
@@ -419,7 +418,7 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
             if (
                 lead_in
                 and m.kind == "name"
-                and not (m.tok > 0 and toks[m.tok - 1].lower in _OBJECT_PREPOSITIONS)
+                and not _after_preposition(toks, m)
             ):  # not "gave in to Naruto's request, "
                 # "Mrs. Archer's last word had been: "
                 for kk in range(m.tok_end, min(m.tok_end + 3, len(toks))):
@@ -434,8 +433,7 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
             continue  # "As she looked at him, saying, "…"": hers
         if (
             verb is not None
-            and m.tok > 0
-            and toks[m.tok - 1].lower in _OBJECT_PREPOSITIONS
+            and _after_preposition(toks, m)
             and not m.possessive
             and b.text[m.end : toks[k].start].strip()
         ):
@@ -454,7 +452,7 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
         if found is not None and found[0].kind in ("name", "desc"):
             return ("lead-in", found[0], found[1])
     subjects = [
-        m for m in ms if not (m.tok > 0 and toks[m.tok - 1].lower in _OBJECT_PREPOSITIONS and not m.possessive)
+        m for m in ms if not (_after_preposition(toks, m) and not m.possessive)
     ]  # '"…," to Mr. Gradgrind, "…"' addresses him
     if not subjects:
         return None
