@@ -598,6 +598,7 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
             clusters.remove(c)
             hon[(h, surname)] = target
     # 3. single names
+    full_last_words = {key[-1] for key in full}
     for f in sorted(forms, key=lambda f: -f.count):
         if len(f.words) != 1:
             continue
@@ -620,7 +621,7 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
         is_surname = as_surname > 2 * as_first
         # "the Rabbit" is the White Rabbit, not "Rabbit Sends" (but "the Marchioness" is the
         # Marchioness Manson)
-        titled = f.the_count * 2 > f.count and any(key[-1] == w for key in full)
+        titled = f.the_count * 2 > f.count and w in full_last_words
         firsts = (
             {} if is_surname or titled else {id(c): c for key, c in full.items() if key[0] == w}
         )

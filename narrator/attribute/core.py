@@ -319,9 +319,10 @@ def _tag_groups(
     if len({q.pron_tag[1].gender for q in subjects}) <= 1:
         best = max(tagged, key=lambda q: STRENGTH[q.pron_tag[0]], default=None)
         return [(best, undecided)]
+    own = {id(q) for q in subjects}
     groups: dict[int, list[QuoteState]] = {}
     for q in undecided:
-        src = q if q in subjects else min(
+        src = q if id(q) in own else min(
             subjects, key=lambda t: (abs(t.index - q.index), t.index > q.index)
         )
         groups.setdefault(id(src), []).append(q)
