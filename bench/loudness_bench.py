@@ -85,7 +85,7 @@ def main() -> int:
             rows[name] = (loudness.loudness(before), loudness.loudness(after), peak_dbfs(before), peak_dbfs(after),
                           after.seconds, took, after)
         print(f"{'voice':38} {'before':>9} {'after':>9} {'peak before':>12} {'peak after':>11} {'audio':>7}")
-        for name, (b, a, pb, pa, secs, took, _) in rows.items():
+        for name, (b, a, pb, pa, secs, _took, _) in rows.items():
             print(f"{name:38} {b:7.2f} LUFS {a:6.2f} LUFS {pb:8.2f} dBFS {pa:7.2f} dBFS {secs:6.1f}s")
         (b1, a1, *_), (b2, a2, *_) = rows.values()
         print(f"{'difference between the voices':38} {abs(b1 - b2):7.2f} LU   {abs(a1 - a2):6.2f} LU")

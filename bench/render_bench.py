@@ -13,11 +13,11 @@
    produced, so a different speaking rate does not skew the ratio.
 3. Memory: renders two book sizes and samples the memory of the whole process tree (main process,
    forkserver and workers, psutil every 50 ms): "peak tree" sums PSS (a page shared by forked
-   processes counts once), "main proc" / "worker" the largest RSS of the main process / of any other (forkserver, worker) (what
-   getrusage(RUSAGE_CHILDREN).ru_maxrss would report). It must stay flat as the book grows. By default
-   these runs use the fake engine (sine tones; the rest of the pipeline — attribution, loudness,
-   assembly, lameenc, tags — is the real one) because 500k words through espeak takes long on 2
-   cores; `--memory-engine espeak` for the real thing.
+   processes counts once), "main proc" / "worker" the largest RSS of the main process / of any
+   other (forkserver, worker) (what getrusage(RUSAGE_CHILDREN).ru_maxrss would report). It must
+   stay flat as the book grows. By default these runs use the fake engine (sine tones; the rest of
+   the pipeline — attribution, loudness, assembly, lameenc, tags — is the real one) because 500k
+   words through espeak takes long on 2 cores; `--memory-engine espeak` for the real thing.
 
 Every measured command is its own subprocess. Other load on the machine skews wall times: the
 load average is printed with each run; CPU seconds (user+sys over the process tree) are shown too.
@@ -224,7 +224,7 @@ def speed(args: argparse.Namespace, work: Path) -> None:
         rt = f"{audio / r.wall:10.0f}" if audio else " " * 10
         print(f"{name:18} {r.wall:8.2f} {r.cpu:8.2f} {audio_col} {rt} {mb(r.peak_tree_mb):>10} "
               f"{mb(r.peak_process_mb):>10} {r.load:5.2f}")
-    t1, a1 = runs[1][0].wall, runs[1][1]
+    t1 = runs[1][0].wall
     t2 = runs[2][0].wall
     print()
     if have_tools:

@@ -8,8 +8,8 @@ GOLD_ROOT defaults to ../shared/eval/pdnc-dev. Measured on the 6 dev novels (end
 own characters), 2026-11-25: leave-one-novel-out 83.5% = 6708/8030 (explicit 97.3, anaphoric 79.4,
 implicit 73.4); in-sample 84.6%. The L2 penalty (0.001) was picked among five values by this same
 leave-one-out figure (0.005 gave 82.6%, 0 gave 82.8% at the time), so the held-out estimate is
-slightly optimistic. Report the leave-one-out figure as the held-out estimate. The annotated novels are read, never copied: only
-the learned weights (a few dozen numbers) and the per-rule accuracies are written. The pipeline
+slightly optimistic. Report the leave-one-out figure as the held-out estimate. The annotated novels are
+read, never copied: only the learned weights (a few dozen numbers) and the per-rule accuracies are written. The pipeline
 is run end to end (own quotes, own character discovery), exactly as `narrator eval` does.
 """
 

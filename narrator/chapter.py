@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import loudness
-from .assemble import Pacing, boundary, iter_assembled
+from .assemble import Boundary, Pacing, boundary, iter_assembled
 from .engines import get_engine
 from .engines.base import Engine
 from .export import MP3_DELAY_FRAMES, Marker, Tags, write_mp3
@@ -51,7 +51,7 @@ class ChapterPlan:
     pauses: tuple[float, ...]
     """`pauses[i]` is the silence after `utterances[i]` (one fewer than utterances)."""
     path: Path
-    kinds: tuple[str, ...] = ()
+    kinds: tuple[Boundary, ...] = ()
     """`kinds[i]` is the boundary kind of `pauses[i]` (scene breaks become chapter markers)."""
     loudness: float | None = loudness.DEFAULT_TARGET
     """Integrated loudness (LUFS) every line is matched to; None leaves levels as rendered."""
@@ -224,8 +224,8 @@ def get_engine_cached(name: str) -> Engine:
     return _ENGINES[name]
 
 
-def _kinds(utterances: Sequence[Utterance], text: str) -> list[str]:
-    kinds = []
+def _kinds(utterances: Sequence[Utterance], text: str) -> list[Boundary]:
+    kinds: list[Boundary] = []
     for prev, nxt in zip(utterances, utterances[1:]):
         between = text[prev.line.segment.end : nxt.line.segment.start]
         kind = boundary(prev.line, nxt.line, between, is_title=prev.is_title)

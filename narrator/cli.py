@@ -92,7 +92,7 @@ def book_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def _engine(name: str | None):  # type: ignore[no-untyped-def]
+def _engine(name: str | None):
     if name is None:
         return None
     from .engines import get_engine

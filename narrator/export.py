@@ -22,7 +22,23 @@ from typing import IO, Any
 
 from mutagen import MutagenError
 from mutagen.id3 import (
-    APIC, CHAP, COMM, CTOC, ID3, MVIN, MVNM, TALB, TCOM, TCON, TDRC, TIT1, TIT2, TPE1, TPE2, TRCK, TXXX,
+    APIC,
+    CHAP,
+    COMM,
+    CTOC,
+    ID3,
+    MVIN,
+    MVNM,
+    TALB,
+    TCOM,
+    TCON,
+    TDRC,
+    TIT1,
+    TIT2,
+    TPE1,
+    TPE2,
+    TRCK,
+    TXXX,
     CTOCFlags,
 )
 

@@ -120,7 +120,7 @@ def render_library(
     manifests = {b.book_dir: read_manifest(b.book_dir) for b in result.books if b.book_dir is not None}
     todo = [i for i, t in enumerate(tasks) if t.is_done(manifests[t.book_dir]) is None]
     pending = set(todo)
-    for i, task in enumerate(tasks):
+    for i in range(len(tasks)):
         if i not in pending:
             owner[i].skipped += 1
     done_lines = sum(t.lines for i, t in enumerate(tasks) if i not in pending)
@@ -142,14 +142,14 @@ def render_library(
                 setattr(result.stats, name, getattr(result.stats, name) + getattr(outcome.stats, name))
 
     for summary in result.books:
-        plan = plans.get(id(summary))
-        if plan is None or summary.failures:
+        book_plan = plans.get(id(summary))
+        if book_plan is None or summary.failures:
             continue
-        manifest = read_manifest(plan.book_dir)
-        book = pipeline.RenderResult(files=[c.path for c in plan.chapters],
-                                     audio_seconds=sum(manifest[c.path.name]["seconds"] for c in plan.chapters))
+        manifest = read_manifest(book_plan.book_dir)
+        book = pipeline.RenderResult(files=[c.path for c in book_plan.chapters],
+                                     audio_seconds=sum(manifest[c.path.name]["seconds"] for c in book_plan.chapters))
         try:
-            finished = pipeline.finish_book(plan, book, manifest)
+            finished = pipeline.finish_book(book_plan, book, manifest)
         except NarratorError as exc:
             summary.error = f"chapters written, but: {exc}"
             continue

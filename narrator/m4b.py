@@ -45,7 +45,10 @@ def ffmpeg_exe() -> str:
 def mp3_seconds(path: Path) -> float:
     from mutagen.mp3 import MP3
 
-    return float(MP3(path).info.length)
+    info = MP3(path).info
+    if info is None:
+        raise ExportError(f"{path.name} is not a readable MP3.")
+    return float(info.length)
 
 
 def _meta_escape(value: str) -> str:

@@ -34,8 +34,9 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .chapter import ChapterJob, get_engine_cached, render_chapter
 from .engines.base import Engine
@@ -321,7 +322,7 @@ def run_tasks(
         yield from _run_dask(tasks, engine, scheduler, tally)
     elif jobs <= 1 or len(tasks) == 1:
         for i, task in enumerate(tasks):
-            result = run_task(task, engine, lambda n, i=i: tally.line(i, n))
+            result = run_task(task, engine, partial(tally.line, i))
             tally.chapter(i, task.lines, result.ok)
             yield i, result
     else:
@@ -390,7 +391,7 @@ def _run_dask(tasks: Sequence[ChapterTask], engine: Engine | None, scheduler: st
         raise NarratorError("--scheduler needs dask.distributed: pip install 'narrator[cluster]'") from exc
     own = not isinstance(scheduler, Client)
     try:
-        client = Client(scheduler, timeout="30s") if own else scheduler
+        client: Client = Client(scheduler, timeout="30s") if own else cast(Client, scheduler)
     except (OSError, TimeoutError) as exc:
         raise NarratorError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
     try:

@@ -16,9 +16,9 @@ from typing import Any
 from .assemble import Pacing
 from .attribute import attribute
 from .cast import CastMember, cast_members
+from .chapter import ChapterJob, ChapterOutcome, ChapterPlan, get_engine_cached, plan_chapter
 from .engines.base import Engine
 from .errors import CastError, NarratorError
-from .chapter import ChapterJob, ChapterOutcome, ChapterPlan, get_engine_cached, plan_chapter
 from .export import (
     Tags,
     book_dir,
@@ -29,14 +29,22 @@ from .export import (
     write_cover,
     write_playlist,
 )
+from .ingest import read_book
 from .lexicon import find_lexicon
 from .loudness import DEFAULT_TARGET, parse_target
-from .subtitles import FORMATS as SUBTITLE_FORMATS
-from .ingest import read_book
-from .parallel import (MANIFEST, ChapterFailure, ChapterTask, RenderError, manifest_lock, read_manifest,
-                       run_tasks, write_manifest)
+from .parallel import (
+    MANIFEST,
+    ChapterFailure,
+    ChapterTask,
+    RenderError,
+    manifest_lock,
+    read_manifest,
+    run_tasks,
+    write_manifest,
+)
 from .script_file import apply_speaker_edits, read_speaker_edits
 from .segment import segment_book
+from .subtitles import FORMATS as SUBTITLE_FORMATS
 from .synthesize import SynthesisStats, spoken_text
 from .types import Book, Cast, Chapter, Character, Script
 from .voices import VoiceConfig, load_voices
@@ -258,7 +266,8 @@ def finish_book(plan: RenderPlan, result: RenderResult, manifest: dict[str, dict
         book = plan.script.book
         result.m4b = write_m4b(
             result.files, [chapter_tags(book, c.chapter).title for c in plan.chapters],
-            plan.book_dir / f"{sanitize_name(book.title, 'Untitled')}.m4b", replace(chapter_tags(book, book.chapters[0]), track=None),
+            plan.book_dir / f"{sanitize_name(book.title, 'Untitled')}.m4b",
+            replace(chapter_tags(book, book.chapters[0]), track=None),
             key=json.dumps([manifest[c.path.name].get("fingerprint") for c in plan.chapters]))
         return result
     titles = [c.chapter.title for c in plan.chapters]
@@ -350,4 +359,5 @@ def _write_manifest(directory: Path, manifest: dict[str, dict]) -> None:
         write_manifest(directory, manifest)
 
 
-__all__ = ["MANIFEST", "NarratorError", "RenderError", "RenderPlan", "RenderResult", "chapter_tasks", "load_book", "make_script", "prepare", "render"]
+__all__ = ["MANIFEST", "NarratorError", "RenderError", "RenderPlan", "RenderResult", "chapter_tasks", "load_book",
+           "make_script", "prepare", "render"]

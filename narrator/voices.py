@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .errors import CastError
 from .types import Gender, VoiceProfile
@@ -195,9 +195,12 @@ def profile_from_dict(data: Mapping[str, Any], where: str, allowed: set[str] = P
             values[key] = value.strip()
             continue
         kind, low, high = checks[key]
-        if isinstance(value, bool) or not isinstance(value, kind) or not low <= value <= high:
+        if isinstance(value, bool) or not isinstance(value, kind):
             raise CastError(f"{where}: {key} = {value!r} must be a number from {low:g} to {high:g}.")
-        values[key] = float(value) if key == "volume" else int(value)
+        number = float(cast(float, value))
+        if not low <= number <= high:
+            raise CastError(f"{where}: {key} = {value!r} must be a number from {low:g} to {high:g}.")
+        values[key] = number if key == "volume" else int(number)
     return replace(profile, **values)
 
 

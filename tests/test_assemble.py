@@ -256,7 +256,7 @@ def test_pauses_for_uses_text_between_lines():
         line(1, NARR, 32, 40),
         line(2, NARR, 42, 52),
     ]
-    assert [text[l.segment.start : l.segment.end] for l in lines] == [
+    assert [text[ln.segment.start : ln.segment.end] for ln in lines] == [
         "He left.", '"Bye,"', "she said.", "Morning.", "It rained."
     ]
     p = Pacing()

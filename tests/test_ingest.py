@@ -120,7 +120,8 @@ def test_decoding(tmp_path: Path, data: bytes) -> None:
 
 def test_offsets_agree_with_python_text_mode(tmp_path: Path) -> None:
     path = write(tmp_path, codecs.BOM_UTF8 + b"Line one\r\nLine two\rthree")
-    assert read_book(path).text == path.open(encoding="utf-8-sig").read()
+    with path.open(encoding="utf-8-sig") as f:
+        assert read_book(path).text == f.read()
 
 
 def test_latin1_falls_back_with_a_warning(tmp_path: Path) -> None:

@@ -45,9 +45,11 @@ def ao3_html(chapters: int = 3) -> str:
     def meta(n: int) -> str:
         parts = [f'<h2 class="heading">Chapter {n}: {["The Stairs", "The Lamp", "After"][n - 1]}</h2>']
         if n == 2:
-            parts.append(f'<p>Chapter Summary</p>\n<blockquote class="userstuff"><p>{NOTES["ch2 summary"]}</p></blockquote>')
+            parts.append('<p>Chapter Summary</p>\n'
+                         f'<blockquote class="userstuff"><p>{NOTES["ch2 summary"]}</p></blockquote>')
         if n == 1:
-            parts.append(f'<p>Chapter Notes</p>\n<blockquote class="userstuff"><p>{NOTES["ch1 notes"]}</p></blockquote>')
+            parts.append('<p>Chapter Notes</p>\n'
+                         f'<blockquote class="userstuff"><p>{NOTES["ch1 notes"]}</p></blockquote>')
         if n == 2:
             parts.append('<p>Chapter Notes</p>\n<div class="endnote-link">See the end of the chapter for '
                          '<a href="#endnotes2">notes</a></div>')
@@ -104,7 +106,8 @@ def ao3_html(chapters: int = 3) -> str:
       <blockquote class="userstuff"><p>{NOTES["work end notes"]}</p></blockquote>
     </div>
   </div>
-  <p class="message">Please <a href="http://archiveofourown.org/works/1/comments/new">drop by the Archive and comment</a>
+  <p class="message">Please
+  <a href="http://archiveofourown.org/works/1/comments/new">drop by the Archive and comment</a>
   to let the creator know if you enjoyed their work!</p>
 </div>
 </body>
@@ -188,7 +191,8 @@ def test_ao3_text_rules(tmp_path: Path) -> None:
 
 def test_ao3_chapters_inside_wrappers_lose_nothing(tmp_path: Path) -> None:
     wrapped = re.sub(r'(<div class="meta group">)', r'</div><div class="chapter">\1', ao3_html())
-    wrapped = wrapped.replace('<div id="chapters" class="userstuff">\n</div>', '<div id="chapters" class="userstuff">', 1)
+    wrapped = wrapped.replace('<div id="chapters" class="userstuff">\n</div>',
+                              '<div id="chapters" class="userstuff">', 1)
     wrapped = wrapped.replace('<div id="afterword">', '</div><div id="afterword">', 1)
     book = read_book(write(tmp_path, wrapped))
     assert [c.title for c in book.chapters] == ["Chapter 1: The Stairs", "Chapter 2: The Lamp", "Chapter 3: After"]

@@ -52,7 +52,7 @@ def test_sigkill_mid_render_then_rerun_finishes_only_the_missing_work(tmp_path: 
                "--jobs", "2", "--subtitles", "none"]
     folder = out / "Bench Writer" / "The Long Tide"
     proc = subprocess.Popen(command + ["-q"], env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline and proc.poll() is None and not _manifest(folder):

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 
 from ..types import Character, Gender
 from ._text import (
-    PERSON_NOUNS,
     ABBREVIATIONS,
     FEMALE_PRONOUNS,
     HONORIFICS,
     HONORIFICS_FEMALE,
     HONORIFICS_MALE,
     MALE_PRONOUNS,
+    PERSON_NOUNS,
     STOPWORDS,
     Token,
 )
@@ -359,7 +359,7 @@ def discover(
             and _contiguous(text, prev, t)
         ):
             form.evidence += 1  # "her brother Tobias": a name in apposition to a relation
-            g = PERSON_NOUNS[prev.lower]
+            g: str | None = PERSON_NOUNS[prev.lower]
             if g == "male":
                 form.male += 1
             elif g == "female":
@@ -585,7 +585,8 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
                 h == "mr"
                 and target.count < c.count
                 and any(ff.honorific == h for ff in target.forms)
-                and any(ff.honorific == "mrs" and len(ff.names) >= 2 and ff.names[-1].lower() == surname for ff in forms)
+                and any(ff.honorific == "mrs" and len(ff.names) >= 2 and ff.names[-1].lower() == surname
+                        for ff in forms)
             ):
                 continue  # "Mr. John Knightley" is named in full to tell him from "Mr. Knightley"
             if any(
@@ -627,7 +628,7 @@ def _cluster(forms: list[_Form]) -> tuple[Character, ...]:
         )
         if len(firsts) > 1:
             # "Jane" is Jane Fairfax (named so 60 times), not Miss Jane Bates (once)
-            def as_first_name(c: _Cluster) -> int:
+            def as_first_name(c: _Cluster, w: str = w) -> int:
                 return sum(ff.count for ff in c.forms if len(ff.names) >= 2 and ff.names[0].lower() == w)
 
             big = sorted(firsts.values(), key=lambda c: -as_first_name(c))

@@ -307,26 +307,26 @@ def _tag_groups(
     the tags disagree in gender, the paragraph holds two speakers ('"Oh, my friend!" She laid
     her hand on his arm, and he pleaded: "Ellen…"'): each quote goes with its own tag, or the
     nearest one. Only "he" and "she" count as disagreeing: "his armchair" is no speaker."""
-    tagged = [q for q in undecided if q.pron_tag is not None]
+    tagged = [(q, q.pron_tag) for q in undecided if q.pron_tag is not None]
     subjects = [
-        q
-        for q in tagged
-        if q.pron_tag[1].kind == "pron"
-        and not q.pron_tag[1].possessive
-        and q.pron_tag[0] in SPEECH_TAGS
-        and q.pron_tag[1].start >= para_start  # a lead-in from the paragraph before is weaker
+        (q, tag)
+        for q, tag in tagged
+        if tag[1].kind == "pron"
+        and not tag[1].possessive
+        and tag[0] in SPEECH_TAGS
+        and tag[1].start >= para_start  # a lead-in from the paragraph before is weaker
     ]
-    if len({q.pron_tag[1].gender for q in subjects}) <= 1:
-        best = max(tagged, key=lambda q: STRENGTH[q.pron_tag[0]], default=None)
-        return [(best, undecided)]
-    own = {id(q) for q in subjects}
+    if len({tag[1].gender for _, tag in subjects}) <= 1:
+        best = max(tagged, key=lambda qt: STRENGTH[qt[1][0]], default=None)
+        return [(best[0] if best else None, undecided)]
+    own = {id(q) for q, _ in subjects}
     groups: dict[int, list[QuoteState]] = {}
     for q in undecided:
         src = q if id(q) in own else min(
-            subjects, key=lambda t: (abs(t.index - q.index), t.index > q.index)
+            (t for t, _ in subjects), key=lambda t: (abs(t.index - q.index), t.index > q.index)
         )
         groups.setdefault(id(src), []).append(q)
-    order = sorted(subjects, key=lambda q: q.pron_tag[1].start)
+    order = [q for q, _ in sorted(subjects, key=lambda qt: qt[1][1].start)]
     return [(t, groups[id(t)]) for t in order if id(t) in groups]
 
 
@@ -340,8 +340,9 @@ def _lead_ins_first(
         start = t[1].start
         if t[0] not in ("said-before", "possessive", "lead-in") or after.start <= start < after.end:
             return False
-        in_before = before is not None and before.start <= start < before.end
-        return not in_before or bool(LEAD_IN_END.search(before.text.rstrip()))
+        if before is None or not before.start <= start < before.end:
+            return True
+        return bool(LEAD_IN_END.search(before.text.rstrip()))
 
     lead_ins = [t for t in found if own(t)]
     return lead_ins + [t for t in found if t not in lead_ins]
@@ -364,7 +365,7 @@ def _introduces_next_quote(b: BookContext, segs: Sequence[Segment], k: int) -> b
             and not nxt_text[:1].islower()  # '"No," he said, "it was not that."': one split quote
         )
     nxt = b.by_paragraph.get(segs[k].paragraph + 1)
-    return bool(nxt) and nxt[0].kind == "quote" and text.endswith((":", "-", "—", "–"))
+    return nxt is not None and bool(nxt) and nxt[0].kind == "quote" and text.endswith((":", "-", "—", "–"))
 
 
 def _named_speakers(b: BookContext, paragraphs: list[tuple[int, int, list[Segment]]]) -> dict[int, str]:

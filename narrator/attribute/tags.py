@@ -48,7 +48,7 @@ SPEECH_NOUNS = frozenset(
     injunction entreaty observation inquiry enquiry reproach suggestion request command warning
     salutation farewell exclamation assurance apology explanation interruption""".split()
 )
-CONTINUATION_VERBS = frozenset(["went on"] + 
+CONTINUATION_VERBS = frozenset(["went on"] +
     "added adds continued continues resumed proceeded pursued repeated persisted went".split()
 )
 _PARTICLES = frozenset("out up back again on in softly quietly aloud slowly".split())
@@ -229,11 +229,11 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
         if 0 < close < 70 and not any(c in rest[:close] for c in '"“”'):
             k = b.tindex.first_at_or_after(m.end + close + 1)
     k = _past_adverbs(toks, k)
-    verb = speech_verb_at(toks, k) if k < len(toks) and toks[k].start < sent_end else None
-    if verb is not None and _silent_after(b, k, sent_end):
+    verb_after = speech_verb_at(toks, k) if k < len(toks) and toks[k].start < sent_end else None
+    if verb_after is not None and _silent_after(b, k, sent_end):
         return None  # "She said nothing": the listener
-    if verb is not None:
-        return ("said-after", m, verb)
+    if verb_after is not None:
+        return ("said-after", m, verb_after)
     if k < len(toks) and toks[k].start < sent_end and not toks[k].cap:
         clause = b.text[m.end : sent_end].lower()
         # "Archer heard Reggie Chivers say": the one heard speaking is the speaker

@@ -127,7 +127,7 @@ _CHUNKS: list[bytes] = []
 
 
 @_SynthCallback
-def _on_synth(wav, numsamples, events):  # type: ignore[no-untyped-def]
+def _on_synth(wav, numsamples, events):
     if numsamples > 0 and wav:
         _CHUNKS.append(ctypes.string_at(wav, numsamples * 2))
     return 0  # 0 = continue synthesis

@@ -97,7 +97,9 @@ def decode(data: bytes, path: Path) -> tuple[str, list[str]]:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as e:
-            raise IngestError(f"Book file {name!r} has a UTF-16 mark but is not valid UTF-16; re-save it as UTF-8.") from e
+            raise IngestError(
+                f"Book file {name!r} has a UTF-16 mark but is not valid UTF-16; re-save it as UTF-8."
+            ) from e
     else:
         if b"\x00" in data[:8192] or _looks_binary(data[:8192]):
             raise IngestError(
