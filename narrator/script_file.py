@@ -7,7 +7,9 @@ Text form (read back by ``narrator render BOOK --script FILE``)::
       | said her brother Tobias, without looking up from the logbook.
 
 Only the ``[offset] Speaker:`` part of a quote line is read back; change the name to change
-who speaks the line. Narration (``|``) and ``#`` lines are context and are ignored.
+who speaks the line. Narration (``|``) and ``#`` lines are context and are ignored. What a user
+changes that narrator cannot honour (the quote's words, deleted lines, a name no one has) is
+reported with the file and line, never dropped without a word.
 """
 from __future__ import annotations
 
@@ -15,14 +17,15 @@ import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import ScriptError
 from .types import NARRATOR, UNKNOWN, Line, Script
 
 JSONL_FIELDS = ("chapter", "start", "end", "kind", "speaker", "confidence", "evidence", "text")
-_QUOTE_LINE = re.compile(r"^\[(\d+)\]\s*([^:]*?)\s*:\s?(.*)$")
+_OPEN_BRACKETS = ("[", "\uff3b")  # "［": full-width, as some input methods type it
+_QUOTE_LINE = re.compile(r"^[\[\uff3b]\s*(\d+)\s*[\]\uff3d]\s*([^:\uff1a]*?)\s*[:\uff1a]\s?(.*)$")
 
 
 def jsonl_records(script: Script) -> Iterator[dict[str, object]]:
@@ -70,47 +73,105 @@ def to_text(script: Script) -> str:
     return "\n".join(out) + "\n"
 
 
-def read_speaker_edits(path: Path) -> dict[int, str]:
-    """Map quote start offset → speaker name from an edited text script."""
+@dataclass(frozen=True, slots=True)
+class SpeakerEdit:
+    """One ``[offset] Speaker: text`` line of an edited script."""
+
+    speaker: str
+    line: int
+    """1-based line number in the script file, for messages."""
+    text: str = ""
+    """The quote text as the file has it (compared with the book's, never spoken)."""
+
+
+def read_speaker_edits(path: Path) -> dict[int, SpeakerEdit]:
+    """Map quote start offset → the edit on that offset's line of an edited text script.
+
+    Lines may be indented and use full-width brackets or colon (an editor or an input method
+    may add them); an offset given twice is an error naming both lines."""
     try:
         content = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as e:
         raise ScriptError(f"Script file {str(path)!r} does not exist.") from e
+    except IsADirectoryError as e:
+        raise ScriptError(f"Script file {str(path)!r} is a folder; give the script's text file.") from e
     except UnicodeDecodeError as e:
         raise ScriptError(f"Script file {str(path)!r} is not UTF-8 text.") from e
-    edits: dict[int, str] = {}
+    edits: dict[int, SpeakerEdit] = {}
     for number, raw in enumerate(content.splitlines(), 1):
-        if not raw.startswith("["):
+        stripped = raw.lstrip()
+        if not stripped.startswith(_OPEN_BRACKETS):
             continue
-        match = _QUOTE_LINE.match(raw)
+        match = _QUOTE_LINE.match(stripped)
         if not match or not match.group(2):
-            raise ScriptError(f"{path}:{number}: expected '[offset] Speaker: text', got {raw[:40]!r}.")
-        edits[int(match.group(1))] = match.group(2)
+            raise ScriptError(f"{path}:{number}: expected '[offset] Speaker: text', got {stripped[:40]!r}.")
+        offset = int(match.group(1))
+        if offset in edits:
+            raise ScriptError(f"{path}:{number}: offset [{offset}] is also on line {edits[offset].line}; "
+                              "keep one of the two lines.")
+        edits[offset] = SpeakerEdit(match.group(2), number, match.group(3))
     if not edits:
         raise ScriptError(f"Script file {str(path)!r} has no '[offset] Speaker: text' lines; "
-                          "write one with `narrator script BOOK > FILE`.")
+                          "write one with `narrator script BOOK`.")
     return edits
 
 
-def apply_speaker_edits(script: Script, edits: Mapping[int, str], source: str = "script") -> Script:
-    """A new script whose quotes take the speakers in `edits` (unknown names are an error)."""
+def apply_speaker_edits(
+    script: Script, given: Mapping[int, SpeakerEdit | str], source: str = "script"
+) -> Script:
+    """A new script whose quotes take the speakers in `edits`.
+
+    An edit that cannot be honoured stops with an error naming the file and line (an offset that
+    is no quote, an unknown speaker); one that is ignored (changed quote text, quote lines
+    deleted from the file) is reported in the book's warnings, so the render prints it."""
+    edits = {offset: e if isinstance(e, SpeakerEdit) else SpeakerEdit(e, 0) for offset, e in given.items()}
     names = {c.name for c in script.characters} | {UNKNOWN}
     aliases = {a.lower(): c.name for c in script.characters for a in (c.name, *c.aliases)}
     quotes = {line.segment.start: line for line in script.lines if line.segment.kind == "quote"}
-    for start in edits:
+    for start, bad in edits.items():
         if start not in quotes:
-            raise ScriptError(f"{source}: no quote starts at offset {start}; was the book edited? "
+            raise ScriptError(f"{_where(source, bad)}: no quote starts at offset {start}; was the book edited? "
                               "Write a fresh script with `narrator script BOOK`.")
     lines: list[Line] = []
     for line in script.lines:
-        wanted = edits.get(line.segment.start) if line.segment.kind == "quote" else None
-        if wanted is None or wanted == line.speaker:
+        edit = edits.get(line.segment.start) if line.segment.kind == "quote" else None
+        if edit is None or edit.speaker == line.speaker:
             lines.append(line)
             continue
-        name = wanted if wanted in names else aliases.get(wanted.lower())
+        name = edit.speaker if edit.speaker in names else aliases.get(edit.speaker.lower())
         if name is None or name == NARRATOR:
-            hint = difflib.get_close_matches(wanted, sorted(names), n=1)
-            tip = f" Did you mean {hint[0]!r}?" if hint else " Add them to the cast file first."
-            raise ScriptError(f"Unknown speaker {wanted!r} in chapter {line.chapter}.{tip}")
+            raise ScriptError(_unknown_speaker(edit, source, names))
         lines.append(replace(line, speaker=name, confidence=1.0, evidence=f"set by hand in {source}"))
-    return replace(script, lines=tuple(lines))
+    notes = _ignored_edits(script, quotes, edits, source)
+    book = replace(script.book, warnings=script.book.warnings + notes) if notes else script.book
+    return replace(script, book=book, lines=tuple(lines))
+
+
+def _where(source: str, edit: SpeakerEdit) -> str:
+    return f"{source}:{edit.line}" if edit.line else source
+
+
+def _unknown_speaker(edit: SpeakerEdit, source: str, names: set[str]) -> str:
+    hint = difflib.get_close_matches(edit.speaker, sorted(names - {NARRATOR}), n=1)
+    tip = (f"Did you mean {hint[0]!r}?" if hint else
+           f"To give the line to someone new, add [characters.{json.dumps(edit.speaker)}] to the book's "
+           "cast file (`narrator cast BOOK --write` writes one), then render again.")
+    return f"{_where(source, edit)}: unknown speaker {edit.speaker!r}. {tip}"
+
+
+def _ignored_edits(
+    script: Script, quotes: Mapping[int, Line], edits: Mapping[int, SpeakerEdit], source: str
+) -> tuple[str, ...]:
+    """Messages for edits narrator reads past: changed quote text, deleted quote lines."""
+    notes = []
+    for start, edit in edits.items():
+        book_text = " ".join(quotes[start].segment.text.split())
+        if edit.line and " ".join(edit.text.split()) != book_text:
+            notes.append(f"{_where(source, edit)}: the quote text differs from the book's, which is what is "
+                         "read; change words in the book, or how they sound in BOOK.lexicon.toml.")
+    missing = [start for start, line in quotes.items() if start not in edits and line.segment.text.strip()]
+    if missing and any(e.line for e in edits.values()):
+        first = quotes[min(missing)]
+        notes.append(f"{source}: {len(missing)} quote line(s) of the book are not in the file (the first at "
+                     f"[{first.segment.start}], chapter {first.chapter}); they keep narrator's speakers.")
+    return tuple(notes)

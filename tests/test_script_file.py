@@ -1,0 +1,101 @@
+"""Reading an edited script back: every edit narrator cannot honour is named with file and line."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from narrator.errors import ScriptError
+from narrator.pipeline import load_book, make_script
+from narrator.script_file import apply_speaker_edits, read_speaker_edits, to_text
+from narrator.types import Script
+
+
+@pytest.fixture
+def script(book_path: Path) -> Script:
+    return make_script(load_book(book_path))
+
+
+def edit(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "book.script.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def speakers(script: Script) -> dict[int, str | None]:
+    return {line.segment.start: line.speaker for line in script.lines if line.segment.kind == "quote"}
+
+
+def give_tom_line_to(name: str, text: str) -> str:
+    edited = re.sub(r"^(\[\d+\]) Tom: (\"I told you)", rf"\1 {name}: \2", text, flags=re.MULTILINE)
+    assert edited != text
+    return edited
+
+
+def test_an_unedited_script_changes_nothing_and_warns_nothing(script: Script, tmp_path: Path) -> None:
+    path = edit(tmp_path, to_text(script))
+    again = apply_speaker_edits(script, read_speaker_edits(path), str(path))
+    assert again.lines == script.lines and again.book.warnings == script.book.warnings
+
+
+def test_indented_and_full_width_lines_are_read(script: Script, tmp_path: Path) -> None:
+    text = give_tom_line_to("Anna", to_text(script))
+    text = re.sub(r"^\[(\d+)\] Anna: \"I told you", r"   ［\1］ Anna： \"I told you", text, flags=re.MULTILINE)
+    path = edit(tmp_path, text)
+    changed = apply_speaker_edits(script, read_speaker_edits(path), str(path))
+    diff = {k: v for k, v in speakers(changed).items() if speakers(script)[k] != v}
+    assert list(diff.values()) == ["Anna"]
+
+
+def test_a_duplicated_offset_names_both_lines(script: Script, tmp_path: Path) -> None:
+    lines = to_text(script).splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("["))
+    lines.append(lines[first].replace("Anna", "Tom"))
+    path = edit(tmp_path, "\n".join(lines))
+    with pytest.raises(ScriptError, match=rf"book.script.txt:{len(lines)}: .* also on line {first + 1}"):
+        read_speaker_edits(path)
+
+
+def test_an_unknown_speaker_names_file_line_and_the_fix(script: Script, tmp_path: Path) -> None:
+    text = give_tom_line_to("Marguerite", to_text(script))
+    number = next(i for i, line in enumerate(text.splitlines(), 1) if "Marguerite" in line)
+    path = edit(tmp_path, text)
+    with pytest.raises(ScriptError, match=rf"book.script.txt:{number}: unknown speaker 'Marguerite'\. "
+                                          r"To give the line to someone new, add \[characters\.\"Marguerite\"\]"):
+        apply_speaker_edits(script, read_speaker_edits(path), str(path))
+
+
+def test_a_misspelt_speaker_gets_a_suggestion(script: Script, tmp_path: Path) -> None:
+    path = edit(tmp_path, give_tom_line_to("Ana", to_text(script)))
+    with pytest.raises(ScriptError, match=r"unknown speaker 'Ana'\. Did you mean 'Anna'\?"):
+        apply_speaker_edits(script, read_speaker_edits(path), str(path))
+
+
+def test_changed_quote_text_is_reported_not_silently_ignored(script: Script, tmp_path: Path) -> None:
+    text = to_text(script).replace('"He will come,"', '"He will surely come,"')
+    number = next(i for i, line in enumerate(text.splitlines(), 1) if "surely" in line)
+    path = edit(tmp_path, text)
+    changed = apply_speaker_edits(script, read_speaker_edits(path), str(path))
+    assert changed.lines == script.lines
+    assert any(w.startswith(f"{path}:{number}: the quote text differs") for w in changed.book.warnings)
+
+
+def test_deleted_quote_lines_are_reported(script: Script, tmp_path: Path) -> None:
+    lines = to_text(script).splitlines()
+    kept = [line for line in lines if not line.startswith("[") or "Tom:" not in line]
+    path = edit(tmp_path, "\n".join(kept))
+    changed = apply_speaker_edits(script, read_speaker_edits(path), str(path))
+    dropped = sum(1 for line in lines if line.startswith("[") and "Tom:" in line)
+    assert any(f"{dropped} quote line(s) of the book are not in the file" in w for w in changed.book.warnings)
+
+
+def test_an_offset_that_is_no_quote_names_the_line(script: Script, tmp_path: Path) -> None:
+    path = edit(tmp_path, "# a script\n\n[3] Anna: \"Hello\"\n")
+    with pytest.raises(ScriptError, match=r"book.script.txt:3: no quote starts at offset 3"):
+        apply_speaker_edits(script, read_speaker_edits(path), str(path))
+
+
+def test_a_folder_given_as_script_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ScriptError, match="is a folder"):
+        read_speaker_edits(tmp_path)
