@@ -18,11 +18,13 @@ import ctypes
 import importlib.metadata
 import io
 import os
+import struct
 import sys
 import tempfile
 import threading
+import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,8 @@ from ..types import Clip, VoiceProfile
 from .base import Gender, VoiceInfo, espeak_data_path, espeak_variants
 
 _LOCK = threading.Lock()
+FILE_WAIT_SECONDS = 10.0
+"""How long a line's WAV may take to appear after runAndWait returns (see _wait_for_audio_file)."""
 
 
 @contextlib.contextmanager
@@ -167,13 +171,21 @@ class Pyttsx3Engine:
                         self._tts.setProperty("pitch", int(voice.pitch))
                     self._tts.save_to_file(text, str(path))
                     self._tts.runAndWait()
+                    # still quiet: the driver prints "Audio saved to …" when its late write ends
+                    written = _wait_for_audio_file(path, self._still_speaking)
             except EngineError:
                 raise
             except Exception as exc:
                 raise EngineError(f"pyttsx3 failed: {exc}") from exc
-            if not path.exists():
+            if not written:
                 raise EngineError("pyttsx3 wrote no audio file")
             return read_audio(path)
+
+    def _still_speaking(self) -> bool:
+        """Whether the espeak driver's callback thread is still finishing the line (other
+        drivers work synchronously)."""
+        driver = getattr(getattr(self._tts, "proxy", None), "_driver", None)
+        return bool(getattr(driver, "_speaking", False))
 
     def reset(self) -> None:
         """Drop and rebuild the pyttsx3 engine object (used by synthesize.py before a retry)."""
@@ -185,6 +197,37 @@ class Pyttsx3Engine:
             drv = None if self._driver_name == "default" else self._driver_name
             self._tts = None  # pyttsx3.init returns a cached engine while one is referenced
             self._tts = pyttsx3.init(drv) if drv else pyttsx3.init()
+
+
+def _wait_for_audio_file(path: Path, busy: Callable[[], bool], timeout: float = FILE_WAIT_SECONDS) -> bool:
+    """Whether the driver's file is there and complete, waiting up to `timeout` seconds.
+
+    The espeak driver writes the WAV from espeak's own callback thread, and under load
+    runAndWait has been seen to return before that write (no file, or a header whose data
+    length is not written yet), so a complete file, and the driver done with it, is awaited
+    rather than assumed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if _complete(path) and not busy():
+            return True
+        if time.monotonic() >= deadline:
+            return path.exists()  # read_audio reports what is wrong with it
+        time.sleep(0.02)
+
+
+def _complete(path: Path) -> bool:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    if data[:4] != b"RIFF":
+        return len(data) > 0  # AIFF and other drivers' files are written synchronously
+    try:
+        with wave.open(io.BytesIO(data), "rb") as wav:
+            expected = wav.getnframes() * wav.getsampwidth() * wav.getnchannels()
+            return len(wav.readframes(wav.getnframes())) == expected
+    except (wave.Error, EOFError, struct.error):
+        return False
 
 
 def read_audio(path: Path) -> Clip:
@@ -206,8 +249,6 @@ def read_audio(path: Path) -> Clip:
 
 
 def _parse_aiff(data: bytes) -> tuple[int, int, int, bytes]:
-    import struct
-
     if data[8:12] not in (b"AIFF", b"AIFC"):
         raise EngineError("pyttsx3 wrote an unknown audio format")
     pos, comm, sound = 12, None, None
