@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .engines.base import Engine
-from .errors import NarratorError
-from .parallel import ChapterFailure, ChapterTask, ProgressFn, read_manifest, run_tasks
+from .errors import ChapterFailure, NarratorError
+from .parallel import ChapterTask, ProgressFn, read_manifest, run_tasks
 from .synthesize import SynthesisStats, default_cache_dir
 
 log = logging.getLogger(__name__)

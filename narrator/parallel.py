@@ -415,32 +415,3 @@ def _run_dask(tasks: Sequence[ChapterTask], engine: Engine | None, scheduler: st
     finally:
         if own:
             client.close()
-
-
-# --------------------------------------------------------------------------- failures
-
-
-@dataclass(frozen=True, slots=True)
-class ChapterFailure:
-    label: str
-    path: Path
-    error: str
-    bug: bool = False
-    detail: str = ""
-
-
-class RenderError(NarratorError):
-    """Some chapters failed; the others were written. Running the command again retries only
-    the failed (and unwritten) ones."""
-
-    def __init__(self, failures: Sequence[ChapterFailure], done: int, total: int,
-                 result: Any = None) -> None:
-        self.failures = tuple(failures)
-        self.result = result
-        first = failures[0]
-        more = f" (and {len(failures) - 1} more: " + ", ".join(f.label for f in failures[1:4]) + \
-            (", …" if len(failures) > 4 else "") + ")" if len(failures) > 1 else ""
-        super().__init__(
-            f"{len(failures)} of {total} chapters failed, {done} done: {first.label}: {first.error}"
-            f"{more}; fix the cause and run the command again to render only what is missing"
-        )

@@ -18,7 +18,7 @@ from .attribute import attribute
 from .cast import CastMember, cast_members
 from .chapter import ChapterJob, ChapterOutcome, ChapterPlan, get_engine_cached, plan_chapter
 from .engines.base import Engine
-from .errors import CastError, NarratorError
+from .errors import CastError, ChapterFailure, NarratorError, RenderError
 from .export import (
     Tags,
     book_dir,
@@ -34,9 +34,7 @@ from .lexicon import find_lexicon
 from .loudness import DEFAULT_TARGET, parse_target
 from .parallel import (
     MANIFEST,
-    ChapterFailure,
     ChapterTask,
-    RenderError,
     manifest_lock,
     read_manifest,
     run_tasks,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bench.bookgen import make_book
-from narrator.errors import NarratorError
-from narrator.parallel import ChapterTask, RenderError, engine_spec, longest_first, read_manifest
+from narrator.errors import NarratorError, RenderError
+from narrator.parallel import ChapterTask, engine_spec, longest_first, read_manifest
 from narrator.pipeline import chapter_tasks, prepare, render
 from narrator.synthesize import spoken_text
 from tests.conftest import preset_fake_engine
