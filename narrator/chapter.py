@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import loudness
 from .assemble import Boundary, Pacing, boundary, iter_assembled
-from .engines import get_engine
+from .engines import cached_engine
 from .engines.base import Engine
 from .export import MP3_DELAY_FRAMES, Marker, Tags, write_mp3
 from .lexicon import Lexicon
@@ -88,10 +88,6 @@ class ChapterOutcome:
     subtitles: Path | None = None
 
 
-_ENGINES: dict[str, Engine] = {}
-"""Engines of this process, by name (espeak keeps global state: one per process)."""
-
-
 def plan_chapter(
     script: Script,
     chapter: Chapter,
@@ -149,7 +145,7 @@ def render_chapter(
     def engine_for(voice: VoiceProfile) -> Engine:
         if engine is not None:
             return engine
-        return get_engine_cached(job.engine or voice.engine)
+        return cached_engine(voice.engine)
 
     def clips() -> Iterator[Clip]:  # lines stream straight into the encoder
         for done, u in enumerate(plan.utterances, 1):
@@ -215,13 +211,6 @@ def chapter_cues(plan: ChapterPlan, timeline: Sequence[tuple[int, int]], sample_
         speaker = u.line.speaker if not u.is_title and u.line.speaker not in (None, UNKNOWN) else None
         cues.append(Cue(_seconds(start, sample_rate), _seconds(end, sample_rate), text, speaker))
     return cues
-
-
-def get_engine_cached(name: str) -> Engine:
-    """This process's engine called `name`, created on first use."""
-    if name not in _ENGINES:
-        _ENGINES[name] = get_engine(name)
-    return _ENGINES[name]
 
 
 def _kinds(utterances: Sequence[Utterance], text: str) -> list[Boundary]:

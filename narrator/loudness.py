@@ -195,11 +195,6 @@ def _peak(clip: Clip) -> float:
     return float(np.abs(samples.astype(np.int32)).max()) / 32768.0 if samples.size else 0.0
 
 
-def decide_gain(clip: Clip, target: float) -> float:
-    """Linear gain that brings the clip (after limiting) to `target` LUFS, within 0.2 LU."""
-    return _decide(clip, target)[0]
-
-
 def _decide(clip: Clip, target: float) -> tuple[float, Clip | None]:
     """The gain, and the clip at that gain when working it out already produced it.
 
@@ -288,5 +283,5 @@ def match(clip: Clip, target: float | None, store: GainStore | None = None) -> C
     return gained if gained is not None else apply(clip, gain)
 
 
-__all__ = ["DEFAULT_TARGET", "GainStore", "apply", "decide_gain", "limit", "loudness", "match",
+__all__ = ["DEFAULT_TARGET", "GainStore", "apply", "limit", "loudness", "match",
            "parse_target"]

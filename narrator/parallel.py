@@ -38,8 +38,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
-from .chapter import ChapterJob, get_engine_cached, render_chapter
-from .engines.base import Engine
+from .chapter import ChapterJob, render_chapter
+from .engines import Engine, cached_engine
 from .errors import NarratorError
 from .export import atomic_write_text
 from .synthesize import SynthesisStats
@@ -202,7 +202,7 @@ def engine_spec(engine: Engine | None) -> Engine | str | None:
 
 def resolve_engine(spec: Engine | str | None) -> Engine | None:
     if isinstance(spec, str):
-        return get_engine_cached(spec)
+        return cached_engine(spec)
     return spec
 
 

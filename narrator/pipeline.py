@@ -16,8 +16,8 @@ from typing import Any
 from .assemble import Pacing
 from .attribute import attribute
 from .cast import CastMember, cast_members
-from .chapter import ChapterJob, ChapterOutcome, ChapterPlan, get_engine_cached, plan_chapter
-from .engines.base import Engine
+from .chapter import ChapterJob, ChapterOutcome, ChapterPlan, plan_chapter
+from .engines import Engine, cached_engine
 from .errors import CastError, ChapterFailure, NarratorError, RenderError
 from .export import (
     Tags,
@@ -35,10 +35,8 @@ from .loudness import DEFAULT_TARGET, parse_target
 from .parallel import (
     MANIFEST,
     ChapterTask,
-    manifest_lock,
     read_manifest,
     run_tasks,
-    write_manifest,
 )
 from .script_file import apply_speaker_edits, read_speaker_edits
 from .segment import segment_book
@@ -316,7 +314,7 @@ def _unique_title(book: Book, chapter: Chapter) -> str:
 def _check_voices(members: Sequence[CastMember], override: Engine | None) -> None:
     """Every voice exists before anything is synthesized (a typo fails now, not at line 900)."""
     for m in members:
-        engine = override or get_engine_cached(m.voice.engine)
+        engine = override or cached_engine(m.voice.engine)
         if not engine.has_voice(m.voice.voice):
             raise CastError(
                 f"Unknown {engine.name} voice {m.voice.voice!r} for {m.name!r}; "
@@ -350,11 +348,6 @@ def _fingerprint(plan: ChapterPlan, book: Book, engine: Engine | None) -> str:
 
 def _read_manifest(directory: Path) -> dict[str, dict]:
     return read_manifest(directory)
-
-
-def _write_manifest(directory: Path, manifest: dict[str, dict]) -> None:
-    with manifest_lock(directory):
-        write_manifest(directory, manifest)
 
 
 __all__ = ["MANIFEST", "NarratorError", "RenderError", "RenderPlan", "RenderResult", "chapter_tasks", "load_book",
