@@ -18,7 +18,8 @@ from pathlib import Path
 
 from .engines.base import Engine
 from .errors import ChapterFailure, NarratorError
-from .parallel import ChapterTask, ProgressFn, read_manifest, run_tasks
+from .parallel import ChapterTask, ProgressFn, run_tasks
+from .resume import Manifest
 from .synthesize import SynthesisStats, default_cache_dir
 
 log = logging.getLogger(__name__)
@@ -117,8 +118,8 @@ def render_library(
             tasks.append(task)
             owner.append(summary)
 
-    manifests = {b.book_dir: read_manifest(b.book_dir) for b in result.books if b.book_dir is not None}
-    todo = [i for i, t in enumerate(tasks) if t.is_done(manifests[t.book_dir]) is None]
+    manifests = {b.book_dir: Manifest.read(b.book_dir) for b in result.books if b.book_dir is not None}
+    todo = [i for i, t in enumerate(tasks) if manifests[t.book_dir].done(t.path, t.fingerprint) is None]
     pending = set(todo)
     for i in range(len(tasks)):
         if i not in pending:
@@ -145,9 +146,9 @@ def render_library(
         book_plan = plans.get(id(summary))
         if book_plan is None or summary.failures:
             continue
-        manifest = read_manifest(book_plan.book_dir)
+        manifest = Manifest.read(book_plan.book_dir)
         book = pipeline.RenderResult(files=[c.path for c in book_plan.chapters],
-                                     audio_seconds=sum(manifest[c.path.name]["seconds"] for c in book_plan.chapters))
+                                     audio_seconds=sum(manifest.seconds(c.path) for c in book_plan.chapters))
         try:
             finished = pipeline.finish_book(book_plan, book, manifest)
         except NarratorError as exc:

@@ -5,11 +5,10 @@
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +31,12 @@ from .export import (
 from .ingest import read_book
 from .lexicon import find_lexicon
 from .loudness import DEFAULT_TARGET, parse_target
-from .parallel import (
-    MANIFEST,
-    ChapterTask,
-    read_manifest,
-    run_tasks,
-)
+from .parallel import ChapterTask, run_tasks
+from .resume import MANIFEST, Manifest, fingerprint
 from .script_file import apply_speaker_edits, read_speaker_edits
 from .segment import segment_book
 from .subtitles import FORMATS as SUBTITLE_FORMATS
-from .synthesize import SynthesisStats, spoken_text
+from .synthesize import SynthesisStats
 from .types import Book, Cast, Chapter, Character, Script
 from .voices import VoiceConfig, load_voices
 
@@ -221,8 +216,8 @@ def render(
     tasks = chapter_tasks(plan, engine=engine, cache_dir=cache_dir)
     result = RenderResult()
     remove_stale_parts(plan.book_dir)
-    manifest = _read_manifest(plan.book_dir)
-    todo = [i for i, task in enumerate(tasks) if task.is_done(manifest) is None]
+    manifest = Manifest.read(plan.book_dir)
+    todo = [i for i, task in enumerate(tasks) if manifest.done(task.path, task.fingerprint) is None]
     result.chapters_unchanged = len(tasks) - len(todo)
     pending = set(todo)
     skipped_lines = sum(t.lines for i, t in enumerate(tasks) if i not in pending)
@@ -239,12 +234,12 @@ def render(
             result.chapters_unchanged += 1
         else:
             result.add(ChapterOutcome(task.path, outcome.seconds, outcome.stats))
-    manifest = _read_manifest(plan.book_dir)
+    manifest = Manifest.read(plan.book_dir)
     failed = {f.path for f in failures}
     for c in plan.chapters:
         if c.path not in failed:
             result.files.append(c.path)
-            result.audio_seconds += manifest[c.path.name]["seconds"]
+            result.audio_seconds += manifest.seconds(c.path)
     result.failures = failures
     if failures:
         failures.sort(key=lambda f: f.path.name)
@@ -252,9 +247,9 @@ def render(
     return finish_book(plan, result, manifest)
 
 
-def finish_book(plan: RenderPlan, result: RenderResult, manifest: dict[str, dict] | None = None) -> RenderResult:
+def finish_book(plan: RenderPlan, result: RenderResult, manifest: Manifest | None = None) -> RenderResult:
     """After every chapter is written: the cover file, then the playlist (or the .m4b)."""
-    manifest = _read_manifest(plan.book_dir) if manifest is None else manifest
+    manifest = Manifest.read(plan.book_dir) if manifest is None else manifest
     result.cover = write_cover(plan.book_dir, plan.script.book.cover)
     if plan.format == "m4b":
         from .m4b import write_m4b
@@ -264,10 +259,10 @@ def finish_book(plan: RenderPlan, result: RenderResult, manifest: dict[str, dict
             result.files, [chapter_tags(book, c.chapter).title for c in plan.chapters],
             plan.book_dir / f"{sanitize_name(book.title, 'Untitled')}.m4b",
             replace(chapter_tags(book, book.chapters[0]), track=None),
-            key=json.dumps([manifest[c.path.name].get("fingerprint") for c in plan.chapters]))
+            key=json.dumps([manifest.fingerprint(c.path) for c in plan.chapters]))
         return result
     titles = [c.chapter.title for c in plan.chapters]
-    durations = [manifest[c.path.name]["seconds"] for c in plan.chapters]
+    durations = [manifest.seconds(c.path) for c in plan.chapters]
     result.playlist = write_playlist(result.files, plan.book_dir / f"{plan.book_dir.name}.m3u",
                                      titles, durations)
     return result
@@ -282,7 +277,8 @@ def chapter_tasks(plan: RenderPlan, *, engine: Engine | None = None, cache_dir: 
         chapter = chapter_plan.chapter
         label = f"{label_prefix}chapter {chapter.index}" + (f" \"{chapter.title}\"" if chapter.title else "")
         job = ChapterJob(chapter_plan, chapter_tags(book, chapter), cache_dir)
-        tasks.append(ChapterTask(job, _fingerprint(chapter_plan, book, engine), plan.book_dir, label,
+        digest = fingerprint(chapter_plan, book, engine, job.tags.title)
+        tasks.append(ChapterTask(job, digest, plan.book_dir, label,
                                  len(chapter_plan.utterances), chapter_plan.estimated_seconds))
     return tasks
 
@@ -328,26 +324,6 @@ def _cast_characters(config: VoiceConfig) -> tuple[Character, ...]:
         Character(e.name, e.aliases, e.gender or "unknown", e.lines)
         for e in config.characters.values()
     )
-
-
-def _fingerprint(plan: ChapterPlan, book: Book, engine: Engine | None) -> str:
-    h = hashlib.sha256()
-    identity = engine.identity() if engine is not None else "profiles"
-    h.update(json.dumps([identity, book.title, book.author, len(book.chapters), plan.chapter.title,
-                         plan.chapter.index, list(plan.pauses), book.cover is not None,
-                         hashlib.sha256(book.cover or b"").hexdigest()]).encode())
-    # Output settings: loudness target, subtitles, markers (boundary kinds), series tags, titles.
-    h.update(json.dumps([plan.loudness, plan.subtitles, list(plan.kinds), book.series,
-                         str(book.series_index), _unique_title(book, plan.chapter)]).encode())
-    for u in plan.utterances:
-        # engine_text: the lexicon's respelling is what is synthesized; text: what subtitles show
-        h.update(json.dumps([spoken_text(u.engine_text), spoken_text(u.text), u.line.speaker,
-                             asdict(u.voice)]).encode())
-    return h.hexdigest()
-
-
-def _read_manifest(directory: Path) -> dict[str, dict]:
-    return read_manifest(directory)
 
 
 __all__ = ["MANIFEST", "NarratorError", "RenderError", "RenderPlan", "RenderResult", "chapter_tasks", "load_book",
