@@ -46,10 +46,14 @@ MAX_GAIN = 100.0
 """+40 dB at most: a nearly silent line is not blown up into noise."""
 
 
-def parse_target(value: Any, where: str = "loudness") -> float | None:
-    """A loudness target from TOML or the CLI: a number of LUFS, or off/none/false → None."""
+def parse_target(value: Any, where: str = "") -> float | None:
+    """A loudness target from a voice file or a caller: a number of LUFS, or off/none/false → None.
+
+    CastError otherwise; its message starts with `where` (e.g. the file and key) when given."""
     if value is None or value is False:
         return None
+    prefix = f"{where}: " if where else ""
+    not_loudness = f"is not a loudness; give LUFS like {DEFAULT_TARGET:g}, or off."
     if isinstance(value, str):
         word = value.strip().lower()
         if word in ("off", "none", "no", "false"):
@@ -57,12 +61,13 @@ def parse_target(value: Any, where: str = "loudness") -> float | None:
         try:
             value = float(word.removesuffix("lufs").strip())
         except ValueError:
-            raise CastError(f"{where}: {value!r} is not a loudness; give LUFS like -18, or off.") from None
+            raise CastError(f"{prefix}{value!r} {not_loudness}") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise CastError(f"{where}: {value!r} is not a loudness; give LUFS like -18, or off.")
+        raise CastError(f"{prefix}{value!r} {not_loudness}")
     low, high = TARGET_RANGE
     if not low <= float(value) <= high:
-        raise CastError(f"{where}: {value} LUFS is out of range; use {low:g} to {high:g} (e.g. -18), or off.")
+        raise CastError(f"{prefix}{value} LUFS is out of range; use {low:g} to {high:g} "
+                        f"(e.g. {DEFAULT_TARGET:g}), or off.")
     return float(value)
 
 

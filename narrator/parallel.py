@@ -47,14 +47,7 @@ PROCESS_BOUND_ENGINES = frozenset({"espeak", "pyttsx3"})
 receiving a pickled copy of the parent's."""
 
 ProgressFn = Callable[[str, int, int], None]
-
-
-def default_jobs() -> int:
-    """Worker processes to use by default: the CPUs this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+"""progress(what, done, total): what is "line" (lines over the whole run) or "chapter"."""
 
 
 # --------------------------------------------------------------------------- tasks
