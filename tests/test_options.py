@@ -100,3 +100,15 @@ def test_api_refuses_unknown_and_misplaced_options(book_path: Path, tmp_path: Pa
         pipeline.prepare(book_path, colour="blue")
     with pytest.raises(TypeError, match="title"):
         library.render_library(tmp_path, title="One title for every book")
+
+
+def test_the_package_is_the_python_api(book_path: Path, tmp_path: Path, engine) -> None:  # type: ignore[no-untyped-def]
+    import narrator
+
+    assert all(getattr(narrator, name) is not None for name in narrator.__all__)
+    options = narrator.RenderOptions(output=tmp_path / "out", engine=engine, subtitles="none")
+    plan = narrator.prepare(book_path, options)
+    result = narrator.render(book_path, plan=plan)
+    assert [p.name for p in result.files] == [c.path.name for c in plan.chapters] and result.playlist is not None
+    again = narrator.render(book_path, dataclasses.replace(options, title="Harbour Lights"))
+    assert again.files[0].parent.name == "Harbour Lights" and again.chapters_written == 2
