@@ -15,15 +15,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from .engines import Engine
 from .loudness import DEFAULT_TARGET, parse_target
 from .subtitles import FORMATS as SUBTITLE_FORMATS
 
 OutputFormat = Literal["mp3", "m4b"]
-OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("mp3", "m4b")
+OUTPUT_FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
 SubtitleFormat = Literal["srt", "vtt", "none"]
+"""For type checkers; `subtitles.FORMATS` is what is checked at run time (a test keeps them equal)."""
 Loudness = float | Literal["off"] | None
 
 

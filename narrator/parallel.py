@@ -217,8 +217,8 @@ def longest_first(tasks: Sequence[ChapterTask]) -> list[int]:
 def run_tasks(
     tasks: Sequence[ChapterTask],
     *,
-    engine: Engine | None = None,
-    jobs: int = 1,
+    engine: Engine | None,
+    jobs: int,
     scheduler: str | Any | None = None,
     progress: ProgressFn | None = None,
     already: tuple[int, int, int, int] = (0, 0, 0, 0),

@@ -118,6 +118,7 @@ def run_plans(plans: list[RenderPlan], options: RenderOptions, *, progress: Prog
             tasks.append(task)
             owner.append(n)
     results = [RenderResult() for _ in plans]
+    # (two plans with one book_dir, e.g. two books with the same title and author, meet here first)
     manifests = {plan.book_dir: Manifest.read(plan.book_dir) for plan in plans}
     todo = []
     for i, task in enumerate(tasks):

@@ -65,6 +65,15 @@ def test_jobs_default_is_one_worker_per_core(monkeypatch: pytest.MonkeyPatch) ->
     assert REAL_DEFAULT_JOBS() == cores
 
 
+def test_format_choices_are_the_ones_the_stages_take() -> None:
+    from typing import get_args
+
+    from narrator.subtitles import FORMATS
+
+    assert get_args(options_module.SubtitleFormat) == FORMATS
+    assert options_module.OUTPUT_FORMATS == ("mp3", "m4b")
+
+
 def test_options_are_frozen_and_vary_with_replace() -> None:
     base = RenderOptions(voices=["a.toml"], output="out", include=["copyright.xhtml"])  # type: ignore[arg-type]
     assert base.voices == (Path("a.toml"),) and base.output == Path("out") and base.include == ("copyright.xhtml",)
