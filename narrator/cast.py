@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .errors import CastError
 from .export import atomic_write_text
-from .types import NARRATOR, UNKNOWN, Cast, Gender, Script, VoiceProfile
+from .types import NARRATOR, UNKNOWN, Gender, Script, VoiceProfile
 from .voices import VoiceConfig, load_voices
 
 _POOL_FOR: dict[str, tuple[str, ...]] = {
@@ -65,10 +65,6 @@ def cast_members(script: Script, config: VoiceConfig) -> tuple[CastMember, ...]:
         taken.add(_key(voice))
         members.append(CastMember(name, counts[name], gender, voice, "auto", aliases))
     return tuple(members)
-
-
-def cast(script: Script, config: VoiceConfig) -> Cast:
-    return Cast({m.name: m.voice for m in cast_members(script, config)})
 
 
 @lru_cache(maxsize=1)

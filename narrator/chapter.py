@@ -14,13 +14,13 @@ from pathlib import Path
 
 from . import loudness
 from .assemble import Boundary, Pacing, boundary, iter_assembled
-from .engines import get_engine
+from .engines import cached_engine
 from .engines.base import Engine
-from .export import MP3_DELAY_FRAMES, Marker, Tags, write_mp3
+from .export import MP3_DELAY_FRAMES, Marker, Tags, split_series, write_mp3
 from .lexicon import Lexicon
 from .subtitles import Cue, write_subtitles
 from .synthesize import LineCache, SynthesisStats, spoken_text, synthesize_line, word_count
-from .types import UNKNOWN, Cast, Chapter, Clip, Line, Script, Segment, VoiceProfile
+from .types import UNKNOWN, Book, Cast, Chapter, Clip, Line, Script, Segment, VoiceProfile
 
 _MARKUP = re.compile(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)|^#+\s*", re.MULTILINE)
 """Markdown emphasis and heading marks: shown on the page, not spoken."""
@@ -51,11 +51,11 @@ class ChapterPlan:
     pauses: tuple[float, ...]
     """`pauses[i]` is the silence after `utterances[i]` (one fewer than utterances)."""
     path: Path
-    kinds: tuple[Boundary, ...] = ()
+    kinds: tuple[Boundary, ...]
     """`kinds[i]` is the boundary kind of `pauses[i]` (scene breaks become chapter markers)."""
-    loudness: float | None = loudness.DEFAULT_TARGET
+    loudness: float | None
     """Integrated loudness (LUFS) every line is matched to; None leaves levels as rendered."""
-    subtitles: str = "srt"
+    subtitles: str
     """"srt", "vtt" or "none": subtitles written beside the MP3."""
 
     @property
@@ -88,10 +88,6 @@ class ChapterOutcome:
     subtitles: Path | None = None
 
 
-_ENGINES: dict[str, Engine] = {}
-"""Engines of this process, by name (espeak keeps global state: one per process)."""
-
-
 def plan_chapter(
     script: Script,
     chapter: Chapter,
@@ -99,9 +95,9 @@ def plan_chapter(
     pacing: Pacing,
     path: Path,
     *,
-    lexicon: Lexicon | None = None,
-    loudness_target: float | None = loudness.DEFAULT_TARGET,
-    subtitles: str = "srt",
+    lexicon: Lexicon | None,
+    loudness_target: float | None,
+    subtitles: str,
 ) -> ChapterPlan:
     """What the chapter says: its spoken lines in order, each with a voice, and the pauses.
 
@@ -149,7 +145,7 @@ def render_chapter(
     def engine_for(voice: VoiceProfile) -> Engine:
         if engine is not None:
             return engine
-        return get_engine_cached(job.engine or voice.engine)
+        return cached_engine(voice.engine)
 
     def clips() -> Iterator[Clip]:  # lines stream straight into the encoder
         for done, u in enumerate(plan.utterances, 1):
@@ -217,11 +213,28 @@ def chapter_cues(plan: ChapterPlan, timeline: Sequence[tuple[int, int]], sample_
     return cues
 
 
-def get_engine_cached(name: str) -> Engine:
-    """This process's engine called `name`, created on first use."""
-    if name not in _ENGINES:
-        _ENGINES[name] = get_engine(name)
-    return _ENGINES[name]
+def chapter_tags(book: Book, chapter: Chapter) -> Tags:
+    """Tags of one chapter file; titles are unique within the book (a repeated or missing title
+    gets its chapter number), so players that list by title never show two the same."""
+    series, series_index = split_series(book.series, book.series_index)
+    return Tags(
+        title=_unique_title(book, chapter),
+        album=book.title,
+        artist=book.author,
+        album_artist=book.author,
+        track=chapter.index,
+        track_total=len(book.chapters),
+        narrator="narrator",
+        cover=book.cover,
+        series=series,
+        series_index=series_index,
+    )
+
+
+def _unique_title(book: Book, chapter: Chapter) -> str:
+    title = chapter.title or book.title
+    same = [c for c in book.chapters if (c.title or book.title) == title]
+    return title if len(same) <= 1 else f"{title} ({chapter.index})"
 
 
 def _kinds(utterances: Sequence[Utterance], text: str) -> list[Boundary]:

@@ -12,11 +12,15 @@ import click
 
 from . import pipeline
 from .cast import write_cast_file
-from .engines import ENGINE_NAMES
+from .engines import ENGINE_NAMES, Engine
 from .errors import NarratorError
-from .parallel import default_jobs
+from .loudness import DEFAULT_TARGET, parse_target
+from .options import OUTPUT_FORMATS, RenderOptions
 from .script_file import to_jsonl, to_text
-from .types import NARRATOR, UNKNOWN
+from .subtitles import FORMATS as SUBTITLE_FORMATS
+from .types import NARRATOR, UNKNOWN, VoiceProfile
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 ENGINE_CHOICE = click.Choice(list(ENGINE_NAMES))
@@ -30,6 +34,10 @@ PIPER_HELP = (
 )
 BOOK = click.Path(exists=False, dir_okay=True, path_type=Path)
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+DEFAULTS = RenderOptions()
+"""The CLI's defaults are the Python API's: every default is written once, in narrator/options.py."""
+VOICE = VoiceProfile()
+"""`voices say` defaults to the default voice profile."""
 
 
 class NarratorGroup(click.Group):
@@ -43,6 +51,21 @@ class NarratorGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted; finished chapters are kept, run the command again to resume.", err=True)
             sys.exit(130)
+
+
+class LoudnessType(click.ParamType):
+    """LUFS (`-20`, `-20 LUFS`) or `off`, checked as a voice file's `[loudness] target` is."""
+
+    name = "LUFS|off"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float | str:
+        if isinstance(value, float) or value == "off":
+            return value
+        try:
+            target = parse_target(value)
+        except NarratorError as e:  # one line, like every other error of narrator's
+            raise click.ClickException(f"{param.opts[-1] if param else 'loudness'}: {e}") from e
+        return "off" if target is None else target
 
 
 @click.group(cls=NarratorGroup, context_settings=CONTEXT_SETTINGS)
@@ -70,29 +93,65 @@ piper_model_option = click.option(
     "--piper-model", type=click.Path(exists=True, path_type=Path), metavar="PATH", envvar="NARRATOR_PIPER_DIR",
     expose_value=False, callback=_use_piper_dir, is_eager=True,
     help="Folder of Piper voices (.onnx + .onnx.json), or one .onnx file.")
+voices_option = click.option("--voices", "voices", multiple=True, type=FILE, metavar="TOML",
+                             help="Voice profile file; repeat to layer several.")
 
 
-def book_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Options every command that reads a book shares."""
-    for option in reversed([
-        click.argument("book", type=BOOK),
-        click.option("--title", help="Book title (default: from the file)."),
-        click.option("--author", help="Book author (default: from the file)."),
-        click.option("--voices", "voices", multiple=True, type=FILE, metavar="TOML",
-                     help="Voice profile file; repeat to layer several."),
-        click.option("--cast", "cast_file", type=FILE, metavar="TOML",
-                     help="Cast file to use (default: BOOK.cast.toml beside the book, if any)."),
-        click.option("--include", multiple=True, metavar="NAME",
-                      help="EPUB: read a page skipped as front matter (file name such as "
-                           "copyright.xhtml, or a label such as Dedication); repeatable."),
-        click.option("--notes", is_flag=True, help="HTML/AO3: read author's notes and summaries aloud."),
-        piper_model_option,
-    ]):
-        fn = option(fn)
-    return fn
+def engine_option(default: str | None = None,
+                  help: str = "Use this engine for every voice instead of each profile's own.") -> Decorator:
+    """`--engine NAME`, the one declaration every command that speaks uses."""
+    return click.option("--engine", type=ENGINE_CHOICE, default=default, show_default=default is not None, help=help)
 
 
-def _engine(name: str | None):
+def _stack(options: list[Decorator]) -> Decorator:
+    def apply(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+    return apply
+
+
+book_options = _stack([
+    click.argument("book", type=BOOK),
+    click.option("--title", help="Book title (default: from the file)."),
+    click.option("--author", help="Book author (default: from the file)."),
+    voices_option,
+    click.option("--cast", "cast_file", type=FILE, metavar="TOML",
+                 help="Cast file to use (default: BOOK.cast.toml beside the book, if any)."),
+    click.option("--include", multiple=True, metavar="NAME",
+                 help="EPUB: read a page skipped as front matter (file name such as "
+                      "copyright.xhtml, or a label such as Dedication); repeatable."),
+    click.option("--notes", is_flag=True, help="HTML/AO3: read author's notes and summaries aloud."),
+    piper_model_option,
+])
+"""Options every command that reads a book shares (their names are RenderOptions fields)."""
+
+render_options = _stack([
+    click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=DEFAULTS.output,
+                 show_default=True, help="Folder for the audiobooks (Author/Title/NN - Chapter.mp3)."),
+    engine_option(),
+    click.option("--format", type=click.Choice(OUTPUT_FORMATS), default=DEFAULTS.format, show_default=True,
+                 help="mp3: a file per chapter; m4b: one Author/Title/Title.m4b with chapters "
+                      "(needs `pip install 'narrator[m4b]'`)."),
+    click.option("--subtitles", type=click.Choice(SUBTITLE_FORMATS), default=DEFAULTS.subtitles,
+                 show_default=True, help="Subtitles beside each chapter file, timed to the audio."),
+    click.option("--loudness", type=LoudnessType(), metavar="LUFS|off", default=DEFAULTS.loudness,
+                 help="Match every line to this loudness (default: [loudness] target in the voice "
+                      f"files, else {DEFAULT_TARGET:g}); off keeps the engine's levels."),
+    click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
+                 default=DEFAULTS.cache_dir,
+                 help="Line cache folder, shared by all workers (default: $XDG_CACHE_HOME/narrator)."),
+    click.option("-j", "--jobs", type=click.IntRange(min=1), default=DEFAULTS.jobs,
+                 help="Chapters rendered at once, in worker processes (default: number of cores)."),
+    click.option("--scheduler", metavar="ADDRESS", default=DEFAULTS.scheduler,
+                 help="Dask scheduler (e.g. tcp://host:8786) to run the chapters on instead."),
+    click.option("-q", "--quiet", is_flag=True, help="No progress display."),
+])
+"""Options `render` and `render-library` share: where the audiobooks go, in what form, and
+where the work runs."""
+
+
+def _engine(name: str | None) -> Engine | None:
     if name is None:
         return None
     from .engines import get_engine
@@ -100,34 +159,20 @@ def _engine(name: str | None):
     return get_engine(name)
 
 
+def _options(engine: str | None = None, **values: Any) -> RenderOptions:
+    """RenderOptions from a command's parameters (named as its fields)."""
+    return RenderOptions(engine=_engine(engine), **values)
+
+
 @cli.command()
 @book_options
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
-              show_default=True, help="Folder for the audiobook (Author/Title/NN - Chapter.mp3).")
 @click.option("--script", "script_file", type=FILE, metavar="FILE",
               help="Edited script (from `narrator script`) that says who speaks each line.")
-@click.option("--engine", type=ENGINE_CHOICE,
-              help="Use this engine for every voice instead of each profile's own.")
-@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Line cache folder (default: $XDG_CACHE_HOME/narrator).")
-@click.option("--dry-run", is_flag=True, help="Show chapters, cast and estimated length; synthesize nothing.")
-@click.option("--format", "fmt", type=click.Choice(["mp3", "m4b"]), default="mp3", show_default=True,
-              help="mp3: a file per chapter; m4b: one Author/Title/Title.m4b with chapters "
-                   "(needs `pip install 'narrator[m4b]'`).")
-@click.option("--subtitles", type=click.Choice(["srt", "vtt", "none"]), default="srt", show_default=True,
-              help="Subtitles beside each chapter file, timed to the audio.")
-@click.option("--loudness", metavar="LUFS|off", default=None,
-              help="Match every line to this loudness (default: [loudness] target in the voice "
-                   "files, else -18); off keeps the engine's levels.")
 @click.option("--lexicon", type=FILE, metavar="TOML",
               help="Pronunciation lexicon (default: BOOK.lexicon.toml beside the book, if any).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Chapters rendered at once, in worker processes (default: number of cores).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
-def render(book: Path, title: str | None, author: str | None, voices: tuple[Path, ...],
-           include: tuple[str, ...], notes: bool, fmt: str, subtitles: str, loudness: str | None, lexicon: Path | None,
-           cast_file: Path | None, output: Path, script_file: Path | None, engine: str | None,
-           cache_dir: Path | None, dry_run: bool, jobs: int | None, quiet: bool) -> None:
+@click.option("--dry-run", is_flag=True, help="Show chapters, cast and estimated length; synthesize nothing.")
+@render_options
+def render(book: Path, dry_run: bool, quiet: bool, **values: Any) -> None:
     """Render BOOK to tagged, numbered chapter MP3s and a playlist.
 
     Only lines whose text or voice changed are synthesized again.
@@ -139,18 +184,14 @@ def render(book: Path, title: str | None, author: str | None, voices: tuple[Path
     """
     from .progress import RenderProgress, print_plan, print_result
 
-    plan = pipeline.prepare(book, output=output, voices=voices, cast_file=cast_file,
-                            script_file=script_file, title=title, author=author, engine=_engine(engine),
-                            lexicon=lexicon, loudness=loudness, subtitles=subtitles, fmt=fmt,
-                            include=include, notes=notes)
+    plan = pipeline.prepare(book, _options(**values))
     for warning in plan.warnings:
         click.echo(f"Warning: {warning}", err=True)
     if dry_run:
         print_plan(plan)
         return
-    with RenderProgress(plan, quiet=quiet) as progress:
-        result = pipeline.render(book, plan=plan, engine=_engine(engine), cache_dir=cache_dir,
-                                 progress=progress.update, jobs=jobs or default_jobs())
+    with RenderProgress(len(plan.chapters), plan.lines, quiet=quiet) as progress:
+        result = pipeline.render(book, plan=plan, progress=progress.update)
     print_result(plan, result, quiet=quiet)
     if result.m4b is not None and not quiet:
         click.echo(f"Wrote {result.m4b}", err=True)
@@ -158,23 +199,13 @@ def render(book: Path, title: str | None, author: str | None, voices: tuple[Path
 
 @cli.command("render-library")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
-              show_default=True, help="Folder for the audiobooks (Author/Title/NN - Chapter.mp3).")
-@click.option("--voices", "voices", multiple=True, type=FILE, metavar="TOML",
-              help="Voice profile file for every book; repeat to layer several.")
-@click.option("--engine", type=ENGINE_CHOICE,
-              help="Use this engine for every voice instead of each profile's own.")
-@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Line cache folder, shared by all workers (default: $XDG_CACHE_HOME/narrator).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Local worker processes (default: number of cores).")
-@click.option("--scheduler", metavar="ADDRESS",
-              help="Dask scheduler (e.g. tcp://host:8786) to run the chapters on instead.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
-def render_library_cmd(directory: Path, output: Path, voices: tuple[Path, ...], engine: str | None,
-                       cache_dir: Path | None, jobs: int | None, scheduler: str | None, quiet: bool) -> None:
+@voices_option
+@piper_model_option
+@render_options
+def render_library_cmd(directory: Path, quiet: bool, **values: Any) -> None:
     """Render every book (txt, md, epub, html) in DIRECTORY, one task per chapter.
 
+    Each book is rendered as `narrator render` would, with its own cast and lexicon files.
     Finished chapters are skipped; a failed chapter or book does not stop the others.
 
     Example:
@@ -182,15 +213,11 @@ def render_library_cmd(directory: Path, output: Path, voices: tuple[Path, ...], 
     \b
         narrator render-library books/ --scheduler tcp://10.0.0.5:8786 --cache /shared/cache
     """
-    from types import SimpleNamespace
-
     from .library import render_library
     from .progress import RenderProgress
 
-    with RenderProgress(SimpleNamespace(chapters=(), lines=0), quiet=quiet) as progress:  # type: ignore[arg-type]
-        result = render_library(directory, output=output, voices=voices, engine=_engine(engine),
-                                cache_dir=cache_dir, jobs=jobs or default_jobs(), scheduler=scheduler,
-                                progress=progress.update)
+    with RenderProgress(quiet=quiet) as progress:
+        result = render_library(directory, _options(**values), progress=progress.update)
     for b in result.books:
         state = f"error: {b.error}" if b.error else (
             f"{b.rendered} rendered, {b.skipped} skipped, {len(b.failures)} failed")
@@ -209,8 +236,7 @@ def render_library_cmd(directory: Path, output: Path, voices: tuple[Path, ...], 
 @book_options
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
               help="text: editable, for `render --script`; jsonl: one JSON object per segment.")
-def script(book: Path, title: str | None, author: str | None, voices: tuple[Path, ...],
-           cast_file: Path | None, include: tuple[str, ...], notes: bool, fmt: str) -> None:
+def script(book: Path, fmt: str, **values: Any) -> None:
     """Print the attributed script of BOOK: who speaks each line.
 
     Example:
@@ -218,8 +244,7 @@ def script(book: Path, title: str | None, author: str | None, voices: tuple[Path
     \b
         narrator script book.txt > book.script.txt   # edit, then: narrator render book.txt --script book.script.txt
     """
-    config = pipeline.load_config(book, voices, cast_file)
-    result = pipeline.build_script(book, config, title=title, author=author, include=include, notes=notes)
+    result = pipeline.build_script(book, RenderOptions(**values))
     for warning in result.book.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(to_jsonl(result) if fmt == "jsonl" else to_text(result), nl=False)
@@ -230,9 +255,7 @@ def script(book: Path, title: str | None, author: str | None, voices: tuple[Path
 @click.option("--write", "write_to", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Write the cast as editable TOML (default file: BOOK.cast.toml).")
 @click.option("--force", is_flag=True, help="Overwrite an existing cast file.")
-def cast(book: Path, title: str | None, author: str | None, voices: tuple[Path, ...],
-         cast_file: Path | None, include: tuple[str, ...], notes: bool, write_to: str | None,
-         force: bool) -> None:
+def cast(book: Path, write_to: str | None, force: bool, **values: Any) -> None:
     """Show who speaks in BOOK, how often, and with which voice.
 
     Example:
@@ -240,8 +263,7 @@ def cast(book: Path, title: str | None, author: str | None, voices: tuple[Path, 
     \b
         narrator cast book.txt --write   # then edit book.cast.toml and render again
     """
-    plan = pipeline.prepare(book, voices=voices, cast_file=cast_file, title=title, author=author,
-                            include=include, notes=notes)
+    plan = pipeline.prepare(book, RenderOptions(**values))
     for warning in plan.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(f"{'character':28} {'lines':>5}  {'gender':7}  {'voice':26} rate pitch  chosen by")
@@ -257,8 +279,7 @@ def cast(book: Path, title: str | None, author: str | None, voices: tuple[Path, 
 
 
 @cli.group("voices", invoke_without_command=True)
-@click.option("--engine", type=ENGINE_CHOICE, default="espeak",
-              show_default=True)
+@engine_option(default=VOICE.engine, help="Engine whose voices to list.")
 @piper_model_option
 @click.pass_context
 def voices_cmd(ctx: click.Context, engine: str) -> None:
@@ -324,17 +345,17 @@ def eval_cmd(dirs: tuple[Path, ...], gold_characters: bool, errors: int) -> None
 
 @voices_cmd.command("say")
 @click.argument("text")
-@click.option("--voice", default="en-us", show_default=True, help="LANGUAGE[+VARIANT], e.g. en-us+f3.")
-@click.option("--rate", type=click.IntRange(60, 500), default=175, show_default=True, help="Words per minute.")
-@click.option("--pitch", type=click.IntRange(0, 100), default=50, show_default=True)
-@click.option("--engine", "engine_name", type=ENGINE_CHOICE, default="espeak",
-              show_default=True)
+@click.option("--voice", default=VOICE.voice, show_default=True, help="LANGUAGE[+VARIANT], e.g. en-us+f3.")
+@click.option("--rate", type=click.IntRange(60, 500), default=VOICE.rate, show_default=True, help="Words per minute.")
+@click.option("--pitch", type=click.IntRange(0, 100), default=VOICE.pitch, show_default=True)
+@engine_option(default=VOICE.engine, help="Engine to speak with.")
 @click.option("--lexicon", type=FILE, metavar="TOML", help="Pronunciation lexicon to apply first.")
-@click.option("--loudness", metavar="LUFS|off", default="-18", show_default=True)
+@click.option("--loudness", type=LoudnessType(), metavar="LUFS|off", default=DEFAULT_TARGET, show_default=True,
+              help="Match the line to this loudness; off keeps the engine's level.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("say.mp3"),
               show_default=True)
-def say_cmd(text: str, voice: str, rate: int, pitch: int, engine_name: str, lexicon: Path | None,
-            loudness: str, output: Path) -> None:
+def say_cmd(text: str, voice: str, rate: int, pitch: int, engine: str, lexicon: Path | None,
+            loudness: float | str, output: Path) -> None:
     """Say TEXT with one voice into an MP3, to try a voice and the lexicon.
 
     Example:
@@ -344,14 +365,12 @@ def say_cmd(text: str, voice: str, rate: int, pitch: int, engine_name: str, lexi
     """
     from .engines import get_engine
     from .lexicon import load_lexicon
-    from .loudness import parse_target
     from .say import say
-    from .types import VoiceProfile
 
-    said = say(text, VoiceProfile(engine=engine_name, voice=voice, rate=rate, pitch=pitch),
-               get_engine(engine_name), output,
+    said = say(text, VoiceProfile(engine=engine, voice=voice, rate=rate, pitch=pitch),
+               get_engine(engine), output,
                lexicon=load_lexicon(lexicon) if lexicon else None,
-               loudness_target=parse_target(loudness, "--loudness"))
+               loudness_target=None if loudness == "off" else float(loudness))
     click.echo(f"Wrote {said.path} ({said.seconds:.1f} s, {voice}): {said.text}")
 
 

@@ -1,31 +1,25 @@
-"""Rendering a whole folder of books: one task per chapter, on local worker processes or a
-Dask cluster.
-
-Every book is read and planned here (in the calling process); then the chapters of all books
-run as one pool of tasks, longest first, so a big book does not hold up the small ones. No
-work is done twice: lines go through the content-addressed line cache (shared by all workers;
-on a cluster it must sit on a shared file system), a chapter whose file and manifest entry
-match its fingerprint is skipped (checked here, and again by the worker just before it
-starts), and on a cluster the same chapter with the same inputs always has the same task key,
-so the scheduler runs it once even if two clients ask for it.
+"""Rendering a whole folder of books: every book is read and planned here (in the calling
+process), then the chapters of all books go through the one render loop (narrator.runner) as
+one pool of tasks, on local worker processes or a Dask cluster.
 """
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from .engines.base import Engine
-from .errors import NarratorError
-from .parallel import ChapterFailure, ChapterTask, ProgressFn, read_manifest, run_tasks
-from .synthesize import SynthesisStats, default_cache_dir
-
-log = logging.getLogger(__name__)
+from .errors import ChapterFailure, NarratorError
+from .options import RenderOptions
+from .parallel import ProgressFn
+from .pipeline import options_from, prepare
+from .runner import RenderPlan, finish_book, run_plans
+from .synthesize import SynthesisStats
 
 BOOK_SUFFIXES = (".txt", ".md", ".markdown", ".epub", ".html", ".htm", ".xhtml")
 NOT_BOOKS = (".script.txt",)
 """Files beside books that are not books (edited scripts)."""
+PER_BOOK = ("title", "author", "cast_file", "script_file")
+"""Options that describe one book; a library takes these from each book (and its cast file)."""
 
 
 @dataclass(slots=True)
@@ -78,78 +72,40 @@ def find_books(directory: Path) -> list[Path]:
     )
 
 
-def render_library(
-    directory: Path,
-    *,
-    output: Path = Path("output"),
-    voices: Sequence[Path] = (),
-    engine: Engine | None = None,
-    cache_dir: Path | None = None,
-    jobs: int = 1,
-    scheduler: str | object | None = None,
-    progress: ProgressFn | None = None,
-) -> LibraryResult:
-    """Render every book in `directory` (see the module doc). Never raises for a bad book or a
-    failed chapter: they are in the result's summary."""
-    from . import pipeline
-
-    result = LibraryResult()
-    output = Path(output).resolve()  # workers on other machines / in other folders see the same paths
-    cache_dir = Path(cache_dir or default_cache_dir()).resolve()  # the same cache for every worker
+def render_library(directory: Path, options: RenderOptions | None = None, *, progress: ProgressFn | None = None,
+                   **overrides: Any) -> LibraryResult:
+    """Render every book in `directory` with `options` (or its fields as keywords), as
+    `narrator render` would render each. Never raises for a bad book or a failed chapter: they
+    are in the result's summary."""
+    options = options_from(options, overrides)
+    if any(getattr(options, name) is not None for name in PER_BOOK):
+        raise TypeError(f"render_library() takes {', '.join(PER_BOOK)} from each book, not from options")
     books = find_books(directory)
     if not books:
         raise NarratorError(f"no books in {directory} (looked for {', '.join(BOOK_SUFFIXES)})")
-    tasks: list[ChapterTask] = []
-    owner: list[BookSummary] = []
-    plans = {}
-    for path in books:
-        summary = BookSummary(path)
-        result.books.append(summary)
+    # absolute: workers on other machines, or in other folders, see the same paths
+    options = replace(options, output=options.output.resolve())
+    result = LibraryResult([BookSummary(path) for path in books])
+    plans: list[RenderPlan] = []
+    planned: list[BookSummary] = []
+    for summary in result.books:
         try:
-            plan = pipeline.prepare(path, output=output, voices=voices, engine=engine)
+            plan = prepare(summary.path, options)
         except NarratorError as exc:
             summary.error = str(exc)
             continue
-        plans[id(summary)] = plan
         summary.title, summary.book_dir, summary.chapters = plan.script.book.title, plan.book_dir, len(plan.chapters)
-        for task in pipeline.chapter_tasks(plan, engine=engine, cache_dir=cache_dir,
-                                           label_prefix=f"{path.name}: "):
-            tasks.append(task)
-            owner.append(summary)
-
-    manifests = {b.book_dir: read_manifest(b.book_dir) for b in result.books if b.book_dir is not None}
-    todo = [i for i, t in enumerate(tasks) if t.is_done(manifests[t.book_dir]) is None]
-    pending = set(todo)
-    for i in range(len(tasks)):
-        if i not in pending:
-            owner[i].skipped += 1
-    done_lines = sum(t.lines for i, t in enumerate(tasks) if i not in pending)
-    total_lines = sum(t.lines for t in tasks)
-    for j, outcome in run_tasks([tasks[i] for i in todo], engine=engine, jobs=jobs, scheduler=scheduler,
-                                progress=progress,
-                                already=(done_lines, total_lines, len(tasks) - len(todo), len(tasks))):
-        task, summary = tasks[todo[j]], owner[todo[j]]
-        if not outcome.ok:
-            summary.failures.append(ChapterFailure(task.label, task.path, outcome.error or "", outcome.bug,
-                                                   outcome.detail))
-            if outcome.bug:
-                log.error("%s failed with an unexpected error:\n%s", task.label, outcome.detail)
-        elif outcome.skipped:
-            summary.skipped += 1
-        else:
-            summary.rendered += 1
-            for name in ("synthesized", "cached", "skipped", "retried"):
-                setattr(result.stats, name, getattr(result.stats, name) + getattr(outcome.stats, name))
-
-    for summary in result.books:
-        book_plan = plans.get(id(summary))
-        if book_plan is None or summary.failures:
+        plans.append(plan)
+        planned.append(summary)
+    rendered = run_plans(plans, options, progress=progress, name_books=True)
+    for plan, summary, book in zip(plans, planned, rendered):
+        summary.rendered, summary.skipped = book.chapters_written, book.chapters_unchanged
+        summary.failures = book.failures
+        result.stats.add(book.stats)
+        if book.failures:
             continue
-        manifest = read_manifest(book_plan.book_dir)
-        book = pipeline.RenderResult(files=[c.path for c in book_plan.chapters],
-                                     audio_seconds=sum(manifest[c.path.name]["seconds"] for c in book_plan.chapters))
         try:
-            finished = pipeline.finish_book(book_plan, book, manifest)
+            finished = finish_book(plan, book)
         except NarratorError as exc:
             summary.error = f"chapters written, but: {exc}"
             continue

@@ -46,10 +46,14 @@ MAX_GAIN = 100.0
 """+40 dB at most: a nearly silent line is not blown up into noise."""
 
 
-def parse_target(value: Any, where: str = "loudness") -> float | None:
-    """A loudness target from TOML or the CLI: a number of LUFS, or off/none/false → None."""
+def parse_target(value: Any, where: str = "") -> float | None:
+    """A loudness target from a voice file or a caller: a number of LUFS, or off/none/false → None.
+
+    CastError otherwise; its message starts with `where` (e.g. the file and key) when given."""
     if value is None or value is False:
         return None
+    prefix = f"{where}: " if where else ""
+    not_loudness = f"is not a loudness; give LUFS like {DEFAULT_TARGET:g}, or off."
     if isinstance(value, str):
         word = value.strip().lower()
         if word in ("off", "none", "no", "false"):
@@ -57,12 +61,13 @@ def parse_target(value: Any, where: str = "loudness") -> float | None:
         try:
             value = float(word.removesuffix("lufs").strip())
         except ValueError:
-            raise CastError(f"{where}: {value!r} is not a loudness; give LUFS like -18, or off.") from None
+            raise CastError(f"{prefix}{value!r} {not_loudness}") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise CastError(f"{where}: {value!r} is not a loudness; give LUFS like -18, or off.")
+        raise CastError(f"{prefix}{value!r} {not_loudness}")
     low, high = TARGET_RANGE
     if not low <= float(value) <= high:
-        raise CastError(f"{where}: {value} LUFS is out of range; use {low:g} to {high:g} (e.g. -18), or off.")
+        raise CastError(f"{prefix}{value} LUFS is out of range; use {low:g} to {high:g} "
+                        f"(e.g. {DEFAULT_TARGET:g}), or off.")
     return float(value)
 
 
@@ -195,11 +200,6 @@ def _peak(clip: Clip) -> float:
     return float(np.abs(samples.astype(np.int32)).max()) / 32768.0 if samples.size else 0.0
 
 
-def decide_gain(clip: Clip, target: float) -> float:
-    """Linear gain that brings the clip (after limiting) to `target` LUFS, within 0.2 LU."""
-    return _decide(clip, target)[0]
-
-
 def _decide(clip: Clip, target: float) -> tuple[float, Clip | None]:
     """The gain, and the clip at that gain when working it out already produced it.
 
@@ -288,5 +288,5 @@ def match(clip: Clip, target: float | None, store: GainStore | None = None) -> C
     return gained if gained is not None else apply(clip, gain)
 
 
-__all__ = ["DEFAULT_TARGET", "GainStore", "apply", "decide_gain", "limit", "loudness", "match",
+__all__ = ["DEFAULT_TARGET", "GainStore", "apply", "limit", "loudness", "match",
            "parse_target"]

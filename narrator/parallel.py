@@ -3,10 +3,8 @@ Dask cluster — the same task function everywhere, so the three give the same f
 
 A `ChapterTask` is one chapter of one book: its `ChapterJob` (plain picklable data), the
 fingerprint of what it is made from and where its book's manifest lives. `run_task` renders
-it unless the manifest already records that fingerprint for an existing file, records the
-result in the manifest (under a file lock, so several processes can finish chapters of one
-book at the same time) and returns a `TaskResult` — a chapter that fails becomes that
-chapter's failure, never the whole run's.
+it unless narrator.resume finds it done, records it in the manifest and returns a `TaskResult`
+— a chapter that fails becomes that chapter's failure, never the whole run's.
 
 Why processes and which kind: libespeak-ng keeps global state (one engine per process, see
 engines/espeak.py), so synthesis scales with processes, not threads, and a worker must never
@@ -21,13 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import multiprocessing
 import os
 import queue as queue_module
 import signal
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -38,82 +34,20 @@ from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
-from .chapter import ChapterJob, get_engine_cached, render_chapter
-from .engines.base import Engine
+from .chapter import ChapterJob, render_chapter
+from .engines import Engine, cached_engine
 from .errors import NarratorError
-from .export import atomic_write_text
+from .resume import Manifest, record_chapter
 from .synthesize import SynthesisStats
 
 log = logging.getLogger(__name__)
-
-MANIFEST = ".narrator.json"
-"""Per-book record of what each chapter file was made from, so unchanged chapters are skipped."""
-MANIFEST_LOCK = ".narrator.lock"
 
 PROCESS_BOUND_ENGINES = frozenset({"espeak", "pyttsx3"})
 """Engines that wrap process-global library state: workers build their own by name instead of
 receiving a pickled copy of the parent's."""
 
 ProgressFn = Callable[[str, int, int], None]
-
-
-def default_jobs() -> int:
-    """Worker processes to use by default: the CPUs this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-# --------------------------------------------------------------------------- the manifest
-
-
-def read_manifest(directory: Path) -> dict[str, dict]:
-    try:
-        data = json.loads((Path(directory) / MANIFEST).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def write_manifest(directory: Path, manifest: dict[str, dict]) -> None:
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(directory / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
-
-
-_THREAD_LOCKS: dict[str, threading.Lock] = {}
-_THREAD_LOCKS_GUARD = threading.Lock()
-
-
-@contextlib.contextmanager
-def manifest_lock(directory: Path) -> Iterator[None]:
-    """Exclusive access to a book's manifest across threads and processes (flock; a no-op where
-    the platform has none)."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    with _THREAD_LOCKS_GUARD:
-        thread_lock = _THREAD_LOCKS.setdefault(str(directory.resolve()), threading.Lock())
-    with thread_lock:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows
-            yield
-            return
-        with open(directory / MANIFEST_LOCK, "a+b") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def update_manifest(directory: Path, key: str, entry: dict[str, Any]) -> None:
-    """Record one chapter, keeping whatever other processes recorded meanwhile."""
-    with manifest_lock(directory):
-        manifest = read_manifest(directory)
-        manifest[key] = entry
-        write_manifest(directory, manifest)
+"""progress(what, done, total): what is "line" (lines over the whole run) or "chapter"."""
 
 
 # --------------------------------------------------------------------------- tasks
@@ -135,20 +69,6 @@ class ChapterTask:
     @property
     def path(self) -> Path:
         return self.job.plan.path
-
-    @property
-    def key(self) -> str:
-        """The chapter's entry in its book's manifest."""
-        return self.path.name
-
-    def is_done(self, manifest: dict[str, dict] | None = None) -> float | None:
-        """Seconds of the finished chapter if its file exists and was made from this very
-        fingerprint, else None."""
-        manifest = read_manifest(self.book_dir) if manifest is None else manifest
-        entry = manifest.get(self.key, {})
-        if entry.get("fingerprint") == self.fingerprint and self.path.exists():
-            return float(entry.get("seconds", 0.0))
-        return None
 
     def cluster_key(self) -> str:
         """Identical for the same chapter made from the same inputs: a Dask scheduler given the
@@ -179,11 +99,11 @@ def run_task(task: ChapterTask, engine: Engine | None = None,
     """Render one chapter unless already done; record it in the manifest; never raise for a
     failure of the chapter (KeyboardInterrupt and SystemExit still propagate)."""
     try:
-        seconds = task.is_done()
+        seconds = Manifest.read(task.book_dir).done(task.path, task.fingerprint)
         if seconds is not None:
             return TaskResult(skipped=True, seconds=seconds)
         outcome = render_chapter(task.job, engine, progress)
-        update_manifest(task.book_dir, task.key, {"fingerprint": task.fingerprint, "seconds": outcome.seconds})
+        record_chapter(task.book_dir, task.path, task.fingerprint, outcome.seconds)
         return TaskResult(seconds=outcome.seconds, stats=outcome.stats)
     except NarratorError as exc:
         return TaskResult(error=str(exc))
@@ -202,7 +122,7 @@ def engine_spec(engine: Engine | None) -> Engine | str | None:
 
 def resolve_engine(spec: Engine | str | None) -> Engine | None:
     if isinstance(spec, str):
-        return get_engine_cached(spec)
+        return cached_engine(spec)
     return spec
 
 
@@ -297,8 +217,8 @@ def longest_first(tasks: Sequence[ChapterTask]) -> list[int]:
 def run_tasks(
     tasks: Sequence[ChapterTask],
     *,
-    engine: Engine | None = None,
-    jobs: int = 1,
+    engine: Engine | None,
+    jobs: int,
     scheduler: str | Any | None = None,
     progress: ProgressFn | None = None,
     already: tuple[int, int, int, int] = (0, 0, 0, 0),
@@ -415,32 +335,3 @@ def _run_dask(tasks: Sequence[ChapterTask], engine: Engine | None, scheduler: st
     finally:
         if own:
             client.close()
-
-
-# --------------------------------------------------------------------------- failures
-
-
-@dataclass(frozen=True, slots=True)
-class ChapterFailure:
-    label: str
-    path: Path
-    error: str
-    bug: bool = False
-    detail: str = ""
-
-
-class RenderError(NarratorError):
-    """Some chapters failed; the others were written. Running the command again retries only
-    the failed (and unwritten) ones."""
-
-    def __init__(self, failures: Sequence[ChapterFailure], done: int, total: int,
-                 result: Any = None) -> None:
-        self.failures = tuple(failures)
-        self.result = result
-        first = failures[0]
-        more = f" (and {len(failures) - 1} more: " + ", ".join(f.label for f in failures[1:4]) + \
-            (", …" if len(failures) > 4 else "") + ")" if len(failures) > 1 else ""
-        super().__init__(
-            f"{len(failures)} of {total} chapters failed, {done} done: {first.label}: {first.error}"
-            f"{more}; fix the cause and run the command again to render only what is missing"
-        )

@@ -6,7 +6,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .pipeline import RenderPlan, RenderResult
+from .runner import RenderPlan, RenderResult
 from .types import NARRATOR, UNKNOWN
 
 _err = Console(stderr=True)
@@ -19,15 +19,16 @@ def _duration(seconds: float) -> str:
 
 
 class RenderProgress:
-    """Two bars: chapters, and lines over the whole book with the time left."""
+    """Two bars: chapters, and lines over the whole run with the time left (totals as known
+    upfront; the render loop reports the real ones as it starts)."""
 
-    def __init__(self, plan: RenderPlan, quiet: bool = False) -> None:
+    def __init__(self, chapters: int = 0, lines: int = 0, quiet: bool = False) -> None:
         self._progress = Progress(
             TextColumn("{task.description:>9}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("left"), TimeRemainingColumn(), console=_err, disable=quiet, transient=False,
         )
-        self._chapters = self._progress.add_task("chapters", total=len(plan.chapters))
-        self._lines = self._progress.add_task("lines", total=plan.lines)
+        self._chapters = self._progress.add_task("chapters", total=chapters)
+        self._lines = self._progress.add_task("lines", total=lines)
 
     def __enter__(self) -> RenderProgress:
         self._progress.start()

@@ -12,7 +12,7 @@ import re
 import struct
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -248,6 +248,11 @@ class SynthesisStats:
     """Lines with nothing speakable (only punctuation); they produce an empty clip."""
     retried: int = 0
     """Lines whose first rendering failed its check and were rendered again."""
+
+    def add(self, other: SynthesisStats) -> None:
+        """Count `other`'s lines in too (one chapter's into a book's, a book's into a library's)."""
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 def _short(text: str, limit: int = 60) -> str:

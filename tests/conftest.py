@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from narrator import options as options_module
 from narrator.engines.base import VoiceInfo
 from narrator.engines.fake import FAKE_VARIANTS, FAKE_VOICES, FakeEngine
 from narrator.voices import load_voices
@@ -50,6 +51,14 @@ def preset_fake_engine(**options: object) -> FakeEngine:
 @pytest.fixture
 def engine() -> FakeEngine:
     return preset_fake_engine()
+
+
+@pytest.fixture(autouse=True)
+def _one_process_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Renders run in the test's own process unless the test asks for workers (jobs=2): faster,
+    and a fake engine's `calls` and monkeypatched functions stay visible. The real default (one
+    worker per core) is tested in tests/test_options.py."""
+    monkeypatch.setattr(options_module, "default_jobs", lambda: 1)
 
 
 @pytest.fixture(autouse=True)

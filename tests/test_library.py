@@ -57,7 +57,7 @@ def test_dask_local_cluster_renders_the_same_files_once(library: Path, tmp_path:
     distributed = pytest.importorskip("distributed")
     local = render_library(library, output=tmp_path / "local", engine=preset_fake_engine(), jobs=1,
                            cache_dir=tmp_path / "cache-local")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                   silence_logs=40) as cluster, distributed.Client(cluster) as client:
         remote = render_library(library, output=tmp_path / "cluster", engine=preset_fake_engine(),
                                 scheduler=client, cache_dir=tmp_path / "cache-cluster")
@@ -71,3 +71,17 @@ def test_dask_local_cluster_renders_the_same_files_once(library: Path, tmp_path:
         again = render_library(library, output=tmp_path / "cluster", engine=preset_fake_engine(),
                                scheduler=cluster.scheduler_address, cache_dir=tmp_path / "cache-cluster")
         assert (again.rendered, again.skipped) == (0, 5)
+
+
+def test_library_takes_render_output_options(library: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """render-library shares render's options: subtitles and loudness reach every book."""
+    monkeypatch.setattr(cli_module, "_engine", lambda name: preset_fake_engine())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["render-library", str(library), "-o", str(out), "--engine", "fake", "-q",
+                                      "--subtitles", "vtt", "--loudness", "off"])
+    assert result.exit_code == 0, result.output
+    assert len(list(out.rglob("*.vtt"))) == 5 and not list(out.rglob("*.srt"))
+    louder = CliRunner().invoke(cli, ["render-library", str(library), "-o", str(out), "--engine", "fake", "-q",
+                                      "--subtitles", "vtt"])
+    assert "0 skipped" in louder.output and "5 chapters rendered" in louder.output  # loudness is in the fingerprint

@@ -16,8 +16,8 @@ from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
 from narrator import loudness as L
-from narrator.chapter import ChapterJob, render_chapter
-from narrator.pipeline import chapter_tags, load_book, prepare, render
+from narrator.chapter import ChapterJob, chapter_tags, render_chapter
+from narrator.pipeline import load_book, prepare, render
 from narrator.subtitles import parse_stamp
 from tests.conftest import preset_fake_engine
 
@@ -246,7 +246,7 @@ def test_m4b_has_one_chapter_per_book_chapter(story: Path, tmp_path: Path) -> No
         pytest.skip("no ffmpeg (pip install imageio-ffmpeg)")
     engine = preset_fake_engine()
     out = tmp_path / "out"
-    plan = prepare(story, output=out, engine=engine, book=the_book(story), fmt="m4b")
+    plan = prepare(story, output=out, engine=engine, book=the_book(story), format="m4b")
     result = render(story, plan=plan, engine=engine)
     folder = out / "Ann Writer" / "The Harbour Books" / "Book 2 - The Night Ferry"
     assert result.m4b == folder / "The Night Ferry.m4b"
@@ -260,6 +260,6 @@ def test_m4b_has_one_chapter_per_book_chapter(story: Path, tmp_path: Path) -> No
     kinds = {(s["codec_type"], s["codec_name"]) for s in info["streams"]}
     assert ("audio", "aac") in kinds and ("video", "mjpeg") in kinds
     mtime = result.m4b.stat().st_mtime_ns
-    again = render(story, plan=prepare(story, output=out, engine=engine, book=the_book(story), fmt="m4b"),
+    again = render(story, plan=prepare(story, output=out, engine=engine, book=the_book(story), format="m4b"),
                    engine=engine)
     assert again.chapters_written == 0 and again.m4b.stat().st_mtime_ns == mtime

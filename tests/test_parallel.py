@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from bench.bookgen import make_book
-from narrator.errors import NarratorError
-from narrator.parallel import ChapterTask, RenderError, engine_spec, longest_first, read_manifest
-from narrator.pipeline import chapter_tasks, prepare, render
+from narrator.errors import NarratorError, RenderError
+from narrator.parallel import ChapterTask, engine_spec, longest_first
+from narrator.pipeline import prepare, render
+from narrator.resume import read_manifest
+from narrator.runner import chapter_tasks
 from narrator.synthesize import spoken_text
 from tests.conftest import preset_fake_engine
 

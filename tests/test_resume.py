@@ -20,8 +20,8 @@ from narrator import chapter as chapter_module
 from narrator import cli as cli_module
 from narrator.cli import cli
 from narrator.errors import ExportError
-from narrator.parallel import MANIFEST, read_manifest
 from narrator.pipeline import prepare, render
+from narrator.resume import MANIFEST, read_manifest
 from tests.conftest import preset_fake_engine
 
 ROOT = Path(__file__).resolve().parent.parent

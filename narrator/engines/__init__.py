@@ -1,4 +1,5 @@
-"""Speech engines behind one small protocol (see base.py); `get_engine` picks one by name."""
+"""Speech engines behind one small protocol (see base.py); `get_engine` builds one by name,
+`cached_engine` hands out this process's one (espeak keeps global state: one per process)."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +9,10 @@ from .base import Engine, VoiceInfo, espeak_variants
 
 ENGINE_NAMES = ("espeak", "pyttsx3", "fake", "piper")
 
-__all__ = ["ENGINE_NAMES", "Engine", "VoiceInfo", "espeak_variants", "get_engine"]
+__all__ = ["ENGINE_NAMES", "Engine", "VoiceInfo", "cached_engine", "espeak_variants", "get_engine"]
+
+_CACHED: dict[str, Engine] = {}
+"""This process's engines by name, built on first use."""
 
 
 def get_engine(name: str = "espeak", **options: Any) -> Engine:
@@ -40,3 +44,11 @@ def get_engine(name: str = "espeak", **options: Any) -> Engine:
     except TypeError as exc:
         raise EngineError(f"bad option for the {key} engine: {exc}") from exc
     raise EngineError(f"unknown engine '{name}'; choose one of: {', '.join(ENGINE_NAMES)}")
+
+
+def cached_engine(name: str) -> Engine:
+    """This process's engine called `name`, built on first use and then reused (worker
+    processes each build their own)."""
+    if name not in _CACHED:
+        _CACHED[name] = get_engine(name)
+    return _CACHED[name]

@@ -66,9 +66,9 @@ def quiet_stdout() -> Iterator[None]:
 def _prepare_espeak() -> None:
     """pyttsx3's espeak driver dlopens "libespeak-ng.so.1" and finds its data through
     ESPEAK_DATA_PATH: provide both from espeakng-loader when no system espeak-ng exists."""
-    from . import espeak as direct
+    from .espeak import claim
 
-    direct.claim("pyttsx3")
+    claim("pyttsx3")
     try:
         import espeakng_loader
     except ImportError:

@@ -14,7 +14,6 @@ from pathlib import Path
 from ..errors import IngestError
 from ..types import Book, Chapter
 
-TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown"}
 
 _NUMBER_WORDS = (
