@@ -38,6 +38,7 @@ from .html import (
     paras,
     parse_markup,
 )
+from .markup import MarkupError
 from .text import read_bytes
 
 _FONT_OBFUSCATION = {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"}
@@ -193,11 +194,12 @@ def _spine_docs(book: epub.EpubBook, path: Path, warnings: list[str]) -> list[_D
             continue
         try:
             root = parse_markup(decode_markup(item.content, Path(item.file_name))[0], xml_first=True)
+        except MarkupError as e:  # text would be lost: refuse the book rather than skip a chapter
+            raise MarkupError(f"Book file {str(path)!r}: {item.file_name}: {e}.") from e
         except IngestError as e:
             warnings.append(f"{item.file_name} in {path.name} could not be parsed and was left out: {e}")
             continue
-        body = next((e for e in root.iter() if local_name(e) == "body"), root)
-        doc = _Doc(posixpath.normpath(item.file_name), html_blocks(body), root)
+        doc = _Doc(posixpath.normpath(item.file_name), html_blocks(root), root)  # <head> is never read
         if isinstance(item, epub.EpubNav):
             doc.label = "Contents"
         elif str(linear).lower() == "no":
