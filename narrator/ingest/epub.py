@@ -22,6 +22,7 @@ from lxml import etree
 
 from ..errors import IngestError
 from ..types import Book
+from .cover import embeddable_cover
 from .html import (
     Block,
     Blocks,
@@ -40,6 +41,15 @@ from .html import (
 )
 from .markup import MarkupError
 from .text import read_bytes
+
+MAX_MEMBER_BYTES = 64 * 2**20
+"""Largest document (XHTML, nav, NCX) narrator inflates; the longest novels in one file are ~5 MB."""
+MAX_TOTAL_BYTES = 256 * 2**20
+"""Largest total narrator inflates from one EPUB."""
+MAX_COVER_BYTES = 20 * 2**20
+"""Largest cover image file read (it is then scaled down for embedding)."""
+MAX_SMALL_MEMBER_BYTES = 2**20
+"""container.xml and encryption.xml."""
 
 _FONT_OBFUSCATION = {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"}
 _SHORT = 300
@@ -92,8 +102,7 @@ def read_epub(path: Path, *, title: str | None = None, author: str | None = None
     path = Path(path)
     read_bytes(path)  # existence and readability, with the usual messages
     _check_archive(path)
-    book, toc_from_ncx = _open(path)
-    warnings: list[str] = []
+    book, toc_from_ncx, warnings = _open(path)
     toc = _toc_entries(book, toc_from_ncx)
     docs = _spine_docs(book, path, warnings)
     _classify(docs, book, toc, _dc(book, "title"))
@@ -142,7 +151,8 @@ def _check_archive(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-            encryption = archive.read("META-INF/encryption.xml") if "META-INF/encryption.xml" in names else None
+            encryption = _read_small(archive, "META-INF/encryption.xml") if "META-INF/encryption.xml" in names \
+                else None
     except (zipfile.BadZipFile, OSError) as e:
         raise IngestError(f"Book file {name!r} is not a valid EPUB ({e}).") from e
     if "META-INF/container.xml" not in names:
@@ -152,18 +162,105 @@ def _check_archive(path: Path) -> None:
                           "read it. Use a DRM-free copy.")
 
 
-def _open(path: Path) -> tuple[epub.EpubBook, bool]:
-    """The parsed EPUB, and whether its TOC came from the NCX (the EPUB3 nav is preferred; a
-    nav without a TOC list makes ebooklib fail, so then the NCX is tried)."""
+def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
+    """A member that is a few KB in any real EPUB; a bigger one is treated as DRM/damage by the caller."""
+    with archive.open(name) as member:
+        return member.read(MAX_SMALL_MEMBER_BYTES)
+
+
+def _open(path: Path) -> tuple[epub.EpubBook, bool, list[str]]:
+    """The parsed EPUB, whether its TOC came from the NCX (the EPUB3 nav is preferred; a nav
+    without a TOC list makes ebooklib fail, so then the NCX is tried), and warnings."""
     try:
-        book = epub.read_epub(str(path), {"ignore_ncx": True})
-        return book, not any(isinstance(i, epub.EpubNav) for i in book.get_items())
+        reader = _Reader(path, {"ignore_ncx": True})
+        book = reader.read()
+        return book, not any(isinstance(i, epub.EpubNav) for i in book.get_items()), reader.warnings
+    except IngestError:
+        raise
     except Exception as e:  # noqa: BLE001 - ebooklib raises anything from KeyError to XMLSyntaxError
         first = e
     try:
-        return epub.read_epub(str(path), {"ignore_ncx": False}), True
+        reader = _Reader(path, {"ignore_ncx": False})
+        return reader.read(), True, reader.warnings
+    except IngestError:
+        raise
     except Exception:  # noqa: BLE001 - as above; report the first failure
         raise IngestError(f"Book file {str(path)!r} is not a valid EPUB ({_reason(first)}).") from first
+
+
+class _Reader(epub.EpubReader):
+    """ebooklib's reader, inflating only what narrator reads (container, OPF, spine documents,
+    nav, NCX and cover candidates), each member and the total bounded before and while inflating.
+    ebooklib itself reads every manifest item: a 1 GB stylesheet nobody reads took 2.3 GB."""
+
+    def __init__(self, path: Path, options: dict[str, bool]) -> None:
+        super().__init__(str(path), options)
+        self.path = path
+        self.wanted: set[str] | None = None  # None until the OPF is known: then only these
+        self.images: set[str] = set()
+        self.total = 0
+        self.warnings: list[str] = []
+
+    def read(self) -> epub.EpubBook:
+        book = self.load()
+        self.process()
+        return book
+
+    def _load_manifest(self) -> None:
+        self.wanted, self.images = _wanted_members(self.container, self.opf_dir)
+        super()._load_manifest()
+
+    def read_file(self, name: str) -> bytes:
+        name = posixpath.normpath(name)
+        if self.wanted is not None and name not in self.wanted:
+            return b""  # never inflated: stylesheets, fonts, images that are not the cover
+        info = self.zf.getinfo(name)  # KeyError for a missing member, as ebooklib expects
+        image = name in self.images
+        limit = MAX_COVER_BYTES if image else MAX_MEMBER_BYTES
+        data = b""
+        if info.file_size <= limit:
+            with self.zf.open(info) as member:
+                data = member.read(limit + 1)  # zipfile stops at the declared size; this is a second fence
+        if image and (info.file_size > limit or len(data) > limit):
+            self.warnings.append(f"the cover candidate {name} is over {limit // 2**20} MB; it is not embedded")
+            return b""
+        if info.file_size > limit or len(data) > limit:
+            raise IngestError(f"Book file {str(self.path)!r}: {name} inflates to {_mb(info.file_size)} "
+                              f"(narrator reads at most {_mb(limit)} per document); the EPUB is damaged or made to "
+                              "exhaust memory. Convert it with Calibre or use another copy.")
+        self.total += len(data)
+        if self.total > MAX_TOTAL_BYTES:
+            raise IngestError(f"Book file {str(self.path)!r} inflates to more than {_mb(MAX_TOTAL_BYTES)} of text "
+                              "and markup; the EPUB is damaged or made to exhaust memory. Convert it with Calibre "
+                              "or use another copy.")
+        return data
+
+
+def _wanted_members(opf: etree._Element, opf_dir: str) -> tuple[set[str], set[str]]:
+    """Zip names of what narrator reads: spine documents, nav, NCX, and images that may be the
+    cover (the second set, bounded separately)."""
+    manifest = opf.find(f"{{{epub.NAMESPACES['OPF']}}}manifest")
+    spine = opf.find(f"{{{epub.NAMESPACES['OPF']}}}spine")
+    if manifest is None or spine is None:
+        return set(), set()
+    in_spine = {ref.get("idref") for ref in spine if isinstance(ref.tag, str)} | {spine.get("toc")}
+    cover_ids = {m.get("content") for m in opf.iter(f"{{{epub.NAMESPACES['OPF']}}}meta") if m.get("name") == "cover"}
+    wanted: set[str] = set()
+    images: set[str] = set()
+    for item in manifest:
+        href, media = item.get("href") or "", item.get("media-type") or ""
+        properties = (item.get("properties") or "").split()
+        names = {posixpath.normpath(posixpath.join(opf_dir, h)) for h in (href, unquote(href)) if h}
+        if media.startswith("image/") and ("cover-image" in properties or item.get("id") in cover_ids
+                                           or href in cover_ids or "cover" in posixpath.basename(href).lower()):
+            images |= names
+        elif item.get("id") in in_spine or "nav" in properties or media == "application/x-dtbncx+xml":
+            wanted |= names
+    return wanted | images, images
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:,.0f} MB"
 
 
 def _drm(encryption: bytes) -> bool:
@@ -455,7 +552,8 @@ def _series_index(book: epub.EpubBook) -> str | None:
 
 
 def _cover(book: epub.EpubBook) -> tuple[bytes | None, list[str]]:
-    """Cover image bytes: the cover-image item, the OPF `meta name="cover"`, or an image named cover."""
+    """Cover image bytes: the cover-image item, the OPF `meta name="cover"`, or an image named cover;
+    scaled down for embedding in every chapter file (see `cover.embeddable_cover`)."""
     candidates = [i for i in book.get_items() if isinstance(i, epub.EpubCover)]
     for _, attrs in _meta_entries(book):
         if attrs.get("name") == "cover" and attrs.get("content"):
@@ -466,7 +564,7 @@ def _cover(book: epub.EpubBook) -> tuple[bytes | None, list[str]]:
     for item in candidates:
         data = item.content if item is not None else None
         if data and data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8")):
-            return data, []
+            return embeddable_cover(data)
     if any(item is not None and item.content for item in candidates):
         return None, ["the cover image is not JPEG or PNG, so it is not embedded"]
     return None, []
