@@ -145,21 +145,62 @@ def read_epub(path: Path, *, title: str | None = None, author: str | None = None
 # --- the archive ---------------------------------------------------------------------------------
 
 def _check_archive(path: Path) -> None:
+    """The zip, container.xml and package file are sound enough for ebooklib (whose own failures
+    are KeyErrors and AttributeErrors that tell a user nothing), and there is no DRM."""
     name = str(path)
     if not zipfile.is_zipfile(path):
         raise IngestError(f"Book file {name!r} is not a valid EPUB (not a zip archive).")
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
+            if "META-INF/container.xml" not in names:
+                raise IngestError(f"Book file {name!r} is not a valid EPUB (no META-INF/container.xml).")
+            problem = _package_problem(archive, names)
             encryption = _read_small(archive, "META-INF/encryption.xml") if "META-INF/encryption.xml" in names \
                 else None
-    except (zipfile.BadZipFile, OSError) as e:
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
         raise IngestError(f"Book file {name!r} is not a valid EPUB ({e}).") from e
-    if "META-INF/container.xml" not in names:
-        raise IngestError(f"Book file {name!r} is not a valid EPUB (no META-INF/container.xml).")
     if encryption is not None and _drm(encryption):
         raise IngestError(f"Book file {name!r} is DRM-protected (META-INF/encryption.xml); narrator cannot "
                           "read it. Use a DRM-free copy.")
+    if problem:
+        raise IngestError(f"Book file {name!r} is not a valid EPUB: {problem}. Repair it (e.g. convert it with "
+                          "Calibre) or use another copy.")
+
+
+def _package_problem(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+    """What is wrong with container.xml or the package (OPF) file it names, if anything."""
+    container = _small_xml(archive, "META-INF/container.xml")
+    if container is None:
+        return "META-INF/container.xml is not well-formed XML"
+    paths = [e.get("full-path") for e in container.iter() if local_name(e) == "rootfile" and e.get("full-path")
+             and e.get("media-type") == "application/oebps-package+xml"]
+    if not paths:
+        return "META-INF/container.xml names no package file (<rootfile full-path=… media-type=…>)"
+    if paths[0] not in names:
+        return f"its package file {paths[0]!r} is not in the archive"
+    opf = _small_xml(archive, paths[0], MAX_MEMBER_BYTES)
+    if opf is None or local_name(opf) != "package":
+        return f"its package file {paths[0]!r} is not a well-formed OPF package"
+    parts = {local_name(child): child for child in opf}
+    missing = [part for part in ("metadata", "manifest", "spine") if part not in parts]
+    if missing:
+        return f"its package file {paths[0]!r} has no <{missing[0]}>"
+    items = [e for e in parts["manifest"] if local_name(e) == "item"]
+    if any(not item.get("id") or not item.get("href") for item in items):
+        return f"its package file {paths[0]!r} lists a manifest item without id or href"
+    return None
+
+
+def _small_xml(archive: zipfile.ZipFile, name: str, limit: int = MAX_SMALL_MEMBER_BYTES) -> etree._Element | None:
+    with archive.open(name) as member:
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        return None
+    try:
+        return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except (etree.XMLSyntaxError, ValueError):
+        return None
 
 
 def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
@@ -185,7 +226,9 @@ def _open(path: Path) -> tuple[epub.EpubBook, bool, list[str]]:
     except IngestError:
         raise
     except Exception:  # noqa: BLE001 - as above; report the first failure
-        raise IngestError(f"Book file {str(path)!r} is not a valid EPUB ({_reason(first)}).") from first
+        raise IngestError(f"Book file {str(path)!r} is not a valid EPUB: its package file could not be read "
+                          f"({_reason(first)}). Repair it (e.g. convert it with Calibre) or use another "
+                          "copy.") from first
 
 
 class _Reader(epub.EpubReader):
@@ -214,7 +257,16 @@ class _Reader(epub.EpubReader):
         name = posixpath.normpath(name)
         if self.wanted is not None and name not in self.wanted:
             return b""  # never inflated: stylesheets, fonts, images that are not the cover
-        info = self.zf.getinfo(name)  # KeyError for a missing member, as ebooklib expects
+        try:
+            info = self.zf.getinfo(name)
+        except KeyError:
+            if self.wanted is None:
+                raise  # ebooklib's own container/OPF lookups expect it
+            if name in self.images:
+                return b""  # a missing cover is no loss
+            raise IngestError(f"Book file {str(self.path)!r} is not a valid EPUB: its manifest lists {name!r}, which "
+                              "is not in the archive. Repair it (e.g. convert it with Calibre) or use another "
+                              "copy.") from None
         image = name in self.images
         limit = MAX_COVER_BYTES if image else MAX_MEMBER_BYTES
         data = b""
