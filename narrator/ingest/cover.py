@@ -3,7 +3,7 @@
 Covers in EPUBs range from thumbnails to 60 MB scans. `embeddable_cover` keeps a cover that is
 already a modest JPEG or PNG as it is, and otherwise decodes it (Pillow, bounded in pixels)
 and writes a JPEG at most `MAX_SIDE` pixels on its longest side — what audiobook players show
-well, typically 150–400 KB.
+well — and at most `KEEP_BYTES` where a lower quality or, last, a smaller picture gets it there.
 """
 from __future__ import annotations
 
@@ -37,8 +37,20 @@ def embeddable_cover(data: bytes) -> tuple[bytes | None, list[str]]:
             rgba = image.convert("RGBA")
             image = Image.new("RGB", rgba.size, "white")
             image.paste(rgba, mask=rgba.getchannel("A"))  # transparency on white, not black
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=QUALITY, optimize=True)
+        return _small_jpeg(image), []
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
         return None, [f"the cover image could not be read ({type(e).__name__}), so it is not embedded"]
-    return out.getvalue(), []
+
+
+def _small_jpeg(image: Image.Image) -> bytes:
+    """JPEG of at most `KEEP_BYTES` where quality allows: photos fit at q85; grain and noise need
+    a lower quality, and a smaller picture as the last resort."""
+    for side, quality in ((MAX_SIDE, QUALITY), (MAX_SIDE, 70), (MAX_SIDE, 55), (1000, 55), (700, 55)):
+        if max(image.size) > side:
+            image = image.copy()
+            image.thumbnail((side, side), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=quality, optimize=True)
+        if out.tell() <= KEEP_BYTES:
+            break
+    return out.getvalue()

@@ -46,7 +46,7 @@ MAX_MEMBER_BYTES = 64 * 2**20
 """Largest document (XHTML, nav, NCX) narrator inflates; the longest novels in one file are ~5 MB."""
 MAX_TOTAL_BYTES = 256 * 2**20
 """Largest total narrator inflates from one EPUB."""
-MAX_COVER_BYTES = 20 * 2**20
+MAX_COVER_BYTES = 64 * 2**20
 """Largest cover image file read (it is then scaled down for embedding)."""
 MAX_SMALL_MEMBER_BYTES = 2**20
 """container.xml and encryption.xml."""
