@@ -13,6 +13,11 @@ A per-book TOML file (`BOOK.lexicon.toml` beside the book, or `--lexicon FILE`):
 Words match whole words only (never inside another word). All `[words]` entries are replaced in
 one pass (a replacement is never itself replaced again; the longest key wins), then each
 `[[regex]]` rule runs on the result of the previous one (`replace` may use `\\1`, `\\g<name>`).
+Rules are untrusted input, so each is bounded: a rule that takes more than `RULE_TIMEOUT`
+seconds on one line (catastrophic backtracking, e.g. `(a+)+$`) or makes a line longer than
+`max_output(line)` (rules that double it) stops with a `LexiconError` naming the file and rule.
+Patterns run on the `regex` module, which is `re`-compatible (V0) but can time out.
+
 The respelled text is what the engine receives, so it is also what the line cache is keyed by:
 changing an entry re-renders exactly the lines it touches. Subtitles keep the book's spelling.
 """
@@ -26,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import regex
+
 from .errors import CastError
 
 if sys.version_info >= (3, 11):
@@ -34,6 +41,17 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 LEXICON_SUFFIX = ".lexicon.toml"
+RULE_TIMEOUT = 1.0
+"""Seconds one [[regex]] rule may take on one line; a sensible rule takes microseconds."""
+MAX_FILE_BYTES = 8 * 2**20
+"""Largest lexicon file read (a 10,000-word lexicon is about 300 KB)."""
+MAX_RESPELLING = 1000
+"""Longest respelling or replacement, in characters."""
+
+
+def max_output(line: str) -> int:
+    """Longest a line may grow to under the lexicon: generous for respelling, not for doubling."""
+    return 8 * len(line) + 1000
 
 
 class LexiconError(CastError):
@@ -63,22 +81,32 @@ class Lexicon:
                 return table[found] if found in table else table.get(found.lower(), found)
 
             text = words.sub(respell, text)
-        for (pattern, replace), rule in zip(self.regex, rules):
+        limit = max_output(text)
+        if len(text) > limit:
+            raise LexiconError(f"Lexicon {self.source!r} [words]: respellings make a line longer than {limit:,} "
+                               "characters; shorten them.")
+        for number, ((pattern, replace), rule) in enumerate(zip(self.regex, rules), 1):
+            where = f"Lexicon {self.source!r} [[regex]] #{number} {pattern!r}"
             try:
-                text = rule.sub(replace, text)
-            except (re.error, IndexError) as e:
-                raise LexiconError(f"Lexicon {self.source!r} [[regex]] {pattern!r}: replace {replace!r} "
-                                   f"fails: {e}.") from e
+                text = rule.sub(replace, text, timeout=RULE_TIMEOUT)
+            except TimeoutError:
+                raise LexiconError(f"{where} took over {RULE_TIMEOUT:g} s on one line (nested repeats such as "
+                                   "(a+)+ backtrack without end); simplify the pattern.") from None
+            except (regex.error, IndexError) as e:
+                raise LexiconError(f"{where}: replace {replace!r} fails: {e}.") from e
+            if len(text) > limit:
+                raise LexiconError(f"{where} makes a line longer than {limit:,} characters (each rule may "
+                                   "respell, not multiply, the text); fix the rule.")
         return text
 
     def digest(self) -> str:
         return hashlib.sha256(repr((self.words, self.regex)).encode()).hexdigest()
 
 
-_CACHE: dict[Lexicon, tuple[re.Pattern[str] | None, dict[str, str], list[re.Pattern[str]]]] = {}
+_CACHE: dict[Lexicon, tuple[re.Pattern[str] | None, dict[str, str], list[regex.Pattern[str]]]] = {}
 
 
-def _compiled(lex: Lexicon) -> tuple[re.Pattern[str] | None, dict[str, str], list[re.Pattern[str]]]:
+def _compiled(lex: Lexicon) -> tuple[re.Pattern[str] | None, dict[str, str], list[regex.Pattern[str]]]:
     hit = _CACHE.get(lex)
     if hit is not None:
         return hit
@@ -95,18 +123,25 @@ def _compiled(lex: Lexicon) -> tuple[re.Pattern[str] | None, dict[str, str], lis
     rules = []
     for pattern, replace in lex.regex:
         try:
-            rule = re.compile(pattern)
-        except re.error as e:
+            rule = regex.compile(pattern, flags=regex.V0)
+        except (regex.error, RecursionError, OverflowError, ValueError) as e:
             raise LexiconError(f"Lexicon {lex.source!r} [[regex]] pattern {pattern!r} is not a valid "
                                f"regular expression: {e}.") from e
         try:
-            rule.sub(replace, "")  # parses the template: a bad \\3 or \\g<x> fails here
+            _same_groups(rule).sub(replace, "")  # parses the template: a bad \\3 or \\g<x> fails here
         except (re.error, IndexError) as e:
             raise LexiconError(f"Lexicon {lex.source!r} [[regex]] {pattern!r}: replace {replace!r} "
                                f"is not valid: {e}.") from e
         rules.append(rule)
     _CACHE[lex] = (words, table, rules)
     return _CACHE[lex]
+
+
+def _same_groups(rule: regex.Pattern[str]) -> re.Pattern[str]:
+    """An `re` pattern matching "" with the groups (and group names) of `rule`: `regex` only reads
+    a replacement template when something matches, `re` reads it on any match."""
+    names = {index: name for name, index in rule.groupindex.items()}
+    return re.compile("".join(f"(?P<{names[i]}>)" if i in names else "()" for i in range(1, rule.groups + 1)))
 
 
 def lexicon_from_dict(data: Mapping[str, Any], source: str) -> Lexicon:
@@ -119,8 +154,9 @@ def lexicon_from_dict(data: Mapping[str, Any], source: str) -> Lexicon:
         raise LexiconError(f"Lexicon {source!r}: words must be a table ([words] \"Name\" = \"say-it\").")
     words = []
     for key, value in words_table.items():
-        if not isinstance(value, str):
-            raise LexiconError(f"Lexicon {source!r} [words] {key!r}: the respelling must be a string.")
+        if not isinstance(value, str) or len(value) > MAX_RESPELLING:
+            raise LexiconError(f"Lexicon {source!r} [words] {key!r}: the respelling must be a string of at most "
+                               f"{MAX_RESPELLING} characters.")
         if not key.strip() or key != key.strip():
             raise LexiconError(f"Lexicon {source!r} [words] {key!r}: a word must be non-empty, "
                                "without spaces around it.")
@@ -135,6 +171,8 @@ def lexicon_from_dict(data: Mapping[str, Any], source: str) -> Lexicon:
             raise LexiconError(f"{where}: give exactly pattern = \"…\" and replace = \"…\".")
         if not all(isinstance(rule[k], str) for k in ("pattern", "replace")) or not rule["pattern"]:
             raise LexiconError(f"{where}: pattern and replace must be strings (pattern non-empty).")
+        if max(len(rule["pattern"]), len(rule["replace"])) > MAX_RESPELLING:
+            raise LexiconError(f"{where}: pattern and replace may be at most {MAX_RESPELLING} characters.")
         rules.append((rule["pattern"], rule["replace"]))
     return Lexicon(tuple(words), tuple(rules), source)
 
@@ -143,6 +181,9 @@ def load_lexicon(path: Path) -> Lexicon:
     """Read a lexicon file; any problem is one `LexiconError` line naming the file and entry."""
     source = str(path)
     try:
+        if Path(path).stat().st_size > MAX_FILE_BYTES:
+            raise LexiconError(f"Lexicon file {source!r} is over {MAX_FILE_BYTES // 2**20} MB; a lexicon is a few "
+                               "hundred KB. Give the right file.")
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise LexiconError(f"Lexicon file {source!r} does not exist.") from None
@@ -154,6 +195,9 @@ def load_lexicon(path: Path) -> Lexicon:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise LexiconError(f"Lexicon file {source!r} is not valid TOML: {e}. Fix that line and try again.") from e
+    except RecursionError:  # tomllib recurses once per nesting level: "x = [[[[…" 5,000 deep
+        raise LexiconError(f"Lexicon file {source!r} nests arrays or tables too deep to be a lexicon; "
+                           "fix the file.") from None
     return lexicon_from_dict(data, source)
 
 

@@ -44,6 +44,8 @@ PROFILE_KEYS = {f.name for f in fields(VoiceProfile)}
 CHARACTER_KEYS = PROFILE_KEYS | {"aliases", "gender", "lines"}
 POOLS = ("male", "female", "neutral")
 GENDERS: tuple[Gender, ...] = ("male", "female", "unknown")
+MAX_FILE_BYTES = 8 * 2**20
+"""Largest voice or cast file read (a cast of 500 characters is about 100 KB)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,14 +91,25 @@ def load_voices(paths: Sequence[Path] = ()) -> VoiceConfig:
 
 
 def parse_voice_file(path: Path) -> VoiceConfig:
+    where = str(path)
     if not path.exists():
-        raise CastError(f"Voice file {str(path)!r} does not exist.")
+        raise CastError(f"Voice file {where!r} does not exist.")
+    if path.is_dir():
+        raise CastError(f"Voice file {where!r} is a folder; give a .toml file.")
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise CastError(f"Voice file {where!r} is over {MAX_FILE_BYTES // 2**20} MB; a voice or cast file is a "
+                            "few KB. Give the right file.")
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
-        raise CastError(f"Voice file {str(path)!r} is not valid TOML: {e}. Fix that line and try again.") from e
+        raise CastError(f"Voice file {where!r} is not valid TOML: {e}. Fix that line and try again.") from e
     except UnicodeDecodeError as e:
-        raise CastError(f"Voice file {str(path)!r} is not UTF-8 text.") from e
+        raise CastError(f"Voice file {where!r} is not UTF-8 text.") from e
+    except RecursionError:  # tomllib recurses once per nesting level: "x = [[[[…" 5,000 deep
+        raise CastError(f"Voice file {where!r} nests arrays or tables too deep to be a voice file; "
+                        "fix the file.") from None
+    except OSError as e:
+        raise CastError(f"Voice file {where!r} cannot be read: {e.strerror}.") from e
     return _config_from_dict(data, path)
 
 
@@ -135,6 +148,9 @@ def _config_from_dict(data: dict[str, Any], path: Path) -> VoiceConfig:
     for gender, entries in _table(data, "pool", where).items():
         if gender not in POOLS or not isinstance(entries, list):
             raise CastError(f"Voice file {where!r}: [[pool.{gender}]] must be one of {', '.join(POOLS)}.")
+        if not all(isinstance(e, dict) for e in entries):
+            raise CastError(f"Voice file {where!r}: pool.{gender} must be a list of voice tables "
+                            f"([[pool.{gender}]] with voice = \"…\"), not {entries[:1]!r}.")
         pools[gender] = tuple(profile_from_dict(e, f"{where} [[pool.{gender}]]") for e in entries)
     characters = {
         name: _character_from_dict(name, entry, f"{where} [characters.{name!r}]")

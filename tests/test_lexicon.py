@@ -73,3 +73,44 @@ def test_merge_later_wins():
     b = Lexicon((("Anna", "A2"),), (("x", "y"),), "b")
     assert merge([a, b]).apply("Anna Tom x") == "A2 T1 y"
     assert not Lexicon()
+
+
+def test_catastrophic_backtracking_is_stopped_naming_file_and_rule(tmp_path, monkeypatch):
+    """`(a+)+$` on a run of a's hung even `render --dry-run`; now the rule times out."""
+    import narrator.lexicon as lexicon_module
+
+    monkeypatch.setattr(lexicon_module, "RULE_TIMEOUT", 0.2)
+    lexicon = lex(tmp_path, "[[regex]]\npattern = 'x'\nreplace = 'y'\n[[regex]]\npattern = '(a+)+$'\nreplace = 'b'\n",
+                  "evil.lexicon.toml")
+    assert lexicon.apply("aaa") == "b"  # harmless on ordinary lines
+    with pytest.raises(LexiconError, match=r"evil\.lexicon\.toml' \[\[regex\]\] #2 '\(a\+\)\+\$' took over 0\.2 s") \
+            as info:
+        lexicon.apply("a" * 5000 + "!")
+    assert "\n" not in str(info.value)
+
+
+def test_rules_that_multiply_a_line_are_stopped(tmp_path):
+    """26 doubling rules reached 5.3 GB; the line may grow to 8× plus 1,000 characters, no more."""
+    rules = "".join("[[regex]]\npattern = '(.+)'\nreplace = '\\1\\1'\n" for _ in range(26))
+    lexicon = lex(tmp_path, rules, "double.lexicon.toml")
+    with pytest.raises(LexiconError, match=r"double\.lexicon\.toml' \[\[regex\]\] #5 .* longer than 1,800"):
+        lexicon.apply("x" * 100)
+
+
+def test_respellings_and_patterns_are_bounded(tmp_path):
+    with pytest.raises(LexiconError, match="at most 1000 characters"):
+        lex(tmp_path, f'[words]\n"Anna" = "{"a" * 1001}"\n')
+    with pytest.raises(LexiconError, match="at most 1000 characters"):
+        lex(tmp_path, f"[[regex]]\npattern = 'x'\nreplace = '{'y' * 1001}'\n")
+
+
+def test_deeply_nested_toml_is_an_error_not_a_traceback(tmp_path):
+    with pytest.raises(LexiconError, match="nests arrays or tables too deep") as info:
+        lex(tmp_path, "x = " + "[" * 5000 + "]" * 5000 + "\n", "deep.lexicon.toml")
+    assert "deep.lexicon.toml" in str(info.value)
+
+
+def test_lexicon_patterns_keep_python_re_syntax(tmp_path):
+    lexicon = lex(tmp_path, "[[regex]]\npattern = '(?P<n>\\d+)(?:st|nd|rd|th)\\b'\nreplace = '\\g<n>'\n"
+                            "[[regex]]\npattern = '(?i)\\bmr\\.'\nreplace = 'Mister'\n")
+    assert lexicon.apply("MR. Smith came 2nd") == "Mister Smith came 2"

@@ -104,3 +104,48 @@ def test_segments_tile_any_text(text: str) -> None:
 @given(st.text(max_size=300))
 def test_segments_tile_arbitrary_unicode(text: str) -> None:
     assert_tiles(text, segment_text(text))
+
+
+def indented_book(paragraphs: int, indent: str = "    ") -> tuple[str, list[str]]:
+    """Hard-wrapped lines, each paragraph's first line indented, no blank lines (typescripts, scans)."""
+    sentences = ['"Are you there?" she asked, and waited at the door for a long time.',
+                 "Nobody answered her, so she went back down the narrow stairs again.",
+                 "The lamp was cold."]
+    texts, lines = [], []
+    for n in range(paragraphs):
+        words = " ".join(sentences[: 1 + n % 3] * (1 + n % 4)).split()
+        texts.append(" ".join(words))
+        wrapped, line = [], ""
+        for word in words:
+            if line and len(line) + len(word) >= 60:
+                wrapped.append(line)
+                line = ""
+            line = f"{line} {word}" if line else word
+        lines += [indent + wrapped[0] if wrapped else indent + line, *wrapped[1:], *([line] if wrapped else [])]
+    return "\n".join(lines) + "\n", texts
+
+
+def test_indented_paragraphs_without_blank_lines_are_paragraphs() -> None:
+    text, expected = indented_book(12)
+    segments = segment_text(text)
+    assert_tiles(text, segments)
+    paragraphs: dict[int, list[str]] = {}
+    for s in segments:
+        paragraphs.setdefault(s.paragraph, []).append(s.text)
+    assert [" ".join("".join(p).split()) for p in paragraphs.values()] == expected
+    assert quotes(segments)[:2] == ['"Are you there?"', '"Are you there?"']
+
+
+def test_indented_paragraphs_with_tabs_and_a_scene_break() -> None:
+    text, expected = indented_book(8, "\t")
+    lines = text.split("\n")
+    text = "\n".join([*lines[:10], "", *lines[10:]])  # one blank line (a scene break) does not change the rule
+    assert len({s.paragraph for s in segment_text(text)}) == 8 + (lines[10][:1] != "\t")
+
+
+def test_blank_line_books_keep_indented_verse_inside_their_paragraphs() -> None:
+    """A book that separates paragraphs with blank lines is not read by indentation."""
+    para = "A line of prose that runs on\nand wraps to the next line here.\n\n"
+    verse = "  Twinkle, twinkle, little bat!\n  How I wonder what you're at!\n\n"
+    text = para * 6 + verse + para * 6
+    assert len({s.paragraph for s in segment_text(text)}) == 13

@@ -64,3 +64,19 @@ def test_bad_files_say_what_is_wrong(tmp_path: Path, text: str, message: str) ->
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(CastError, match="does not exist"):
         parse_voice_file(tmp_path / "none.toml")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[pool]\nmale = [1]\n", r"pool\.male must be a list of voice tables"),
+    ("pool = { female = ['en-us'] }\n", r"pool\.female must be a list of voice tables"),
+    ("x = " + "[" * 5000 + "]" * 5000 + "\n", "nests arrays or tables too deep"),
+])
+def test_malformed_voice_files_are_one_line_errors(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(CastError, match=message) as info:
+        parse_voice_file(write(tmp_path, text))
+    assert "v.toml" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_folder_given_as_voice_file(tmp_path: Path) -> None:
+    with pytest.raises(CastError, match="is a folder"):
+        parse_voice_file(tmp_path)

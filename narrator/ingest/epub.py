@@ -22,6 +22,7 @@ from lxml import etree
 
 from ..errors import IngestError
 from ..types import Book
+from .cover import embeddable_cover
 from .html import (
     Block,
     Blocks,
@@ -38,7 +39,17 @@ from .html import (
     paras,
     parse_markup,
 )
+from .markup import MarkupError
 from .text import read_bytes
+
+MAX_MEMBER_BYTES = 64 * 2**20
+"""Largest document (XHTML, nav, NCX) narrator inflates; the longest novels in one file are ~5 MB."""
+MAX_TOTAL_BYTES = 256 * 2**20
+"""Largest total narrator inflates from one EPUB."""
+MAX_COVER_BYTES = 64 * 2**20
+"""Largest cover image file read (it is then scaled down for embedding)."""
+MAX_SMALL_MEMBER_BYTES = 2**20
+"""container.xml and encryption.xml."""
 
 _FONT_OBFUSCATION = {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"}
 _SHORT = 300
@@ -91,8 +102,7 @@ def read_epub(path: Path, *, title: str | None = None, author: str | None = None
     path = Path(path)
     read_bytes(path)  # existence and readability, with the usual messages
     _check_archive(path)
-    book, toc_from_ncx = _open(path)
-    warnings: list[str] = []
+    book, toc_from_ncx, warnings = _open(path)
     toc = _toc_entries(book, toc_from_ncx)
     docs = _spine_docs(book, path, warnings)
     _classify(docs, book, toc, _dc(book, "title"))
@@ -135,34 +145,174 @@ def read_epub(path: Path, *, title: str | None = None, author: str | None = None
 # --- the archive ---------------------------------------------------------------------------------
 
 def _check_archive(path: Path) -> None:
+    """The zip, container.xml and package file are sound enough for ebooklib (whose own failures
+    are KeyErrors and AttributeErrors that tell a user nothing), and there is no DRM."""
     name = str(path)
     if not zipfile.is_zipfile(path):
         raise IngestError(f"Book file {name!r} is not a valid EPUB (not a zip archive).")
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-            encryption = archive.read("META-INF/encryption.xml") if "META-INF/encryption.xml" in names else None
-    except (zipfile.BadZipFile, OSError) as e:
+            if "META-INF/container.xml" not in names:
+                raise IngestError(f"Book file {name!r} is not a valid EPUB (no META-INF/container.xml).")
+            problem = _package_problem(archive, names)
+            encryption = _read_small(archive, "META-INF/encryption.xml") if "META-INF/encryption.xml" in names \
+                else None
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
         raise IngestError(f"Book file {name!r} is not a valid EPUB ({e}).") from e
-    if "META-INF/container.xml" not in names:
-        raise IngestError(f"Book file {name!r} is not a valid EPUB (no META-INF/container.xml).")
     if encryption is not None and _drm(encryption):
         raise IngestError(f"Book file {name!r} is DRM-protected (META-INF/encryption.xml); narrator cannot "
                           "read it. Use a DRM-free copy.")
+    if problem:
+        raise IngestError(f"Book file {name!r} is not a valid EPUB: {problem}. Repair it (e.g. convert it with "
+                          "Calibre) or use another copy.")
 
 
-def _open(path: Path) -> tuple[epub.EpubBook, bool]:
-    """The parsed EPUB, and whether its TOC came from the NCX (the EPUB3 nav is preferred; a
-    nav without a TOC list makes ebooklib fail, so then the NCX is tried)."""
+def _package_problem(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+    """What is wrong with container.xml or the package (OPF) file it names, if anything."""
+    container = _small_xml(archive, "META-INF/container.xml")
+    if container is None:
+        return "META-INF/container.xml is not well-formed XML"
+    paths = [e.get("full-path") for e in container.iter() if local_name(e) == "rootfile" and e.get("full-path")
+             and e.get("media-type") == "application/oebps-package+xml"]
+    if not paths:
+        return "META-INF/container.xml names no package file (<rootfile full-path=… media-type=…>)"
+    if paths[0] not in names:
+        return f"its package file {paths[0]!r} is not in the archive"
+    opf = _small_xml(archive, paths[0], MAX_MEMBER_BYTES)
+    if opf is None or local_name(opf) != "package":
+        return f"its package file {paths[0]!r} is not a well-formed OPF package"
+    parts = {local_name(child): child for child in opf}
+    missing = [part for part in ("metadata", "manifest", "spine") if part not in parts]
+    if missing:
+        return f"its package file {paths[0]!r} has no <{missing[0]}>"
+    items = [e for e in parts["manifest"] if local_name(e) == "item"]
+    if any(not item.get("id") or not item.get("href") for item in items):
+        return f"its package file {paths[0]!r} lists a manifest item without id or href"
+    return None
+
+
+def _small_xml(archive: zipfile.ZipFile, name: str, limit: int = MAX_SMALL_MEMBER_BYTES) -> etree._Element | None:
+    with archive.open(name) as member:
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        return None
     try:
-        book = epub.read_epub(str(path), {"ignore_ncx": True})
-        return book, not any(isinstance(i, epub.EpubNav) for i in book.get_items())
+        return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
+    """A member that is a few KB in any real EPUB; a bigger one is treated as DRM/damage by the caller."""
+    with archive.open(name) as member:
+        return member.read(MAX_SMALL_MEMBER_BYTES)
+
+
+def _open(path: Path) -> tuple[epub.EpubBook, bool, list[str]]:
+    """The parsed EPUB, whether its TOC came from the NCX (the EPUB3 nav is preferred; a nav
+    without a TOC list makes ebooklib fail, so then the NCX is tried), and warnings."""
+    try:
+        reader = _Reader(path, {"ignore_ncx": True})
+        book = reader.read()
+        return book, not any(isinstance(i, epub.EpubNav) for i in book.get_items()), reader.warnings
+    except IngestError:
+        raise
     except Exception as e:  # noqa: BLE001 - ebooklib raises anything from KeyError to XMLSyntaxError
         first = e
     try:
-        return epub.read_epub(str(path), {"ignore_ncx": False}), True
+        reader = _Reader(path, {"ignore_ncx": False})
+        return reader.read(), True, reader.warnings
+    except IngestError:
+        raise
     except Exception:  # noqa: BLE001 - as above; report the first failure
-        raise IngestError(f"Book file {str(path)!r} is not a valid EPUB ({_reason(first)}).") from first
+        raise IngestError(f"Book file {str(path)!r} is not a valid EPUB: its package file could not be read "
+                          f"({_reason(first)}). Repair it (e.g. convert it with Calibre) or use another "
+                          "copy.") from first
+
+
+class _Reader(epub.EpubReader):
+    """ebooklib's reader, inflating only what narrator reads (container, OPF, spine documents,
+    nav, NCX and cover candidates), each member and the total bounded before and while inflating.
+    ebooklib itself reads every manifest item: a 1 GB stylesheet nobody reads took 2.3 GB."""
+
+    def __init__(self, path: Path, options: dict[str, bool]) -> None:
+        super().__init__(str(path), options)
+        self.path = path
+        self.wanted: set[str] | None = None  # None until the OPF is known: then only these
+        self.images: set[str] = set()
+        self.total = 0
+        self.warnings: list[str] = []
+
+    def read(self) -> epub.EpubBook:
+        book = self.load()
+        self.process()
+        return book
+
+    def _load_manifest(self) -> None:
+        self.wanted, self.images = _wanted_members(self.container, self.opf_dir)
+        super()._load_manifest()
+
+    def read_file(self, name: str) -> bytes:
+        name = posixpath.normpath(name)
+        if self.wanted is not None and name not in self.wanted:
+            return b""  # never inflated: stylesheets, fonts, images that are not the cover
+        try:
+            info = self.zf.getinfo(name)
+        except KeyError:
+            if self.wanted is None:
+                raise  # ebooklib's own container/OPF lookups expect it
+            if name in self.images:
+                return b""  # a missing cover is no loss
+            raise IngestError(f"Book file {str(self.path)!r} is not a valid EPUB: its manifest lists {name!r}, which "
+                              "is not in the archive. Repair it (e.g. convert it with Calibre) or use another "
+                              "copy.") from None
+        image = name in self.images
+        limit = MAX_COVER_BYTES if image else MAX_MEMBER_BYTES
+        data = b""
+        if info.file_size <= limit:
+            with self.zf.open(info) as member:
+                data = member.read(limit + 1)  # zipfile stops at the declared size; this is a second fence
+        if image and (info.file_size > limit or len(data) > limit):
+            self.warnings.append(f"the cover candidate {name} is over {limit // 2**20} MB; it is not embedded")
+            return b""
+        if info.file_size > limit or len(data) > limit:
+            raise IngestError(f"Book file {str(self.path)!r}: {name} inflates to {_mb(info.file_size)} "
+                              f"(narrator reads at most {_mb(limit)} per document); the EPUB is damaged or made to "
+                              "exhaust memory. Convert it with Calibre or use another copy.")
+        self.total += len(data)
+        if self.total > MAX_TOTAL_BYTES:
+            raise IngestError(f"Book file {str(self.path)!r} inflates to more than {_mb(MAX_TOTAL_BYTES)} of text "
+                              "and markup; the EPUB is damaged or made to exhaust memory. Convert it with Calibre "
+                              "or use another copy.")
+        return data
+
+
+def _wanted_members(opf: etree._Element, opf_dir: str) -> tuple[set[str], set[str]]:
+    """Zip names of what narrator reads: spine documents, nav, NCX, and images that may be the
+    cover (the second set, bounded separately)."""
+    manifest = opf.find(f"{{{epub.NAMESPACES['OPF']}}}manifest")
+    spine = opf.find(f"{{{epub.NAMESPACES['OPF']}}}spine")
+    if manifest is None or spine is None:
+        return set(), set()
+    in_spine = {ref.get("idref") for ref in spine if isinstance(ref.tag, str)} | {spine.get("toc")}
+    cover_ids = {m.get("content") for m in opf.iter(f"{{{epub.NAMESPACES['OPF']}}}meta") if m.get("name") == "cover"}
+    wanted: set[str] = set()
+    images: set[str] = set()
+    for item in manifest:
+        href, media = item.get("href") or "", item.get("media-type") or ""
+        properties = (item.get("properties") or "").split()
+        names = {posixpath.normpath(posixpath.join(opf_dir, h)) for h in (href, unquote(href)) if h}
+        if media.startswith("image/") and ("cover-image" in properties or item.get("id") in cover_ids
+                                           or href in cover_ids or "cover" in posixpath.basename(href).lower()):
+            images |= names
+        elif item.get("id") in in_spine or "nav" in properties or media == "application/x-dtbncx+xml":
+            wanted |= names
+    return wanted | images, images
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:,.0f} MB"
 
 
 def _drm(encryption: bytes) -> bool:
@@ -193,11 +343,12 @@ def _spine_docs(book: epub.EpubBook, path: Path, warnings: list[str]) -> list[_D
             continue
         try:
             root = parse_markup(decode_markup(item.content, Path(item.file_name))[0], xml_first=True)
+        except MarkupError as e:  # text would be lost: refuse the book rather than skip a chapter
+            raise MarkupError(f"Book file {str(path)!r}: {item.file_name}: {e}.") from e
         except IngestError as e:
             warnings.append(f"{item.file_name} in {path.name} could not be parsed and was left out: {e}")
             continue
-        body = next((e for e in root.iter() if local_name(e) == "body"), root)
-        doc = _Doc(posixpath.normpath(item.file_name), html_blocks(body), root)
+        doc = _Doc(posixpath.normpath(item.file_name), html_blocks(root), root)  # <head> is never read
         if isinstance(item, epub.EpubNav):
             doc.label = "Contents"
         elif str(linear).lower() == "no":
@@ -453,7 +604,8 @@ def _series_index(book: epub.EpubBook) -> str | None:
 
 
 def _cover(book: epub.EpubBook) -> tuple[bytes | None, list[str]]:
-    """Cover image bytes: the cover-image item, the OPF `meta name="cover"`, or an image named cover."""
+    """Cover image bytes: the cover-image item, the OPF `meta name="cover"`, or an image named cover;
+    scaled down for embedding in every chapter file (see `cover.embeddable_cover`)."""
     candidates = [i for i in book.get_items() if isinstance(i, epub.EpubCover)]
     for _, attrs in _meta_entries(book):
         if attrs.get("name") == "cover" and attrs.get("content"):
@@ -464,7 +616,7 @@ def _cover(book: epub.EpubBook) -> tuple[bytes | None, list[str]]:
     for item in candidates:
         data = item.content if item is not None else None
         if data and data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8")):
-            return data, []
+            return embeddable_cover(data)
     if any(item is not None and item.content for item in candidates):
         return None, ["the cover image is not JPEG or PNG, so it is not embedded"]
     return None, []

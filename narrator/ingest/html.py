@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import lxml.html
 from lxml import etree
 
 from ..errors import IngestError
 from ..types import Book, Chapter
+from .markup import BLOCK_NAMES, PARAGRAPH_MARK, parse_markup
 from .text import decode, read_bytes
 
 BlockKind = Literal["text", "heading", "break"]
@@ -30,17 +30,10 @@ Role = Literal["text", "heading", "unspoken"]
 
 SCENE_BREAK = "* * *"
 _DROP = {"script", "style", "head", "title", "noscript", "template", "rt", "rp", "object", "iframe"}
-_BLOCK = {
-    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details",
-    "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2",
-    "h3", "h4", "h5", "h6", "header", "hgroup", "html", "legend", "li", "main", "nav", "ol", "p",
-    "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
-}
+_BLOCK = {*BLOCK_NAMES, "body", "html"}
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _QUOTE_MARKS = "\"'“”‘’«»„‹›"
 _BREAK_CLASS = re.compile(r"break|scene|separator|divider|ornament", re.IGNORECASE)
-_PARAGRAPH_MARK = "\u2029"
-_BLOCK_END = re.compile(rf"</(?:{'|'.join(sorted(_BLOCK - {'html', 'body'}))})\s*>", re.IGNORECASE)
 _MAX_PREAMBLE_ALONE = 600
 """Like the text reader: a preamble shorter than this opens chapter 1 instead of being its own."""
 
@@ -67,24 +60,6 @@ def decode_markup(data: bytes, path: Path) -> tuple[str, list[str]]:
             except UnicodeDecodeError:
                 pass  # a wrong declaration: fall back to the usual guesses below
     return decode(data, path)
-
-
-def parse_markup(text: str, *, xml_first: bool) -> etree._Element:
-    """Parse a document; XHTML with the XML parser when it is well formed, else forgiving HTML."""
-    data = text.encode("utf-8")
-    if xml_first:
-        try:
-            return etree.fromstring(data, etree.XMLParser(encoding="utf-8", resolve_entities=False,
-                                                          no_network=True, huge_tree=True))
-        except etree.XMLSyntaxError:
-            pass  # undeclared entities (&nbsp;) or sloppy markup: the HTML parser copes
-    # libxml2 drops a stray end tag ("<p>a<div>b</div>c</p>d" → "cd"): mark every block end so
-    # the text on either side stays in separate paragraphs whatever the parser does with the tag.
-    data = _BLOCK_END.sub(lambda m: m.group(0) + _PARAGRAPH_MARK, text).encode("utf-8")
-    try:
-        return lxml.html.document_fromstring(data, parser=lxml.html.HTMLParser(encoding="utf-8"))
-    except (etree.ParserError, ValueError) as e:
-        raise IngestError(f"Could not parse the HTML ({e}).") from e
 
 
 def local_name(element: etree._Element) -> str:
@@ -137,53 +112,86 @@ def html_blocks(element: etree._Element) -> Blocks:
     return walker.out
 
 
+@dataclass(slots=True)
+class _Open:
+    """An element the walker has entered and not yet left."""
+
+    name: str
+    block: bool
+    outer_heading: int
+    """Heading level in force outside the element, restored when it closes."""
+    blocks_before: int
+    link: bool = False
+
+
 class _Walker:
     def __init__(self) -> None:
         self.out = Blocks()
         self.buffer: list[str] = []
         self.heading = 0
         self.pre = 0
+        self.link = 0
 
-    def walk(self, element: etree._Element) -> None:
+    def walk(self, root: etree._Element) -> None:
+        """Visit `root` and its descendants in document order. Iterative: how deep a document
+        may nest is `MAX_DEPTH`'s business, not Python's recursion limit."""
+        stack: list[tuple[etree._Element, _Open | None]] = [(root, None)]
+        while stack:
+            element, opened = stack.pop()
+            if opened is None:
+                opened = self._open(element)
+                if opened is not None:
+                    stack.append((element, opened))
+                    stack.extend((child, None) for child in reversed(list(element)))
+                    continue
+            else:
+                self._close(element, opened)
+            if element is not root and element.tail:
+                self._text(element.tail)
+
+    def _open(self, element: etree._Element) -> _Open | None:
+        """Start an element; None when it is finished already (dropped, a line or scene break)."""
         name = local_name(element)
         if not name or name in _DROP or "noteref" in epub_types(element):
-            return
+            return None
         for anchor in (element.get("id"), element.get("name") if name == "a" else None):
             if anchor:
                 self.out.anchors.setdefault(anchor, len(self.out.blocks))
         if name == "br":
             self.buffer.append("\n")
-            return
+            return None
         if name == "hr":
             self.flush()
             self._add(Block(SCENE_BREAK, "break"))
-            return
+            return None
         block = name in _BLOCK
         if block:
             self.flush()
-        level = _HEADINGS.get(name, 0)
-        outer_heading, self.heading = self.heading, level or self.heading
+        opened = _Open(name, block, self.heading, len(self.out.blocks))
+        self.heading = _HEADINGS.get(name, 0) or self.heading
         self.pre += name == "pre"
-        before = len(self.out.blocks)
-        if element.text:
-            self._text(element.text)
-        for child in element:
-            self.walk(child)
-            if child.tail:
-                self._text(child.tail)
         if name == "a" and element.get("href"):
             self.out.links += 1
-            self.out.link_chars += len(_text_of(element))
-        if block:
-            empty = not "".join(self.buffer).strip() and len(self.out.blocks) == before
+            if not self.link:  # a link inside a link is counted once, with the outer one
+                self.out.link_chars += len(_text_of(element))
+            self.link += 1
+            opened.link = True
+        if element.text:
+            self._text(element.text)
+        return opened
+
+    def _close(self, element: etree._Element, opened: _Open) -> None:
+        if opened.block:
+            empty = not "".join(self.buffer).strip() and len(self.out.blocks) == opened.blocks_before
             self.flush()
             if empty and _BREAK_CLASS.search(element.get("class") or ""):
                 self._add(Block(SCENE_BREAK, "break"))
-        self.pre -= name == "pre"
-        self.heading = outer_heading
+        self.pre -= opened.name == "pre"
+        self.link -= opened.link
+        self.heading = opened.outer_heading
 
     def _text(self, text: str) -> None:
-        first, *rest = text.split(_PARAGRAPH_MARK)
+        first, *rest = text.split(PARAGRAPH_MARK)
         self._append(first)
         for part in rest:
             self.flush()
@@ -316,7 +324,7 @@ def read_html(path: Path, *, title: str | None = None, author: str | None = None
     try:
         root = parse_markup(text, xml_first=path.suffix.lower() == ".xhtml")
     except IngestError as e:
-        raise IngestError(f"Book file {str(path)!r} is not readable HTML: {e}") from e
+        raise type(e)(f"Book file {str(path)!r} is not readable HTML: {e}") from e
     ao3 = _Ao3.detect(root)
     drafts, meta, extra = ao3.read(notes) if ao3 is not None else _generic(root)
     warnings += extra
@@ -350,9 +358,7 @@ def _text_of(element: etree._Element | None) -> str:
 
 def _generic(root: etree._Element) -> tuple[list[Draft], dict[str, str], list[str]]:
     """Chapters at the top heading level among h1/h2; a lone h1 above h2s is the book's title."""
-    body = _first(root, "body")
-    body = root if body is None else body
-    blocks = html_blocks(body).blocks
+    blocks = html_blocks(root).blocks  # the whole tree: text a parser left outside <body> is read too
     meta = {"title": _text_of(_first(root, "title"))}
     for element in root.iter():
         if local_name(element) == "meta" and (element.get("name") or "").lower() in ("author", "dc.creator"):
@@ -500,15 +506,26 @@ def _story_blocks(element: etree._Element) -> list[Block]:
 
 def _chapter_nodes(container: etree._Element) -> Iterator[etree._Element]:
     """Chapter metas, texts and end notes in order, looking through any wrapper element."""
-    for child in container:
+    wrappers: set[etree._Element] = set()  # elements with a notes or userstuff element inside
+    for element in container.iterdescendants():
+        if _is_part(element):
+            for ancestor in element.iterancestors():
+                if ancestor is container or ancestor in wrappers:
+                    break
+                wrappers.add(ancestor)
+    stack = [child for child in reversed(list(container))]
+    while stack:
+        child = stack.pop()
         if not local_name(child):
             continue
-        if _is_notes(child) or "userstuff" in classes(child) or not any(
-            _is_notes(e) or "userstuff" in classes(e) for e in child.iterdescendants()
-        ):
+        if _is_part(child) or child not in wrappers:
             yield child
         else:
-            yield from _chapter_nodes(child)
+            stack.extend(reversed(list(child)))
+
+
+def _is_part(element: etree._Element) -> bool:
+    return isinstance(element.tag, str) and (_is_notes(element) or "userstuff" in classes(element))
 
 
 def _is_notes(element: etree._Element) -> bool:
