@@ -111,9 +111,11 @@ def write_m4b(files: Sequence[Path], titles: Sequence[str], path: Path, tags: Ta
             cover = workdir / f"cover{image_type(tags.cover)[1]}"
             cover.write_bytes(tags.cover)
             inputs += ["-i", str(cover)]
-            # MP4 cover art is JPEG or PNG; anything else (GIF, WebP, BMP) is converted to JPEG
+            # MP4 cover art is JPEG or PNG; anything else (GIF, WebP, BMP) is converted to JPEG.
+            # No `-frames:v 1`: ffmpeg 7+ then ends the whole output after the picture, leaving an
+            # empty audio track; the muxer keeps only the first frame of an attached picture anyway.
             codec = "copy" if cover.suffix in (".jpg", ".png") else "mjpeg"
-            maps += ["-map", "2:v", "-c:v", codec, "-frames:v", "1", "-disposition:v:0", "attached_pic"]
+            maps += ["-map", "2:v", "-c:v", codec, "-disposition:v:0", "attached_pic"]
         with _atomic(path) as (tmp, _handle):
             command = [exe, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *inputs, *maps,
                        "-c:a", "aac", "-b:a", AAC_BITRATE, "-ac", "1", "-movflags", "+faststart",

@@ -259,6 +259,8 @@ def test_m4b_has_one_chapter_per_book_chapter(story: Path, tmp_path: Path) -> No
     assert info["format"]["tags"]["title"] == "The Night Ferry"
     kinds = {(s["codec_type"], s["codec_name"]) for s in info["streams"]}
     assert ("audio", "aac") in kinds and ("video", "mjpeg") in kinds
+    (audio,) = [s for s in info["streams"] if s["codec_type"] == "audio"]
+    assert abs(float(audio["duration"]) - mp3s) < 0.2  # the book is heard, not just its chapter list
     mtime = result.m4b.stat().st_mtime_ns
     again = render(story, plan=prepare(story, output=out, engine=engine, book=the_book(story), fmt="m4b"),
                    engine=engine)
