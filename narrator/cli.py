@@ -308,13 +308,17 @@ def voices_cmd(ctx: click.Context, engine: str) -> None:
         eng = get_engine(engine)
     click.echo(f"Voices of {eng.identity()}:")
     for v in eng.voices():
-        click.echo(f"  {v.id:24} {v.language:10} {v.gender:8} {v.name}")
+        click.echo(f"  {v.id:24} {v.language:10} {_gender_shown(v.gender):8} {v.name}")
     if engine == "espeak":
-        click.echo("Variants (append with +, e.g. en-us+f3):")
+        click.echo("Variants (append with +, e.g. en-us+f3; a language voice has no gender, its variant gives one):")
         for v in espeak_variants():
-            click.echo(f"  +{v.id:23} {'':10} {v.gender:8} {v.name}")
+            click.echo(f"  +{v.id:23} {'':10} {_gender_shown(v.gender):8} {v.name}")
     if engine == "piper":
         click.echo(PIPER_HELP)
+
+
+def _gender_shown(gender: str) -> str:
+    return "—" if gender == "unknown" else gender
 
 
 @cli.command("eval")

@@ -1,5 +1,5 @@
-"""Writing finished audio: MP3 encoding (lameenc, in-process, no ffmpeg), ID3 tags, file names,
-playlists, and atomic file replacement.
+"""Writing finished audio: MP3 encoding (lameenc, in-process, no ffmpeg, with the LAME Info tag
+lameenc leaves out), ID3 tags, file names, playlists, and atomic file replacement.
 
 Every file is written to a `<name>.<random>.part` temp file in the destination directory, fsynced
 and renamed over the final name with `os.replace`, so a crash or kill never leaves a truncated
@@ -43,6 +43,7 @@ from mutagen.id3 import (
 )
 
 from .errors import ExportError
+from .lametag import TaggedStream
 from .types import Clip
 
 MAX_NAME_CHARS = 100
@@ -56,11 +57,13 @@ MP3_BITRATES = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 192, 
 _ENCODE_CHUNK = 1 << 20
 """Bytes of PCM handed to lameenc at a time, so huge chunks do not balloon the MP3 buffer."""
 
-MP3_DELAY_FRAMES = 1105
-"""Samples of silence a decoder puts before the first PCM sample of a lameenc MP3: LAME's encoder
-delay (576) plus the decoder's (529). lameenc writes no LAME/Xing gapless header, so players do
-not remove it (measured: ffmpeg and mpg123 both put a click at sample 1000 at 2105). Chapter
-markers and subtitles add it so they land on the speech a player really plays."""
+MP3_DELAY_FRAMES = 0
+"""Samples a player puts before the first PCM sample of a narrator MP3: none. Every file starts
+with a LAME Info tag (see `lametag`) that tells decoders to drop LAME's 576-sample encoder delay,
+their own 529 and the padding at the end, so sample N of the assembled PCM plays at N / rate
+(measured: ffmpeg decodes exactly the samples encoded, click at sample 1000 at 1000). Before the
+tag this was 1105, and chapter markers and subtitles were shifted by it; players that ignore the
+tag hear silence first: the empty tag frame (576 samples at 22.05 kHz) and both delays."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +318,9 @@ def write_mp3(
 ) -> Path:
     """Encode mono s16le PCM to a CBR MP3 at `path` with ID3v2.3 tags; return `path`.
 
+    The first frame is a LAME Info tag (`lametag`): players read the exact length from it and
+    drop the encoder delay and padding, so the file plays exactly the PCM given.
+
     `markers` become CHAP frames plus a CTOC table of contents. Pass a callable to decide them
     once the audio is encoded (timings known only after streaming); it is called after the last
     chunk and before the tags are written.
@@ -349,13 +355,9 @@ def write_mp3(
         ) from exc
 
     with _atomic(path) as (tmp, handle):
-        frames = 0
-        for chunk in _pcm_chunks(pcm_chunks):
-            frames += len(chunk) // 2
-            handle.write(_encode(encoder, chunk, path))
+        frames = _encode_tagged(encoder, _pcm_chunks(pcm_chunks), handle, path, sample_rate, quality)
         if frames == 0:
             raise ExportError(f"could not write {path}: no audio to encode")
-        handle.write(_encode(encoder, None, path))
         handle.flush()
         chosen = markers() if callable(markers) else markers
         try:
@@ -363,6 +365,29 @@ def write_mp3(
         except MutagenError as exc:
             raise ExportError(f"could not tag {path}: {_oneline(exc)}") from exc
     return path
+
+
+def _encode_tagged(encoder: Any, chunks: Iterable[bytes], handle: IO[bytes], path: Path,
+                   sample_rate: int, quality: int) -> int:
+    """Encode `chunks` into `handle` behind a LAME Info tag frame; return the samples encoded
+    (0: nothing was written). Errors of the chunk iterable itself propagate unchanged."""
+    stream = TaggedStream(handle)
+    frames = 0
+    for chunk in chunks:
+        frames += len(chunk) // 2
+        _described(stream.write, _encode(encoder, chunk, path), path=path)
+    if frames:
+        _described(stream.write, _encode(encoder, None, path), path=path)
+        _described(stream.close, frames, sample_rate, quality, path=path)
+    return frames
+
+
+def _described(step: Callable[..., None], *args: Any, path: Path) -> None:
+    """Run a step of `TaggedStream`: encoder output it cannot describe is an ExportError."""
+    try:
+        step(*args)
+    except ValueError as exc:
+        raise ExportError(f"could not encode {path}: {exc}") from exc
 
 
 def _encode(encoder: Any, chunk: bytes | None, path: Path) -> bytes:

@@ -3,8 +3,9 @@
 Built from the chapter MP3s narrator renders anyway (so unchanged chapters still come from the
 manifest and the line cache), with ffmpeg: the static binary the optional `imageio-ffmpeg`
 package ships (`pip install 'narrator[m4b]'`), else an `ffmpeg` on PATH. Chapters come from an
-FFMETADATA file whose times are the chapter MP3s' durations as decoded, the cover goes in as an
-attached picture, and the file is written to a temp name and renamed, like every output.
+FFMETADATA file whose times are the chapter MP3s' exact durations (from their LAME tags), the
+cover goes in as an attached picture, and the file is written to a temp name and renamed, like
+every output.
 
 The chapter MP3s of an M4B render live in the hidden `.chapters/` folder of the book, so a
 library scanner (Audiobookshelf ignores dot folders) sees one book file, not two copies.
@@ -25,6 +26,10 @@ from .export import Tags, _atomic, image_type
 CHAPTER_DIR = ".chapters"
 """Where an M4B render keeps its chapter MP3s (inside the book folder)."""
 AAC_BITRATE = "64k"
+_GAPLESS = ("-af", "asetpts=N/SR/TB")
+"""Stamp the joined chapters by their sample count. ffmpeg drops each MP3's encoder delay and
+padding (its LAME tag says how much) but starts the book at the first file's trimmed start
+(1105 samples), so without this the AAC priming stayed in and the book played 1024 samples late."""
 INSTALL_HINT = "M4B output needs ffmpeg: pip install 'narrator[m4b]' (imageio-ffmpeg), or render with --format mp3"
 
 
@@ -69,9 +74,10 @@ def ffmetadata(tags: Tags, titles: Sequence[str], seconds: Sequence[float]) -> s
         "grouping": (f"{tags.series}, Book {tags.series_index}" if tags.series_index else tags.series or ""),
     }
     rows += [f"{key}={_meta_escape(value)}" for key, value in book.items() if value]
-    at = 0
+    at, elapsed = 0, 0.0
     for title, length in zip(titles, seconds):
-        end = at + max(1, int(round(length * 1000)))
+        elapsed += length  # each boundary rounded from the exact sum, so rounding never drifts
+        end = max(at + 1, int(round(elapsed * 1000)))
         rows += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={at}", f"END={end}", f"title={_meta_escape(title)}"]
         at = end
     return "\n".join(rows) + "\n"
@@ -111,12 +117,14 @@ def write_m4b(files: Sequence[Path], titles: Sequence[str], path: Path, tags: Ta
             cover = workdir / f"cover{image_type(tags.cover)[1]}"
             cover.write_bytes(tags.cover)
             inputs += ["-i", str(cover)]
-            # MP4 cover art is JPEG or PNG; anything else (GIF, WebP, BMP) is converted to JPEG
+            # MP4 cover art is JPEG or PNG; anything else (GIF, WebP, BMP) is converted to JPEG.
+            # No `-frames:v 1`: ffmpeg 7+ then ends the whole output after the picture, leaving an
+            # empty audio track; the muxer keeps only the first frame of an attached picture anyway.
             codec = "copy" if cover.suffix in (".jpg", ".png") else "mjpeg"
-            maps += ["-map", "2:v", "-c:v", codec, "-frames:v", "1", "-disposition:v:0", "attached_pic"]
+            maps += ["-map", "2:v", "-c:v", codec, "-disposition:v:0", "attached_pic"]
         with _atomic(path) as (tmp, _handle):
             command = [exe, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *inputs, *maps,
-                       "-c:a", "aac", "-b:a", AAC_BITRATE, "-ac", "1", "-movflags", "+faststart",
+                       *_GAPLESS, "-c:a", "aac", "-b:a", AAC_BITRATE, "-ac", "1", "-movflags", "+faststart",
                        "-f", "mp4", str(tmp)]
             try:
                 done = subprocess.run(command, capture_output=True, text=True, check=False)

@@ -3,7 +3,8 @@
 Each spoken line is one cue (long lines are cut at sentence ends into cues of at most
 `MAX_CUE_CHARS`, their times shared in proportion to their length): the start and end are the
 frames where the line's audio really starts and ends in the chapter (reported by
-`assemble.iter_assembled`), shifted by the MP3 decoder delay so they match what a player plays.
+`assemble.iter_assembled`), which is where a player plays them: the LAME tag of every MP3 makes
+decoders drop the encoder and decoder delay (`export.MP3_DELAY_FRAMES` is 0).
 Quotes carry the speaker as a label, `[Tobias] You're late.`; narration and chapter titles are
 unlabelled. The text is the line as the book spells it (quote marks removed), not the lexicon's
 respelling.

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from mutagen.id3 import ID3
-from mutagen.mp3 import MP3
+from mutagen.mp3 import MP3, BitrateMode
+from mutagen.mp3._util import XingHeader
 
 import narrator.export as export
 from narrator.assemble import iter_assembled
@@ -64,7 +68,8 @@ def test_mp3_round_trip_duration_and_tags(tmp_path):
     assert abs(audio.info.length - 3.0) < 0.1
     assert audio.info.sample_rate == RATE
     assert audio.info.channels == 1
-    assert audio.info.bitrate == 64000
+    assert audio.info.bitrate_mode == BitrateMode.CBR
+    assert round(audio.info.bitrate, -2) == 64000  # from the Info tag: audio bytes over exact length
 
     id3 = ID3(path)
     assert id3.version == (2, 3, 0)
@@ -100,6 +105,60 @@ def test_mp3_streamed_chunks_match_expected_length_and_unicode_tags(tmp_path):
     assert str(id3["TIT2"]) == "Ère nouvelle — 第一章"
     assert str(id3["TPE2"]) == "Narrator Co"
     assert id3.getall("APIC")[0].mime == "image/png"
+
+
+def test_every_mp3_carries_a_lame_info_tag_with_its_exact_length(tmp_path):
+    """The first frame after the ID3 tag is LAME's Info frame: frame and byte counts, encoder
+    delay and padding, so mutagen's length is the PCM's to the sample (it was ~1.5 frames long)."""
+    clips = [Clip(speechlike(0.7, seed=i), RATE) for i in range(4)]
+    path = tmp_path / "x.mp3"
+    frames = 0
+
+    def counted():
+        nonlocal frames
+        for chunk in iter_assembled(clips, [0.25, 0.45, 1.5], sample_rate=RATE):
+            frames += len(chunk) // 2
+            yield chunk
+
+    write_mp3(counted(), RATE, path, tags(cover=PNG))
+    audio = MP3(path)
+    assert audio.info.length * RATE == pytest.approx(frames, abs=1e-6)
+    data = path.read_bytes()
+    start = audio.info.frame_offset  # where the ID3 tag ends
+    assert data[start : start + 2] == b"\xff\xf3"  # an MPEG-2 Layer III frame, no CRC
+    xing = XingHeader(io.BytesIO(data[start + 13 :]))
+    assert xing.is_info and xing.bytes == len(data) - start
+    assert xing.lame_header is not None and xing.lame_header.encoder_delay_start == 576
+    assert xing.frames * 576 - 576 - xing.lame_header.encoder_padding_end == frames
+
+
+@pytest.mark.skipif(shutil.which("ffprobe") is None or shutil.which("ffmpeg") is None,
+                    reason="ffprobe/ffmpeg not installed")
+def test_ffprobe_does_not_estimate_and_ffmpeg_decodes_every_sample(tmp_path):
+    pcm = speechlike(2.0) + speechlike(0.013, seed=3)
+    path = write_mp3([pcm], RATE, tmp_path / "x.mp3", tags())
+    warned = subprocess.run(["ffprobe", "-v", "warning", str(path)], capture_output=True, text=True)
+    assert warned.returncode == 0 and warned.stderr == ""  # was "Estimating duration from bitrate"
+    decoded = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-acodec", "pcm_s16le",
+                              "-"], capture_output=True, check=True).stdout
+    assert len(decoded) == len(pcm)  # no encoder delay, no padding: gapless
+    error = np.frombuffer(decoded, "<i2").astype(float) - np.frombuffer(pcm, "<i2")
+    assert np.sqrt(np.mean(error**2)) < 0.25 * np.sqrt(np.mean(np.frombuffer(pcm, "<i2").astype(float) ** 2))
+
+
+def test_encoder_output_that_is_no_mp3_stream_is_an_export_error(tmp_path, monkeypatch):
+    class Junk:
+        def Encoder(self):  # noqa: N802 - mirrors lameenc.Encoder
+            return self
+
+        def __getattr__(self, name):
+            return lambda *args: b"RIFF not an mp3 frame" if name in ("encode", "flush") else None
+
+    monkeypatch.setattr(export, "_lameenc", lambda: Junk())
+    path = tmp_path / "j.mp3"
+    with pytest.raises(ExportError, match=r"could not encode .*j\.mp3: no MP3 frame at byte 0"):
+        write_mp3([speechlike(0.3)], RATE, path, tags())
+    assert leftovers(tmp_path) == []
 
 
 def test_mp3_without_optional_tags(tmp_path):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..errors import EngineError
 from ..types import Clip, VoiceProfile
-from .base import Gender, VoiceInfo, espeak_data_path, espeak_variants
+from .base import VoiceInfo, espeak_data_path, espeak_variants
 
 # speak_lib.h
 AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -201,7 +201,6 @@ class EspeakEngine:
         already uses that language; both are accepted by `synthesize`.
         """
         if self._voices is None:
-            genders: dict[int, Gender] = {1: "male", 2: "female"}
             found: list[VoiceInfo] = []
             with _LOCK:
                 array = self._lib.espeak_ListVoices(None)
@@ -210,9 +209,9 @@ class EspeakEngine:
                 while array and array[i]:
                     v = array[i].contents
                     entries.append((_languages(v.languages), (v.identifier or b"").decode(errors="replace"),
-                                    (v.name or b"").decode(errors="replace"), int(v.gender)))
+                                    (v.name or b"").decode(errors="replace")))
                     i += 1
-            for langs, ident, name, gender in entries:
+            for langs, ident, name in entries:
                 if ident.startswith("mb/"):  # mbrola voices need a separate install
                     continue
                 main = langs[0] if langs else ident
@@ -220,7 +219,10 @@ class EspeakEngine:
                 # espeak itself resolves it to British English.
                 self._by_language.setdefault(main.lower(), ident)
                 voice_id = main if self._by_language.get(main.lower()) == ident else ident
-                found.append(VoiceInfo(voice_id, name, main, genders.get(gender, "unknown")))
+                # No gender: a language file may not declare one (espeak-ng rejects it), and the
+                # "male" espeak_ListVoices reports is only its default. The variant appended to
+                # the voice (+m3, +f2, +Annie…) gives the speaker a gender (`espeak_variants`).
+                found.append(VoiceInfo(voice_id, name, main, "unknown"))
             self._voices = found
         return list(self._voices)
 
