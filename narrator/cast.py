@@ -116,7 +116,9 @@ def cast_members(script: Script, config: VoiceConfig, engine: Engine | None = No
     speakers.sort(key=lambda name: (-counts[name], name))
 
     catalogue: CastingVoices | None = getattr(engine, "casting", lambda: None)() if engine is not None else None
-    def keep(voice: VoiceProfile) -> bool:  # voices of another engine are cast again from the catalogue
+
+    def keep(voice: VoiceProfile) -> bool:
+        """Voices of another engine than the catalogue's are cast again from it."""
         return catalogue is None or voice.engine == catalogue.engine
 
     pools = _catalogue_pools(catalogue) if catalogue is not None else _config_pools(config.pools)

@@ -36,8 +36,8 @@ PROBE = "Well, I never thought I would see you here again."
 MALE_BELOW_HZ = 150.0
 FEMALE_ABOVE_HZ = 170.0
 """Adult speaking pitch: men mostly 85-155 Hz, women 165-255 Hz; between the two is left open."""
-MAX_PROBED = 96
-"""Speakers measured per model: about 48 of each gender, at roughly 0.2 s each on first use."""
+MAX_PROBED = 64
+"""Speakers measured per model (about 32 of each gender): 0.4-2 s each, once (bench/piper_bench.py)."""
 PROBE_REVISION = 1
 """Bump when PROBE or the measuring changes: every model is measured again."""
 NOTICE_FROM = 8
