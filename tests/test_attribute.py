@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -290,8 +289,9 @@ def test_relation_before_a_name_is_not_a_character() -> None:
     assert speakers == ["Tobias", "Martha"]
 
 
-def test_speed_is_linear_enough() -> None:
-    """Attribution of ~100k words of dialogue takes well under the 3 s budget."""
+def test_a_long_book_of_dialogue_is_attributed_throughout() -> None:
+    """~60k words of repeated dialogue: every repetition decided alike (the speed budget, < 3 s
+    per 100k words, is measured by bench/attribution_speed.py, not timed in a unit test)."""
     para = (
         '"You have been very unkind to Harriet," said Mr. Knightley, and he frowned.\n\n'
         '"I have done nothing of the kind," said Emma. She turned away.\n\n'
@@ -301,7 +301,5 @@ def test_speed_is_linear_enough() -> None:
     text = para * 900  # about 60k words
     book = book_of(text)
     segments = segment_book(book)
-    t0 = time.perf_counter()
     script = attribute(book, segments)
-    assert time.perf_counter() - t0 < 3.0
     assert sum(1 for ln in script.lines if ln.speaker == "Emma") > 1000

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from narrator.cast import cast_members, write_cast_file
+from narrator.engines.base import espeak_variants
 from narrator.errors import CastError
 from narrator.types import NARRATOR, UNKNOWN, Book, Chapter, Character, Line, Script, Segment, VoiceProfile
 from narrator.voices import load_voices
@@ -57,14 +58,79 @@ def test_many_characters_still_get_distinct_voices() -> None:
     assert len(set(keys)) == len(keys) == 62
 
 
-def test_more_men_than_male_voices_get_variations_of_male_voices_not_female_ones() -> None:
-    config = load_voices()
-    female_ids = {v.voice for v in config.pools["female"]} - {
-        v.voice for v in (*config.pools["male"], *config.pools["neutral"])
-    }
-    chars = [Character(f"Man{i}", gender="male") for i in range(40)]
+@pytest.mark.parametrize("gender", ["male", "female"])
+def test_more_characters_than_voices_never_cross_gender(gender: str) -> None:
+    """A trial cast the man "Mr. Thaddeus" with en-us+f4 (a neutral-pool voice) once the male
+    voices ran out. Every voice's own gender (its espeak variant's) is checked, not its pool."""
+    declared = {v.id: v.gender for v in espeak_variants()}
+    other = "female" if gender == "male" else "male"
+    chars = [Character(f"P{i}", gender=gender) for i in range(40)]  # type: ignore[arg-type]
     voices = voices_of(make_script([c.name for c in chars], chars))
-    assert not [name for name, v in voices.items() if name.startswith("Man") and v.voice in female_ids]
+    crossed = {n: v.voice for n, v in voices.items()
+               if n.startswith("P") and declared[v.voice.partition("+")[2]] == other}
+    assert not crossed
+    keys = [(v.voice, v.rate, v.pitch) for v in voices.values()]
+    assert len(set(keys)) == len(keys)
+
+
+def chaptered_script(chapters: dict[str, list[int]], characters: list[Character]) -> Script:
+    """Each speaker says one line in each of their chapters."""
+    lines = [(c, name) for name, cs in chapters.items() for c in cs]
+    text = "x" * len(lines)
+    count = max(c for c, _ in lines)
+    book = Book("T", "A", text, tuple(Chapter(i, str(i), 0, len(text)) for i in range(1, count + 1)))
+    return Script(book, tuple(characters), tuple(
+        Line(c, Segment(i, i + 1, "quote", i, "x"), name, 0.9, "test") for i, (c, name) in enumerate(lines)))
+
+
+TWO_MEN = """
+[pool]
+male = [{voice = "en-us+m1", rate = 175, pitch = 50}, {voice = "en-gb+m2", rate = 160, pitch = 55}]
+female = [{voice = "en-us+f3", rate = 175, pitch = 55}]
+neutral = []
+"""
+
+
+def same_voice_pairs(voices: dict[str, VoiceProfile]) -> list[tuple[str, str]]:
+    names = sorted(n for n in voices if n.startswith("M"))
+    return [(a, b) for i, a in enumerate(names) for b in names[i + 1:] if voices[a].voice == voices[b].voice]
+
+
+def test_a_reused_voice_goes_to_someone_who_never_speaks_in_the_same_chapter(tmp_path: Path) -> None:
+    path = tmp_path / "two.toml"
+    path.write_text(TWO_MEN, encoding="utf-8")
+    men = [Character(n, gender="male") for n in ("M1", "M2", "M3", "M4")]
+    chapters = {"M1": [1, 2, 2, 2], "M2": [1, 1, 1], "M3": [2, 2], "M4": [3]}
+    voices = voices_of(chaptered_script(chapters, men), [path])
+    assert {v.voice for n, v in voices.items() if n.startswith("M")} == {"en-us+m1", "en-gb+m2"}
+    assert voices["M3"].voice == voices["M2"].voice  # M1, on the other voice, talks to M3 in chapter 2
+    for a, b in same_voice_pairs(voices):
+        assert not set(chapters[a]) & set(chapters[b]), (a, b)
+        assert abs(voices[a].pitch - voices[b].pitch) >= 12 or abs(voices[a].rate - voices[b].rate) >= 15
+
+
+def test_when_sharing_a_chapter_is_unavoidable_the_voices_differ_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "two.toml"
+    path.write_text(TWO_MEN, encoding="utf-8")
+    men = [Character(f"M{i}", gender="male") for i in range(1, 6)]
+    voices = voices_of(chaptered_script({m.name: [1] for m in men}, men), [path])
+    assert same_voice_pairs(voices)  # five men, two male voices, one chapter
+    for a, b in same_voice_pairs(voices):
+        assert abs(voices[a].pitch - voices[b].pitch) >= 12 or abs(voices[a].rate - voices[b].rate) >= 15
+    assert all(v.voice in ("en-us+m1", "en-gb+m2") for n, v in voices.items() if n.startswith("M"))
+
+
+def test_a_gender_without_any_voice_gets_another_moved_toward_it_with_a_warning(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "men-only.toml"
+    path.write_text('[pool]\nmale = [{voice = "en-us+m1", rate = 175, pitch = 50}]\nfemale = []\nneutral = []\n',
+                    encoding="utf-8")
+    chars = [Character("Anna", gender="female"), Character("Beth", gender="female")]
+    voices = voices_of(make_script(["Anna", "Beth"], chars), [path])
+    assert voices["Anna"].voice == voices["Beth"].voice == "en-us+m1"
+    assert min(voices["Anna"].pitch, voices["Beth"].pitch) >= 70
+    assert voices["Anna"] != voices["Beth"]
+    assert "no female voice to cast from" in caplog.text
 
 
 def test_user_voice_wins_and_is_not_handed_out_again(tmp_path: Path) -> None:

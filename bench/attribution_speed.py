@@ -1,0 +1,60 @@
+"""Attribution speed: words per second at 1x, 2x and 4x the size of a generated dialogue book.
+
+    python bench/attribution_speed.py [--words 60000]
+
+The budget is < 3 s per 100k words on one core, and the time must grow linearly with the book
+(growth per doubling <= 2.2x). Each size is timed three times in this process and the best run
+is kept (the machine is shared; the best run is the least disturbed one).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from narrator.attribute import attribute
+from narrator.segment import segment_book
+from narrator.types import Book, Chapter
+
+PARAGRAPHS = (
+    '"You have been very unkind to Harriet," said Mr. Knightley, and he frowned.\n\n'
+    '"I have done nothing of the kind," said Emma. She turned away.\n\n'
+    '"Then why does she cry?"\n\n"Because she is a silly girl."\n\n'
+    "Mr. Knightley looked at Emma for a long moment and then at the window.\n\n"
+)
+
+
+def best_seconds(words: int, repeats: int = 3) -> tuple[float, int]:
+    per = len(PARAGRAPHS.split())
+    text = PARAGRAPHS * max(1, words // per)
+    book = Book("Bench", "Bench", text, (Chapter(1, "", 0, len(text), 0),))
+    segments = segment_book(book)
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        attribute(book, segments)
+        best = min(best, time.perf_counter() - t0)
+    return best, len(book.text.split())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--words", type=int, default=60_000)
+    args = parser.parse_args()
+    rows = []
+    for factor in (1, 2, 4):
+        seconds, words = best_seconds(args.words * factor)
+        rows.append((factor, words, seconds))
+        print(f"{factor}x  {words:8,} words  {seconds:6.2f} s  {words / seconds:9,.0f} words/s  "
+              f"{100_000 * seconds / words:5.2f} s per 100k words")
+    growth = [b[2] / a[2] for a, b in zip(rows, rows[1:])]
+    print("growth per doubling: " + ", ".join(f"{g:.2f}" for g in growth) + "  (<= 2.2 is linear enough)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
