@@ -8,6 +8,7 @@ chapter start and each scene break, and writes subtitles from the real line timi
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,12 +214,12 @@ def chapter_cues(plan: ChapterPlan, timeline: Sequence[tuple[int, int]], sample_
     return cues
 
 
-def chapter_tags(book: Book, chapter: Chapter) -> Tags:
-    """Tags of one chapter file; titles are unique within the book (a repeated or missing title
-    gets its chapter number), so players that list by title never show two the same."""
+def chapter_tags(book: Book, chapter: Chapter, title: str | None = None) -> Tags:
+    """Tags of one chapter file. `title`: its entry of `chapter_titles(book)` (computed here when
+    not given; pass it when tagging every chapter, so a book of many chapters stays linear)."""
     series, series_index = split_series(book.series, book.series_index)
     return Tags(
-        title=_unique_title(book, chapter),
+        title=title if title is not None else chapter_titles(book)[chapter.index - 1],
         album=book.title,
         artist=book.author,
         album_artist=book.author,
@@ -231,10 +232,12 @@ def chapter_tags(book: Book, chapter: Chapter) -> Tags:
     )
 
 
-def _unique_title(book: Book, chapter: Chapter) -> str:
-    title = chapter.title or book.title
-    same = [c for c in book.chapters if (c.title or book.title) == title]
-    return title if len(same) <= 1 else f"{title} ({chapter.index})"
+def chapter_titles(book: Book) -> list[str]:
+    """The title tag of each chapter, in order, unique within the book (a repeated or missing
+    title gets its chapter number), so players that list by title never show two the same."""
+    titles = [c.title or book.title for c in book.chapters]
+    counts = Counter(titles)
+    return [t if counts[t] <= 1 else f"{t} ({c.index})" for t, c in zip(titles, book.chapters)]
 
 
 def _kinds(utterances: Sequence[Utterance], text: str) -> list[Boundary]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cast import CastMember
-from .chapter import ChapterJob, ChapterPlan, chapter_tags
+from .chapter import ChapterJob, ChapterPlan, chapter_tags, chapter_titles
 from .engines import Engine
 from .errors import ChapterFailure
 from .export import remove_stale_parts, sanitize_name, write_cover, write_playlist
@@ -90,11 +90,12 @@ def chapter_tasks(plan: RenderPlan, *, engine: Engine | None = None, cache_dir: 
                   label_prefix: str = "") -> list[ChapterTask]:
     """One self-contained task per chapter (see narrator.parallel), in book order."""
     book = plan.script.book
+    titles = chapter_titles(book)
     tasks = []
     for chapter_plan in plan.chapters:
         chapter = chapter_plan.chapter
         label = f"{label_prefix}chapter {chapter.index}" + (f" \"{chapter.title}\"" if chapter.title else "")
-        job = ChapterJob(chapter_plan, chapter_tags(book, chapter), cache_dir)
+        job = ChapterJob(chapter_plan, chapter_tags(book, chapter, titles[chapter.index - 1]), cache_dir)
         digest = fingerprint(chapter_plan, book, engine, job.tags.title)
         tasks.append(ChapterTask(job, digest, plan.book_dir, label, len(chapter_plan.utterances),
                                  chapter_plan.estimated_seconds))
@@ -155,8 +156,9 @@ def finish_book(plan: RenderPlan, result: RenderResult) -> RenderResult:
         from .m4b import write_m4b
 
         book = plan.script.book
+        titles = chapter_titles(book)
         result.m4b = write_m4b(
-            result.files, [chapter_tags(book, c.chapter).title for c in plan.chapters],
+            result.files, [titles[c.chapter.index - 1] for c in plan.chapters],
             plan.book_dir / f"{sanitize_name(book.title, 'Untitled')}.m4b",
             replace(chapter_tags(book, book.chapters[0]), track=None),
             key=json.dumps([manifest.fingerprint(c.path) for c in plan.chapters]))
