@@ -19,7 +19,7 @@ from typing import Any
 from .assemble import Pacing
 from .attribute import attribute
 from .cast import CastMember, cast_members
-from .chapter import plan_chapter
+from .chapter import ChapterPlan, Emptied, plan_chapter
 from .engines import Engine, cached_engine
 from .errors import CastError, RenderError
 from .export import book_dir, chapter_filename, split_series
@@ -120,7 +120,8 @@ def prepare(book_path: Path, options: RenderOptions | None = None, *, book: Book
                      lexicon=words, loudness_target=target, subtitles=options.subtitles)
         for chapter in book.chapters
     ]
-    return RenderPlan(script, members, tuple(plans), directory, options, Path(book_path), book.warnings)
+    return RenderPlan(script, members, tuple(plans), directory, options, Path(book_path),
+                      book.warnings + _silenced(plans))
 
 
 def render(book_path: Path, options: RenderOptions | None = None, *, plan: RenderPlan | None = None,
@@ -156,6 +157,25 @@ def _check_voices(members: Sequence[CastMember], override: Engine | None) -> Non
                 f"Unknown {engine.name} voice {m.voice.voice!r} for {m.name!r}; "
                 "run `narrator voices` to list the voices you can use."
             )
+
+
+def _silenced(plans: Sequence[ChapterPlan]) -> tuple[str, ...]:
+    """One warning per lexicon rule that would have left lines with nothing to say."""
+    by_rule: dict[str, list[Emptied]] = {}
+    for plan in plans:
+        for emptied in plan.emptied:
+            by_rule.setdefault(emptied.rule, []).append(emptied)
+    return tuple(
+        f"{rule} leaves nothing to say of {len(found)} line(s), so they are read as the book has them "
+        f"(the first: chapter {found[0].chapter}, [{found[0].offset}] {_short(found[0].text)!r}); "
+        "a lexicon changes how words sound, not whether they are read: fix the rule, or edit the book."
+        for rule, found in by_rule.items()
+    )
+
+
+def _short(text: str, limit: int = 50) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _cast_characters(config: VoiceConfig) -> tuple[Character, ...]:
