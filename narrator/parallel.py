@@ -18,12 +18,15 @@ not start last and leave the other workers idle at the end.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import logging
 import multiprocessing
 import os
 import queue as queue_module
 import signal
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -176,6 +179,7 @@ REPORT_EVERY = 0.2
 
 
 def _init_worker(progress_queue: Any, spec: Engine | str | None, cwd: str, environ: dict[str, str]) -> None:
+    _exit_with_parent()
     # A forkserver child starts with the server's cwd and environment, which may be older than
     # the caller's (e.g. XDG_CACHE_HOME set since): take the caller's, as a spawned child would.
     os.chdir(cwd)
@@ -185,6 +189,32 @@ def _init_worker(progress_queue: Any, spec: Engine | str | None, cwd: str, envir
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["queue"] = progress_queue
     _WORKER["engine"] = spec
+
+
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal the kernel sends a process when its parent dies (Linux)."""
+
+
+def _exit_with_parent() -> None:
+    """A worker must not outlive the render that started it: killed with `kill -9`, the main
+    process used to leave its workers rendering on, with PPID 1.
+
+    A worker's parent is the fork server (which exits when the main process does: its pipe from
+    the main process reaches EOF), or the main process itself under spawn. On Linux the kernel
+    kills the worker when that parent dies (PR_SET_PDEATHSIG); everywhere, a thread waits on the
+    parent's sentinel and ends the worker when it closes."""
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not a multiprocessing child: nothing to follow
+        return
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    threading.Thread(target=_exit_when_gone, args=(parent,), name="narrator-parent-watch", daemon=True).start()
+
+
+def _exit_when_gone(parent: Any) -> None:
+    parent.join()  # returns once the parent process has ended
+    os._exit(1)
 
 
 def _pool_task(task_id: int, task: ChapterTask) -> TaskResult:
@@ -241,20 +271,45 @@ def run_tasks(
     if scheduler is not None:
         yield from _run_dask(tasks, engine, scheduler, tally)
     elif jobs <= 1 or len(tasks) == 1:
-        for i, task in enumerate(tasks):
-            result = run_task(task, engine, partial(tally.line, i))
-            tally.chapter(i, task.lines, result.ok)
-            yield i, result
+        yield from _run_here(tasks, engine, tally)
     else:
         yield from _run_pool(tasks, engine, min(jobs, len(tasks)), tally)
 
 
-def _run_pool(tasks: Sequence[ChapterTask], engine: Engine | None, workers: int,
+def _run_here(tasks: Sequence[ChapterTask], engine: Engine | None,
               tally: _Tally) -> Iterator[tuple[int, TaskResult]]:
+    """In this process, in book order, with `engine` itself."""
+    for i, task in enumerate(tasks):
+        result = run_task(task, engine, partial(tally.line, i))
+        tally.chapter(i, task.lines, result.ok)
+        yield i, result
+
+
+def start_pool(workers: int, engine: Engine | None) -> tuple[Any, ProcessPoolExecutor]:
+    """(progress queue, pool of `workers` processes set up by `_init_worker`). OSError (or
+    NotImplementedError) when the platform cannot give processes shared locks (a container
+    without /dev/shm)."""
     ctx = _context()
     channel = ctx.Queue()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                               initargs=(channel, engine_spec(engine), os.getcwd(), dict(os.environ)))
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(channel, engine_spec(engine), os.getcwd(), dict(os.environ)))
+    except BaseException:
+        channel.close()
+        raise
+    return channel, pool
+
+
+def _run_pool(tasks: Sequence[ChapterTask], engine: Engine | None, workers: int,
+              tally: _Tally) -> Iterator[tuple[int, TaskResult]]:
+    try:
+        channel, pool = start_pool(workers, engine)
+    except (OSError, NotImplementedError) as exc:  # e.g. no /dev/shm: no locks between processes
+        reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
+        log.warning("cannot start worker processes here (no shared memory for their locks: %s); "
+                    "rendering one chapter at a time in this process", reason)
+        yield from _run_here(tasks, engine, tally)
+        return
     futures: dict[Future, int] = {}
     finished = False
     try:
