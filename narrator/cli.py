@@ -187,6 +187,8 @@ def render(book: Path, dry_run: bool, quiet: bool, **values: Any) -> None:
     plan = pipeline.prepare(book, _options(**values))
     for warning in plan.warnings:
         click.echo(f"Warning: {warning}", err=True)
+    for note in plan.notes:
+        click.echo(note, err=True)
     if dry_run:
         print_plan(plan)
         return

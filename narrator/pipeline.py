@@ -35,6 +35,7 @@ from .types import Book, Cast, Character, Script
 from .voices import VoiceConfig, load_voices
 
 CAST_SUFFIX = ".cast.toml"
+SCRIPT_SUFFIX = ".script.txt"
 log = logging.getLogger(__name__)
 
 
@@ -68,6 +69,19 @@ def default_cast_file(book_path: Path) -> Path:
     return Path(book_path).with_name(Path(book_path).stem + CAST_SUFFIX)
 
 
+def default_script_file(book_path: Path) -> Path:
+    return Path(book_path).with_name(Path(book_path).stem + SCRIPT_SUFFIX)
+
+
+def script_file(book_path: Path, options: RenderOptions) -> Path | None:
+    """The edited script a render honours: `options.script_file`, else `BOOK.script.txt` beside
+    the book if there is one (as the cast and lexicon files are found)."""
+    if options.script_file is not None:
+        return options.script_file
+    found = default_script_file(book_path)
+    return found if found.is_file() else None
+
+
 def load_config(book_path: Path, options: RenderOptions) -> VoiceConfig:
     """Presets, then `options.voices` files, then the book's cast file (`options.cast_file`, else
     `BOOK.cast.toml` beside the book, if any)."""
@@ -82,7 +96,7 @@ def load_config(book_path: Path, options: RenderOptions) -> VoiceConfig:
 def build_script(book_path: Path, options: RenderOptions, config: VoiceConfig | None = None, *,
                  book: Book | None = None) -> Script:
     """Read (unless `book` is given) and attribute a book, honouring the cast file's characters
-    and an edited script (`options.script_file`)."""
+    and an edited script (`options.script_file`; `prepare` also finds `BOOK.script.txt`)."""
     config = load_config(book_path, options) if config is None else config
     if book is None:
         book = load_book(book_path, title=options.title, author=options.author, include=options.include,
@@ -103,7 +117,8 @@ def prepare(book_path: Path, options: RenderOptions | None = None, *, book: Book
     """
     options = options_from(options, overrides)
     config = load_config(book_path, options)
-    script = build_script(book_path, options, config, book=book)
+    edited = script_file(book_path, options)
+    script = build_script(book_path, replace(options, script_file=edited), config, book=book)
     book = script.book
     words = find_lexicon(book_path, options.lexicon)
     target = options.loudness_target(config.loudness)
@@ -120,8 +135,10 @@ def prepare(book_path: Path, options: RenderOptions | None = None, *, book: Book
                      lexicon=words, loudness_target=target, subtitles=options.subtitles)
         for chapter in book.chapters
     ]
+    notes = (f"Using the edited script {edited} (found beside the book; --script FILE gives another)",) \
+        if edited is not None and options.script_file is None else ()
     return RenderPlan(script, members, tuple(plans), directory, options, Path(book_path),
-                      book.warnings + _silenced(plans))
+                      book.warnings + _silenced(plans), notes)
 
 
 def render(book_path: Path, options: RenderOptions | None = None, *, plan: RenderPlan | None = None,

@@ -50,6 +50,8 @@ class RenderPlan:
     source: Path = Path()
     """The book file."""
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    """What the user should know that is not a problem (e.g. the edited script found and used)."""
 
     @property
     def lines(self) -> int:

@@ -19,7 +19,8 @@ def library(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "harbour.txt").write_text(BOOK_TEXT, encoding="utf-8")
     (folder / "tide.md").write_text(make_book(800, chapters=3, seed=2), encoding="utf-8")
-    (folder / "harbour.script.txt").write_text("not a book\n", encoding="utf-8")
+    quote = BOOK_TEXT.index('"He is late again,"')  # an edited script: not a book, used for harbour.txt
+    (folder / "harbour.script.txt").write_text(f'[{quote}] Anna: "He is late again,"\n', encoding="utf-8")
     (folder / "notes.toml").write_text("", encoding="utf-8")
     return folder
 
