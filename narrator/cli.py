@@ -197,6 +197,15 @@ def render(book: Path, dry_run: bool, quiet: bool, **values: Any) -> None:
     print_result(plan, result, quiet=quiet)
     if result.m4b is not None and not quiet:
         click.echo(f"Wrote {result.m4b}", err=True)
+    if result.removed and not quiet:
+        click.echo(f"Removed {_removed(result.removed, plan.book_dir)}", err=True)
+
+
+def _removed(paths: list[Path], folder: Path) -> str:
+    """`N file(s) of an earlier render that this one replaces: a, b, …` (paths in `folder`)."""
+    names = [str(p.relative_to(folder)) if p.is_relative_to(folder) else p.name for p in paths]
+    shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+    return f"{len(paths)} file(s) of an earlier render that this one replaces: {shown}"
 
 
 @cli.command("render-library")
@@ -223,7 +232,10 @@ def render_library_cmd(directory: Path, quiet: bool, **values: Any) -> None:
     for b in result.books:
         state = f"error: {b.error}" if b.error else (
             f"{b.rendered} rendered, {b.skipped} skipped, {len(b.failures)} failed")
-        click.echo(f"{b.path.name}: {state}")
+        removed = f", {b.removed} old file(s) removed" if b.removed else ""
+        click.echo(f"{b.path.name}: {state}{removed}")
+        for note in b.notes:
+            click.echo(f"  note: {note}")
         for f in b.failures:
             click.echo(f"  failed {f.label}: {f.error}")
     click.echo(f"{len(result.books)} books: {result.rendered} chapters rendered, {result.skipped} skipped, "

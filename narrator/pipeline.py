@@ -24,6 +24,7 @@ from .engines import Engine, cached_engine
 from .errors import CastError, RenderError
 from .export import book_dir, chapter_filename, split_series
 from .ingest import read_book
+from .ingest.html import filename_title
 from .lexicon import find_lexicon
 from .m4b import CHAPTER_DIR
 from .options import FIELDS, RUN_FIELDS, RenderOptions
@@ -36,6 +37,8 @@ from .voices import VoiceConfig, load_voices
 
 CAST_SUFFIX = ".cast.toml"
 SCRIPT_SUFFIX = ".script.txt"
+UNKNOWN_AUTHOR = "Unknown Author"
+"""What the readers call a book's author when the file does not say."""
 log = logging.getLogger(__name__)
 
 
@@ -138,7 +141,7 @@ def prepare(book_path: Path, options: RenderOptions | None = None, *, book: Book
     notes = (f"Using the edited script {edited} (found beside the book; --script FILE gives another)",) \
         if edited is not None and options.script_file is None else ()
     return RenderPlan(script, members, tuple(plans), directory, options, Path(book_path),
-                      book.warnings + _silenced(plans), notes)
+                      book.warnings + _guessed(book_path, book, options) + _silenced(plans), notes)
 
 
 def render(book_path: Path, options: RenderOptions | None = None, *, plan: RenderPlan | None = None,
@@ -174,6 +177,20 @@ def _check_voices(members: Sequence[CastMember], override: Engine | None) -> Non
                 f"Unknown {engine.name} voice {m.voice.voice!r} for {m.name!r}; "
                 "run `narrator voices` to list the voices you can use."
             )
+
+
+def _guessed(book_path: Path, book: Book, options: RenderOptions) -> tuple[str, ...]:
+    """A warning when the file did not say the title or author, so the book folder's name was
+    guessed (two such books would share `Unknown Author/Text`)."""
+    guessed = []
+    if options.title is None and book.title == filename_title(Path(book_path)):
+        guessed.append(f"the title {book.title!r} comes from the file name")
+    if options.author is None and book.author == UNKNOWN_AUTHOR:
+        guessed.append("the author is unknown")
+    if not guessed:
+        return ()
+    return (f"{' and '.join(guessed)}; pass --title and --author to name the book (its tags and its folder "
+            "in the output).",)
 
 
 def _silenced(plans: Sequence[ChapterPlan]) -> tuple[str, ...]:
