@@ -32,8 +32,18 @@ PIPER_HELP = (
     "and voice = \"NAME\", a path to the .onnx file, or \"NAME#N\" for speaker N of a "
     "multi-speaker voice. Piper itself: pip install 'narrator[piper]'."
 )
-BOOK = click.Path(exists=False, dir_okay=True, path_type=Path)
-FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+class PathType(click.Path):
+    """click.Path that refuses a NUL character (one `Error:` line) before anything asks the
+    operating system about the path: os.stat would raise ValueError, a traceback."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if "\0" in os.fsdecode(value):
+            self.fail(f"{os.fsdecode(value)!r} is not a path: it holds a NUL character.", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+BOOK = PathType(exists=False, dir_okay=True, path_type=Path)
+FILE = PathType(exists=True, dir_okay=False, path_type=Path)
 DEFAULTS = RenderOptions()
 """The CLI's defaults are the Python API's: every default is written once, in narrator/options.py."""
 VOICE = VoiceProfile()
@@ -90,7 +100,7 @@ def _use_piper_dir(ctx: click.Context, param: click.Parameter, value: Path | Non
 
 
 piper_model_option = click.option(
-    "--piper-model", type=click.Path(exists=True, path_type=Path), metavar="PATH", envvar="NARRATOR_PIPER_DIR",
+    "--piper-model", type=PathType(exists=True, path_type=Path), metavar="PATH", envvar="NARRATOR_PIPER_DIR",
     expose_value=False, callback=_use_piper_dir, is_eager=True,
     help="Folder of Piper voices (.onnx + .onnx.json), or one .onnx file.")
 voices_option = click.option("--voices", "voices", multiple=True, type=FILE, metavar="TOML",
@@ -127,7 +137,7 @@ book_options = _stack([
 """Options every command that reads a book shares (their names are RenderOptions fields)."""
 
 render_options = _stack([
-    click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=DEFAULTS.output,
+    click.option("-o", "--output", type=PathType(file_okay=False, path_type=Path), default=DEFAULTS.output,
                  show_default=True, help="Folder for the audiobooks (Author/Title/NN - Chapter.mp3)."),
     engine_option(),
     click.option("--format", type=click.Choice(OUTPUT_FORMATS), default=DEFAULTS.format, show_default=True,
@@ -138,7 +148,7 @@ render_options = _stack([
     click.option("--loudness", type=LoudnessType(), metavar="LUFS|off", default=DEFAULTS.loudness,
                  help="Match every line to this loudness (default: [loudness] target in the voice "
                       f"files, else {DEFAULT_TARGET:g}); off keeps the engine's levels."),
-    click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
+    click.option("--cache", "cache_dir", type=PathType(file_okay=False, path_type=Path),
                  default=DEFAULTS.cache_dir,
                  help="Line cache folder, shared by all workers (default: $XDG_CACHE_HOME/narrator)."),
     click.option("-j", "--jobs", type=click.IntRange(min=1), default=DEFAULTS.jobs,
@@ -209,7 +219,7 @@ def _removed(paths: list[Path], folder: Path) -> str:
 
 
 @cli.command("render-library")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("directory", type=PathType(exists=True, file_okay=False, path_type=Path))
 @voices_option
 @piper_model_option
 @render_options
@@ -337,7 +347,7 @@ def _gender_shown(gender: str) -> str:
 
 
 @cli.command("eval")
-@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("dirs", nargs=-1, required=True, type=PathType(exists=True, path_type=Path))
 @click.option("--gold-characters", is_flag=True, help="Also score with the gold character list given.")
 @click.option("--errors", type=click.IntRange(min=0), default=0, help="Print this many wrong cases.")
 def eval_cmd(dirs: tuple[Path, ...], gold_characters: bool, errors: int) -> None:
@@ -371,7 +381,7 @@ def eval_cmd(dirs: tuple[Path, ...], gold_characters: bool, errors: int) -> None
 @click.option("--lexicon", type=FILE, metavar="TOML", help="Pronunciation lexicon to apply first.")
 @click.option("--loudness", type=LoudnessType(), metavar="LUFS|off", default=DEFAULT_TARGET, show_default=True,
               help="Match the line to this loudness; off keeps the engine's level.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("say.mp3"),
+@click.option("-o", "--output", type=PathType(dir_okay=False, path_type=Path), default=Path("say.mp3"),
               show_default=True)
 def say_cmd(text: str, voice: str, rate: int, pitch: int, engine: str, lexicon: Path | None,
             loudness: float | str, output: Path) -> None:
@@ -397,7 +407,7 @@ def say_cmd(text: str, voice: str, rate: int, pitch: int, engine: str, lexicon: 
 @click.argument("names", nargs=-1, metavar="NAME...")
 @click.option("--list", "list_only", is_flag=True,
               help="List the voices that can be downloaded (NAME...: only those starting so, e.g. en_GB).")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--dir", "directory", type=PathType(file_okay=False, path_type=Path), default=None,
               help="Folder to put voices in (default: $NARRATOR_PIPER_DIR or ~/.local/share/narrator/piper).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def download_cmd(names: tuple[str, ...], list_only: bool, directory: Path | None, quiet: bool) -> None:

@@ -89,11 +89,13 @@ def load_config(book_path: Path, options: RenderOptions) -> VoiceConfig:
     """Presets, then `options.voices` files, then the book's cast file (`options.cast_file`, else
     `BOOK.cast.toml` beside the book, if any)."""
     files = list(options.voices)
-    if options.cast_file is not None:
-        files.append(options.cast_file)
-    elif default_cast_file(book_path).exists():
-        files.append(default_cast_file(book_path))
-    return load_voices(files)
+    cast = options.cast_file
+    if cast is None and default_cast_file(book_path).exists():
+        cast = default_cast_file(book_path)
+    if cast is not None and cast.is_dir():
+        raise CastError(f"Cast file {str(cast)!r} is a folder; a cast file is a .toml file (write one with "
+                        "`narrator cast BOOK --write`).")
+    return load_voices(files + ([cast] if cast is not None else []))
 
 
 def build_script(book_path: Path, options: RenderOptions, config: VoiceConfig | None = None, *,

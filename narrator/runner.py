@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -132,10 +134,15 @@ def run_plans(plans: list[RenderPlan], options: RenderOptions, *, progress: Prog
     `options` say (engine, cache, jobs, scheduler); a result per plan, in order.
 
     Never raises for a failed chapter: it is in its book's `failures`, the others are written.
-    Raises OutputError before any work when (one book, from `render`) its folder holds another
-    book's audiobook; with `name_books` (render-library)
+    Raises OutputError before any work when the output cannot be written, or (one book, from
+    `render`) when its folder holds another book's audiobook; with `name_books` (render-library)
     such a book goes to a folder of its own (`Title (2)`), said in its result's `notes`, and
     failures name the book file too (`tide.md: chapter 2 "The Causeway"`)."""
+    check_writable(options.output)
+    if any(plan.options.format == "m4b" for plan in plans):
+        from .m4b import ffmpeg_exe
+
+        ffmpeg_exe()  # no ffmpeg: say so now, not after every chapter was rendered
     cache_dir = Path(options.cache_dir or default_cache_dir()).resolve()  # one cache for every worker
     results = [RenderResult() for _ in plans]
     plans = [_place(plan, result, name_books) for plan, result in zip(plans, results)]
@@ -162,6 +169,21 @@ def run_plans(plans: list[RenderPlan], options: RenderOptions, *, progress: Prog
     for plan, result in zip(plans, results):
         _written(plan, result)
     return results
+
+
+def check_writable(folder: Path) -> None:
+    """Raise one OutputError line, before any work, when nothing can be written in `folder`
+    (read-only, not a folder, no space left for even an empty file)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".narrator-probe-")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OutputError(f"cannot write to {folder}: {reason[:1].lower() + reason[1:]}; "
+                          "choose another --output") from exc
 
 
 def _place(plan: RenderPlan, result: RenderResult, rename: bool) -> RenderPlan:
@@ -241,4 +263,4 @@ def _cover(plan: RenderPlan, manifest: Manifest) -> Path | None:
     return write_cover(plan.book_dir, cover)
 
 
-__all__ = ["RenderPlan", "RenderResult", "chapter_tasks", "finish_book", "run_plans"]
+__all__ = ["RenderPlan", "RenderResult", "chapter_tasks", "check_writable", "finish_book", "run_plans"]
