@@ -1,10 +1,11 @@
 """The `narrator` command: thin click adapters over `narrator.pipeline`."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +155,13 @@ render_options = _stack([
     click.option("-j", "--jobs", type=click.IntRange(min=1), default=DEFAULTS.jobs,
                  help="Chapters rendered at once, in worker processes (default: number of cores)."),
     click.option("--scheduler", metavar="ADDRESS", default=DEFAULTS.scheduler,
-                 help="Dask scheduler (e.g. tcp://host:8786) to run the chapters on instead."),
+                 help="Dask scheduler to run the chapters on instead: tls://host:8786 with the --tls-* "
+                      "certificates (tcp:// only on a private network: jobs travel as pickles)."),
+    click.option("--tls-ca-file", type=FILE, metavar="PEM",
+                 help="TLS scheduler: the certificate authority that signed the cluster's certificates."),
+    click.option("--tls-cert", type=FILE, metavar="PEM", help="TLS scheduler: this client's certificate."),
+    click.option("--tls-key", type=FILE, metavar="PEM",
+                 help="TLS scheduler: this client's private key (if not in --tls-cert)."),
     click.option("-q", "--quiet", is_flag=True, help="No progress display."),
 ])
 """Options `render` and `render-library` share: where the audiobooks go, in what form, and
@@ -172,6 +179,25 @@ def _engine(name: str | None) -> Engine | None:
 def _options(engine: str | None = None, **values: Any) -> RenderOptions:
     """RenderOptions from a command's parameters (named as its fields)."""
     return RenderOptions(engine=_engine(engine), **values)
+
+
+@contextlib.contextmanager
+def _tls(values: dict[str, Any]) -> Iterator[None]:
+    """While a command runs: the `--tls-*` certificates (taken out of `values`) in the Dask
+    config, where `distributed` looks for them, and encryption required."""
+    ca, cert, key = (values.pop(name) for name in ("tls_ca_file", "tls_cert", "tls_key"))
+    if ca is None and cert is None and key is None:
+        yield
+        return
+    if ca is None or cert is None:
+        raise click.UsageError("TLS needs --tls-ca-file and --tls-cert (and --tls-key unless the key is in the "
+                               "certificate file).")
+    import dask.config
+
+    with dask.config.set({"distributed.comm.tls.ca-file": str(ca), "distributed.comm.tls.client.cert": str(cert),
+                          "distributed.comm.tls.client.key": str(key) if key else None,
+                          "distributed.comm.require-encryption": True}):
+        yield
 
 
 @cli.command()
@@ -194,6 +220,7 @@ def render(book: Path, dry_run: bool, quiet: bool, **values: Any) -> None:
     """
     from .progress import RenderProgress, print_plan, print_result
 
+    click.get_current_context().with_resource(_tls(values))
     plan = pipeline.prepare(book, _options(**values))
     for warning in plan.warnings:
         click.echo(f"Warning: {warning}", err=True)
@@ -237,6 +264,7 @@ def render_library_cmd(directory: Path, quiet: bool, **values: Any) -> None:
     from .library import render_library
     from .progress import RenderProgress
 
+    click.get_current_context().with_resource(_tls(values))
     with RenderProgress(quiet=quiet) as progress:
         result = render_library(directory, _options(**values), progress=progress.update)
     for b in result.books:

@@ -355,6 +355,34 @@ def _drain(channel: Any, tally: _Tally) -> None:
         tally.line(task_id, done)
 
 
+TLS_OPTIONS = ("--tls-ca-file, --tls-cert and --tls-key (or distributed.comm.tls.ca-file, .client.cert and "
+               ".client.key in the Dask config)")
+
+
+def connect(address: str) -> Any:
+    """A `distributed.Client` for the scheduler at `address`, with the TLS certificates of the
+    Dask config (`--tls-*` set them) for a tls:// address; one NarratorError line when it cannot.
+
+    Jobs and results cross this connection as pickles, which run code where they are read: the
+    scheduler and its workers must be trusted, and plain tcp:// belongs on a private network."""
+    import dask.config
+    from distributed import Client
+
+    if address.startswith("tls://") and not dask.config.get("distributed.comm.tls.ca-file", None):
+        raise NarratorError(f"the scheduler {address} speaks TLS: give its certificates with {TLS_OPTIONS}")
+    try:
+        return Client(address, timeout="30s")
+    except ValueError as exc:
+        raise NarratorError(f"--scheduler {address!r} is not a Dask scheduler address ({exc}); give one such as "
+                            "tls://host:8786") from exc
+    except RuntimeError as exc:  # e.g. "encryption required by Dask configuration": a tcp:// address
+        raise NarratorError(f"cannot use the Dask scheduler at {address}: {exc}; with TLS certificates give a "
+                            "tls:// address") from exc
+    except (OSError, TimeoutError, TypeError) as exc:  # unreachable, TLS refused, a bad certificate
+        raise NarratorError(f"cannot reach the Dask scheduler at {address}: {type(exc).__name__}: "
+                            f"{' '.join(str(exc).split())}") from exc
+
+
 def _dask_task(task: ChapterTask, spec: Engine | str | None) -> TaskResult:
     return run_task(task, resolve_engine(spec))
 
@@ -366,10 +394,7 @@ def _run_dask(tasks: Sequence[ChapterTask], engine: Engine | None, scheduler: st
     except ImportError as exc:
         raise NarratorError("--scheduler needs dask.distributed: pip install 'narrator[cluster]'") from exc
     own = not isinstance(scheduler, Client)
-    try:
-        client: Client = Client(scheduler, timeout="30s") if own else cast(Client, scheduler)
-    except (OSError, TimeoutError) as exc:
-        raise NarratorError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    client: Client = connect(str(scheduler)) if own else cast(Client, scheduler)
     try:
         spec = engine_spec(engine)
         order = longest_first(tasks)

@@ -131,6 +131,12 @@ def test_a_cast_file_that_is_a_folder_is_called_a_cast_file(three: Path) -> None
 
 BAD_INPUT = [
     # (command line after `narrator`, with BOOK, DIR, FILE and OUT filled in; what the error says)
+    (["render", "BOOK", "--scheduler", "garbage", "-o", "OUT", "--engine", "fake", "-q"],
+     "is not a Dask scheduler address"),
+    (["render", "BOOK", "--scheduler", "tls://127.0.0.1:1", "-o", "OUT", "--engine", "fake", "-q"],
+     "give its certificates with --tls-ca-file"),
+    (["render", "BOOK", "--tls-cert", "FILE", "--scheduler", "tls://127.0.0.1:1", "-o", "OUT"],
+     "TLS needs --tls-ca-file and --tls-cert"),
     (["render", "BOOK", "-o", "FILE/sub", "--engine", "fake", "-q"], "cannot write to"),
     (["render-library", "DIR", "-o", "FILE/sub", "--engine", "fake", "-q"], "cannot write to"),
     (["render", "BOOK", "--lexicon", "FILE", "--dry-run", "--engine", "fake"], "Lexicon file"),
