@@ -149,12 +149,14 @@ def _respelled(lexicon: Lexicon | None, text: str, line: Line, emptied: list[Emp
     how words sound, never whether they are read)."""
     if not lexicon:
         return ""
-    respelled = text
-    for rule, respelled in lexicon.steps(text):
-        if not spoken_text(respelled) and spoken_text(text):
-            emptied.append(Emptied(rule, line.chapter, line.segment.start, text))
-            return ""
-    return respelled if respelled != text else ""
+    respelled = lexicon.apply(text)
+    if respelled == text:
+        return ""
+    if spoken_text(respelled) or not spoken_text(text):
+        return respelled
+    rule = next((rule for rule, after in lexicon.steps(text) if not spoken_text(after)), str(lexicon.source))
+    emptied.append(Emptied(rule, line.chapter, line.segment.start, text))
+    return ""
 
 
 MAX_UTTERANCE_CHARS = 2000
