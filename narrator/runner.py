@@ -144,6 +144,10 @@ def run_plans(plans: list[RenderPlan], options: RenderOptions, *, progress: Prog
 
         ffmpeg_exe()  # no ffmpeg: say so now, not after every chapter was rendered
     cache_dir = Path(options.cache_dir or default_cache_dir()).resolve()  # one cache for every worker
+    cache_problem = _unwritable(cache_dir)
+    if cache_problem:  # lines still render; the next render synthesizes them all again
+        log.warning("the line cache %s cannot be written (%s): no line is kept for the next render; give "
+                    "--cache a folder you can write", cache_dir, cache_problem)
     results = [RenderResult() for _ in plans]
     plans = [_place(plan, result, name_books) for plan, result in zip(plans, results)]
     tasks: list[ChapterTask] = []
@@ -174,16 +178,22 @@ def run_plans(plans: list[RenderPlan], options: RenderOptions, *, progress: Prog
 def check_writable(folder: Path) -> None:
     """Raise one OutputError line, before any work, when nothing can be written in `folder`
     (read-only, not a folder, no space left for even an empty file)."""
-    folder = Path(folder)
+    reason = _unwritable(folder)
+    if reason:
+        raise OutputError(f"cannot write to {folder}: {reason}; choose another --output")
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why nothing can be written in `folder` (created if missing), or None when it can."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        Path(folder).mkdir(parents=True, exist_ok=True)
         handle, probe = tempfile.mkstemp(dir=folder, prefix=".narrator-probe-")
         os.close(handle)
         os.unlink(probe)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise OutputError(f"cannot write to {folder}: {reason[:1].lower() + reason[1:]}; "
-                          "choose another --output") from exc
+        return reason[:1].lower() + reason[1:]
+    return None
 
 
 def _place(plan: RenderPlan, result: RenderResult, rename: bool) -> RenderPlan:

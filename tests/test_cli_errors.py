@@ -181,3 +181,16 @@ def test_any_render_options_are_a_plan_or_one_line(three: Path, options: list[tu
     code, output = invoke("render", three, "--dry-run", *args)
     if code != 0:
         assert output.strip().splitlines()[-1].startswith("Error: "), output
+
+
+def test_a_cache_that_cannot_be_written_is_said_once(three: Path, tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """Lines still render without a cache, but the next render would synthesize them all again:
+    it was silent."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    code, _ = invoke("render", three, "-o", tmp_path / "out", "--cache", blocker / "cache", "--engine", "fake", "-q",
+                     "--jobs", "1")
+    assert code == 0
+    (warning,) = [r.getMessage() for r in caplog.records if "line cache" in r.getMessage()]
+    assert str(blocker / "cache") in warning and "--cache" in warning and "not a directory" in warning
