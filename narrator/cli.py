@@ -219,6 +219,7 @@ def render(book: Path, dry_run: bool, quiet: bool, **values: Any) -> None:
         narrator render text/the-lighthouse-keepers.md --output output
     """
     from .progress import RenderProgress, print_plan, print_result
+    from .runner import collision
 
     click.get_current_context().with_resource(_tls(values))
     plan = pipeline.prepare(book, _options(**values))
@@ -227,6 +228,9 @@ def render(book: Path, dry_run: bool, quiet: bool, **values: Any) -> None:
     for note in plan.notes:
         click.echo(note, err=True)
     if dry_run:
+        taken = collision(plan)
+        if taken:
+            click.echo(f"Warning: {taken}", err=True)
         print_plan(plan)
         return
     with RenderProgress(len(plan.chapters), plan.lines, quiet=quiet) as progress:

@@ -196,6 +196,24 @@ def _unwritable(folder: Path) -> str | None:
     return None
 
 
+REFUSED_FIX = ("pass --title and --author to name this one, or --output to render it elsewhere (or delete that "
+               "folder if its audiobook can go)")
+
+
+def collision(plan: RenderPlan) -> str | None:
+    """What `render` would refuse: the plan's book folder holds another book's audiobook (for
+    `--dry-run`, which writes nothing); None when it is free or this book's."""
+    owner = Manifest.read(plan.book_dir).source
+    source = plan.identity()
+    if owner is None or owner.same_book(source):
+        return None
+    return f"{_held(plan.book_dir, owner, source)}; rendering would stop: {REFUSED_FIX}"
+
+
+def _held(folder: Path, owner: Source, source: Source) -> str:
+    return f"{folder} holds the audiobook of {owner.path}, another book with the same title and author as {source.path}"
+
+
 def _place(plan: RenderPlan, result: RenderResult, rename: bool) -> RenderPlan:
     """The plan, writing into a book folder that holds this book's audiobook or none: its own
     folder, else (`rename`) the first free `Title (N)`; OutputError when it cannot (render)."""
@@ -204,11 +222,9 @@ def _place(plan: RenderPlan, result: RenderResult, rename: bool) -> RenderPlan:
     if other is None:
         result.book_dir = plan.book_dir
         return plan
-    held = (f"{plan.book_dir} holds the audiobook of {other.path}, another book with the same title and "
-            f"author as {source.path}")
+    held = _held(plan.book_dir, other, source)
     if not rename:
-        raise OutputError(f"{held}; pass --title and --author to name this one, or --output to render it "
-                          "elsewhere (or delete that folder if its audiobook can go)")
+        raise OutputError(f"{held}; {REFUSED_FIX}")
     for n in range(2, MAX_SAME_NAME + 1):
         folder = plan.book_dir.with_name(f"{plan.book_dir.name} ({n})")
         if claim(folder, source) is None:
@@ -273,4 +289,4 @@ def _cover(plan: RenderPlan, manifest: Manifest) -> Path | None:
     return write_cover(plan.book_dir, cover)
 
 
-__all__ = ["RenderPlan", "RenderResult", "chapter_tasks", "check_writable", "finish_book", "run_plans"]
+__all__ = ["RenderPlan", "RenderResult", "chapter_tasks", "check_writable", "collision", "finish_book", "run_plans"]

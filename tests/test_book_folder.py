@@ -43,7 +43,8 @@ def playlist(folder: Path) -> list[str]:
     return [row for row in m3u.read_text(encoding="utf-8").splitlines() if not row.startswith("#")]
 
 
-def test_a_second_book_with_the_same_title_and_author_is_refused(tmp_path: Path) -> None:
+def test_a_second_book_with_the_same_title_and_author_is_refused(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Two `text.txt` both became `Unknown Author/Text`: the second replaced the first's chapter 1
     and orphaned the rest. Now `render` refuses, naming both books and the fix."""
     first, second = tmp_path / "a" / "text.txt", tmp_path / "b" / "text.txt"
@@ -61,6 +62,9 @@ def test_a_second_book_with_the_same_title_and_author_is_refused(tmp_path: Path)
     assert "--title" in message and "--author" in message and "--output" in message and "\n" not in message
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
     assert [p.name for p in done.files] == mp3s(folder)
+    monkeypatch.setattr(cli_module, "_engine", lambda name: preset_fake_engine())
+    dry = CliRunner().invoke(cli, ["render", str(second), "-o", str(out), "--engine", "fake", "--dry-run"])
+    assert dry.exit_code == 0 and f"Warning: {folder} holds the audiobook of {first.resolve()}" in dry.output
     # the fix the message gives works
     named = render(second, output=out, engine=preset_fake_engine(), title="Three Times")
     assert named.chapters_written == 3 and mp3s(out / "Unknown Author" / "Three Times") == [
