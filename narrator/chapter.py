@@ -16,10 +16,11 @@ from . import loudness
 from .assemble import Boundary, Pacing, boundary, iter_assembled
 from .engines import cached_engine
 from .engines.base import Engine
+from .estimate import line_seconds
 from .export import MP3_DELAY_FRAMES, Marker, Tags, split_series, write_mp3
 from .lexicon import Lexicon
 from .subtitles import Cue, write_subtitles
-from .synthesize import LineCache, SynthesisStats, nominal_seconds, spoken_text, synthesize_line, word_count
+from .synthesize import LineCache, SynthesisStats, spoken_text, synthesize_line, word_count
 from .types import UNKNOWN, Book, Cast, Chapter, Clip, Line, Script, Segment, VoiceProfile
 
 _MARKUP = re.compile(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)|^#+\s*", re.MULTILINE)
@@ -64,12 +65,9 @@ class ChapterPlan:
 
     @property
     def estimated_seconds(self) -> float:
-        """Length of the chapter's audio: each line at its voice's rate, in the words of
-        `synthesize.LETTERS_PER_WORD` letters that rates mean (espeak's own measure, and what
-        Piper's NATURAL_WPM is calibrated in), plus the pauses. Counting whole words instead
-        overestimated by 17-24 % (English words average about 4.2 letters); measured against real
-        espeak renders by bench/estimate_bench.py. A digit is a word ("1887": eighteen eighty-seven)."""
-        return sum(_spoken_seconds(spoken_text(u.engine_text), u.voice.rate) for u in self.utterances) \
+        """Length of the chapter's audio: each line at its voice's rate (`estimate.line_seconds`),
+        plus the pauses."""
+        return sum(line_seconds(spoken_text(u.engine_text), u.voice.rate) for u in self.utterances) \
             + sum(self.pauses)
 
 
@@ -181,10 +179,6 @@ def render_chapter(
               sample_rate, plan.path, job.tags, markers=markers)
     subtitles = write_subtitles(plan.path, chapter_cues(plan, timeline, sample_rate), plan.subtitles)
     return ChapterOutcome(plan.path, frames / sample_rate, stats, tuple(found), subtitles)
-
-
-def _spoken_seconds(spoken: str, rate: int) -> float:
-    return nominal_seconds(spoken, rate) + sum(ch.isdigit() for ch in spoken) * 60.0 / max(1, rate)
 
 
 def _seconds(frame: int, sample_rate: int) -> float:

@@ -32,3 +32,16 @@ def test_the_estimate_is_the_fake_engines_real_length(book_path: Path, tmp_path:
 def test_the_estimate_is_within_5_percent_of_a_real_espeak_render(book_path: Path, tmp_path: Path) -> None:
     estimate, real = estimate_and_real(book_path, tmp_path / "out", cache_dir=tmp_path / "cache")
     assert estimate == pytest.approx(real, rel=0.05), (estimate, real)
+
+
+@pytest.mark.parametrize("text, letters", [
+    ("Tobias", 6), ("it's 4", 3),
+    ("क", 2), ("कि", 2), ("क्", 1), ("क्ष", 3), ("अ", 1), ("कं", 3),  # ka, ki, k, ksa, a, kam
+    ("नमस्ते", 7),  # na-ma-s-te
+])
+def test_a_brahmic_consonant_counts_with_its_vowel(text: str, letters: int) -> None:
+    """Sanskrit chapters were estimated at 0.65 of their real length while a consonant counted as one
+    letter: क is "ka", a vowel sign replaces the "a", a virama removes it."""
+    from narrator.estimate import spoken_letters
+
+    assert spoken_letters(text) == letters
