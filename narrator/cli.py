@@ -14,6 +14,7 @@ from . import pipeline
 from .cast import write_cast_file
 from .engines import ENGINE_NAMES, Engine
 from .errors import NarratorError
+from .language import normalize
 from .loudness import DEFAULT_TARGET, parse_target
 from .options import OUTPUT_FORMATS, RenderOptions
 from .script_file import to_jsonl, to_text
@@ -79,8 +80,24 @@ def cli(verbose: bool) -> None:
     \b
         narrator render text/the-lighthouse-keepers.md
     """
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(name)s: %(message)s")
+    logger = logging.getLogger("narrator")
+    for handler in [h for h in logger.handlers if isinstance(h, UserMessages)]:
+        logger.removeHandler(handler)
+    logger.addHandler(UserMessages())
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+class UserMessages(logging.Handler):
+    """narrator's log on stderr as the CLI's other messages say things: "Warning: …" and
+    "Error: …" (not "narrator.cast: …"); with --verbose, the stages' notes as "narrator.stage: …"."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level = "Error" if record.levelno >= logging.ERROR else "Warning" if record.levelno >= logging.WARNING \
+                else record.name
+            click.echo(f"{level}: {record.getMessage()}", err=True)
+        except Exception:  # a broken stderr must not stop the render
+            self.handleError(record)
 
 
 def _use_piper_dir(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
@@ -95,6 +112,18 @@ piper_model_option = click.option(
     help="Folder of Piper voices (.onnx + .onnx.json), or one .onnx file.")
 voices_option = click.option("--voices", "voices", multiple=True, type=FILE, metavar="TOML",
                              help="Voice profile file; repeat to layer several.")
+
+
+def _language_tag(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and normalize(value) is None:
+        raise click.BadParameter(f"{value!r} is not a language tag; give one such as en, hi or pt-BR.")
+    return value
+
+
+language_option = click.option(
+    "--language", metavar="TAG", callback=_language_tag,
+    help="The book's language (en, hi, pt-BR…): voices that speak it read the book (default: what the "
+         "file says, EPUB dc:language or HTML lang; else the voice files' own).")
 
 
 def engine_option(default: str | None = None,
@@ -122,6 +151,7 @@ book_options = _stack([
                  help="EPUB: read a page skipped as front matter (file name such as "
                       "copyright.xhtml, or a label such as Dedication); repeatable."),
     click.option("--notes", is_flag=True, help="HTML/AO3: read author's notes and summaries aloud."),
+    language_option,
     piper_model_option,
 ])
 """Options every command that reads a book shares (their names are RenderOptions fields)."""
@@ -200,6 +230,7 @@ def render(book: Path, dry_run: bool, quiet: bool, **values: Any) -> None:
 @cli.command("render-library")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @voices_option
+@language_option
 @piper_model_option
 @render_options
 def render_library_cmd(directory: Path, quiet: bool, **values: Any) -> None:

