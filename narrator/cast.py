@@ -33,6 +33,7 @@ from .export import atomic_write_text
 from .language import NEAREST, best_voice, normalize, primary, same_language, spoken_by
 from .types import NARRATOR, UNKNOWN, Gender, Script, VoiceProfile
 from .voices import VoiceConfig, load_voices
+from .wording import counted
 
 log = logging.getLogger(__name__)
 
@@ -386,7 +387,7 @@ def write_cast_file(members: Sequence[CastMember], path: Path, *, title: str, fo
         if m.name == NARRATOR:
             lines += ["[narrator]", *_profile_lines(m.voice), ""]
         elif m.name == UNKNOWN:
-            lines += [f"# read quotes whose speaker is not known ({m.lines} lines)", "[unknown]",
+            lines += [f"# read quotes whose speaker is not known ({counted(m.lines, 'line')})", "[unknown]",
                       *_profile_lines(m.voice), ""]
         else:
             lines += [f"[characters.{_toml_string(m.name)}]", f"lines = {m.lines}",

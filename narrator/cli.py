@@ -19,7 +19,8 @@ from .loudness import DEFAULT_TARGET, parse_target
 from .options import OUTPUT_FORMATS, RenderOptions
 from .script_file import to_jsonl, to_text
 from .subtitles import FORMATS as SUBTITLE_FORMATS
-from .types import NARRATOR, UNKNOWN, VoiceProfile
+from .types import VoiceProfile
+from .wording import counted
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -255,8 +256,8 @@ def render_library_cmd(directory: Path, quiet: bool, **values: Any) -> None:
         click.echo(f"{b.path.name}: {state}")
         for f in b.failures:
             click.echo(f"  failed {f.label}: {f.error}")
-    click.echo(f"{len(result.books)} books: {result.rendered} chapters rendered, {result.skipped} skipped, "
-               f"{result.failed} failed (lines synthesized {result.stats.synthesized}, "
+    click.echo(f"{counted(len(result.books), 'book')}: {counted(result.rendered, 'chapter')} rendered, "
+               f"{result.skipped} skipped, {result.failed} failed (lines synthesized {result.stats.synthesized}, "
                f"from cache {result.stats.cached})")
     if result.failed:
         raise click.ClickException(f"{result.failed} failed; fix the cause and run the command again "
@@ -295,13 +296,14 @@ def cast(book: Path, write_to: str | None, force: bool, **values: Any) -> None:
     \b
         narrator cast book.txt --write   # then edit book.cast.toml and render again
     """
+    from .progress import cast_name
+
     plan = pipeline.prepare(book, _options(**values))
     for warning in plan.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(f"{'character':28} {'lines':>5}  {'gender':7}  {'voice':30} rate pitch  chosen by")
     for m in plan.members:
-        name = "(narration)" if m.name == NARRATOR else "(speaker unknown)" if m.name == UNKNOWN else m.name
-        click.echo(f"{name[:28]:28} {m.lines:5}  {m.gender:7}  {m.voice.voice[:30]:30} "
+        click.echo(f"{cast_name(m.name)[:28]:28} {m.lines:5}  {m.gender:7}  {m.voice.voice[:30]:30} "
                    f"{m.voice.rate:4} {m.voice.pitch:5}  {m.chosen_by}")
     if write_to is not None:
         target = Path(write_to) if write_to else pipeline.default_cast_file(book)

@@ -51,6 +51,7 @@ import numpy as np
 
 from ..errors import EngineError
 from ..types import Clip, VoiceProfile
+from ..wording import counted
 from .base import CastingVoices, VoiceInfo
 from .piper_config import config_gender, config_language, read_config
 
@@ -323,7 +324,7 @@ class PiperEngine:
             raise EngineError(f"the Piper voice {model.name} has no speaker '{speaker}'; run "
                               "`narrator voices --engine piper` to list them")
         if not 0 <= sid < speakers:
-            raise EngineError(f"the Piper voice {model.name} has {speakers} speaker(s) "
+            raise EngineError(f"the Piper voice {model.name} has {counted(speakers, 'speaker')} "
                               f"(ids 0-{speakers - 1}); '#{speaker}' is out of range")
         return model, sid
 
