@@ -89,6 +89,9 @@ class ChapterOutcome:
     stats: SynthesisStats = field(default_factory=SynthesisStats)
     markers: tuple[Marker, ...] = ()
     subtitles: Path | None = None
+    timeline: tuple[tuple[int, int], ...] = ()
+    """(start, end) frame of each utterance in the audio (what subtitles are timed from)."""
+    sample_rate: int = 0
 
 
 def plan_chapter(
@@ -178,7 +181,7 @@ def render_chapter(
                                      timeline=timeline)),
               sample_rate, plan.path, job.tags, markers=markers)
     subtitles = write_subtitles(plan.path, chapter_cues(plan, timeline, sample_rate), plan.subtitles)
-    return ChapterOutcome(plan.path, frames / sample_rate, stats, tuple(found), subtitles)
+    return ChapterOutcome(plan.path, frames / sample_rate, stats, tuple(found), subtitles, tuple(timeline), sample_rate)
 
 
 def _seconds(frame: int, sample_rate: int) -> float:
