@@ -386,30 +386,60 @@ def eval_cmd(dirs: tuple[Path, ...], gold_characters: bool, errors: int) -> None
 @click.option("--voice", default=VOICE.voice, show_default=True, help="LANGUAGE[+VARIANT], e.g. en-us+f3.")
 @click.option("--rate", type=click.IntRange(60, 500), default=VOICE.rate, show_default=True, help="Words per minute.")
 @click.option("--pitch", type=click.IntRange(0, 100), default=VOICE.pitch, show_default=True)
-@engine_option(default=VOICE.engine, help="Engine to speak with.")
-@click.option("--lexicon", type=FILE, metavar="TOML", help="Pronunciation lexicon to apply first.")
+@engine_option(default=VOICE.engine, help="Engine to speak with (with --character: as `render --engine`).")
+@click.option("--book", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="BOOK",
+              help="With --character: the book whose cast to take the voice from.")
+@click.option("--character", metavar="NAME",
+              help="Speak with NAME's voice in BOOK as `render` casts it (its cast file, --voices, --engine, "
+                   "--language), with the book's lexicon; also narrator or unknown.")
+@voices_option
+@click.option("--cast", "cast_file", type=FILE, metavar="TOML",
+              help="With --character: the cast file (default: BOOK.cast.toml beside the book, if any).")
+@language_option
+@click.option("--lexicon", type=FILE, metavar="TOML",
+              help="Pronunciation lexicon to apply first (with --book: default BOOK.lexicon.toml).")
 @click.option("--loudness", type=LoudnessType(), metavar="LUFS|off", default=DEFAULT_TARGET, show_default=True,
-              help="Match the line to this loudness; off keeps the engine's level.")
+              help="Match the line to this loudness; off keeps the engine's level (with --book: the book's).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("say.mp3"),
               show_default=True)
-def say_cmd(text: str, voice: str, rate: int, pitch: int, engine: str, lexicon: Path | None,
-            loudness: float | str, output: Path) -> None:
+@click.pass_context
+def say_cmd(ctx: click.Context, text: str, voice: str, rate: int, pitch: int, engine: str, book: Path | None,
+            character: str | None, lexicon: Path | None, loudness: float | str, output: Path, **cast: Any) -> None:
     """Say TEXT with one voice into an MP3, to try a voice and the lexicon.
 
     Example:
 
     \b
         narrator voices say "Hermione" --voice en-gb+f3 --lexicon book.lexicon.toml -o try.mp3
+        narrator voices say "You're late." --book book.epub --character Hermione
     """
     from .engines import get_engine
     from .lexicon import load_lexicon
-    from .say import say
+    from .say import cast_voice, say
 
-    said = say(text, VoiceProfile(engine=engine, voice=voice, rate=rate, pitch=pitch),
-               get_engine(engine), output,
-               lexicon=load_lexicon(lexicon) if lexicon else None,
-               loudness_target=None if loudness == "off" else float(loudness))
-    click.echo(f"Wrote {said.path} ({said.seconds:.1f} s, {voice}): {said.text}")
+    given = {name for name in ("voice", "rate", "pitch", "engine", "loudness", "voices", "cast_file", "language")
+             if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE}
+    if (book is None) != (character is None):
+        raise click.UsageError("give --book BOOK and --character NAME together.")
+    if character is None:
+        if given & {"voices", "cast_file", "language"}:
+            raise click.UsageError("--voices, --cast and --language need --book BOOK --character NAME.")
+        profile, speaker, words = VoiceProfile(engine=engine, voice=voice, rate=rate, pitch=pitch), \
+            get_engine(engine), load_lexicon(lexicon) if lexicon else None
+        target, who = None if loudness == "off" else float(loudness), ""
+    else:
+        assert book is not None
+        if given & {"voice", "rate", "pitch"}:
+            raise click.UsageError("--voice, --rate and --pitch cannot change a --character's voice; "
+                                   "edit the book's cast file (narrator cast BOOK --write) instead.")
+        cast_as = cast_voice(book, character, _options(engine if "engine" in given else None, lexicon=lexicon,
+                                                       **cast))
+        profile, speaker, words = cast_as.voice, cast_as.engine, cast_as.lexicon
+        target = cast_as.loudness_target if "loudness" not in given else \
+            None if loudness == "off" else float(loudness)
+        who = f"{cast_as.name}: "
+    said = say(text, profile, speaker, output, lexicon=words, loudness_target=target)
+    click.echo(f"Wrote {said.path} ({said.seconds:.1f} s, {who}{profile.voice}): {said.text}")
 
 
 @voices_cmd.command("download")
