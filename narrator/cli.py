@@ -343,9 +343,10 @@ def voices_cmd(ctx: click.Context, engine: str) -> None:
     click.echo(f"Voices of {eng.identity()}:")
     for v in eng.voices():
         click.echo(f"  {v.id:24} {v.language:10} {_gender_shown(v.gender):8} {v.name}")
-    if engine == "espeak":
+    variants = espeak_variants() if engine == "espeak" else getattr(eng, "variants", lambda: [])()
+    if variants:
         click.echo("Variants (append with +, e.g. en-us+f3; a language voice has no gender, its variant gives one):")
-        for v in espeak_variants():
+        for v in variants:
             click.echo(f"  +{v.id:23} {'':10} {_gender_shown(v.gender):8} {v.name}")
     if engine == "piper":
         click.echo(PIPER_HELP)
