@@ -70,16 +70,25 @@ def model_key(model: PiperModel) -> str:
     return digest.hexdigest()[:24]
 
 
+def _pitch_file(model: PiperModel, cache_dir: Path | None) -> Path:
+    return (cache_dir or default_cache_dir()) / "piper-pitch" / f"{model_key(model)}.json"
+
+
+def cached_pitches(model: PiperModel, cache_dir: Path | None = None) -> dict[int | None, float]:
+    """The speakers of `model` measured so far (by `measured_pitches`), nothing measured now."""
+    try:
+        stored = json.loads(_pitch_file(model, cache_dir).read_text(encoding="utf-8")).get("pitch", {})
+        return {_sid(k): float(v) for k, v in stored.items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
 def measured_pitches(engine: PiperEngine, model: PiperModel, speakers: Sequence[int | None],
                      cache_dir: Path | None = None) -> dict[int | None, float]:
     """Median pitch (Hz, 0.0 if unvoiced) of each speaker (None: a single-speaker model's voice),
     from the cache or by synthesizing PROBE; new measurements are added to the cache."""
-    path = (cache_dir or default_cache_dir()) / "piper-pitch" / f"{model_key(model)}.json"
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8")).get("pitch", {})
-        known = {_sid(k): float(v) for k, v in stored.items()}
-    except (OSError, ValueError, AttributeError, TypeError):
-        known = {}
+    path = _pitch_file(model, cache_dir)
+    known = cached_pitches(model, cache_dir)
     missing = [s for s in speakers if s not in known]
     if len(missing) >= NOTICE_FROM:
         log.warning("measuring the pitch of %d speakers of the Piper voice %s to cast them by gender "
