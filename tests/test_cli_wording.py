@@ -9,7 +9,6 @@ from click.testing import CliRunner
 
 from narrator import cli as cli_module
 from narrator.cli import cli
-from narrator.wording import counted
 from tests.conftest import preset_fake_engine
 
 LONG_TITLE = "The Extraordinarily Long and Winding Account of the Keeper of the Northern Light"
@@ -27,6 +26,8 @@ def run(*args: object) -> tuple[str, str]:
 
 
 def test_counted() -> None:
+    from narrator.wording import counted
+
     assert [counted(n, "line") for n in (0, 1, 2)] == ["0 lines", "1 line", "2 lines"]
     assert counted(1, "child", "children") == "1 child" and counted(3, "child", "children") == "3 children"
 

@@ -11,12 +11,11 @@ import pytest
 from click.testing import CliRunner
 from ebooklib import epub
 
-from narrator.cast import cast_members, in_language
+from narrator.cast import cast_members
 from narrator.cli import cli
 from narrator.engines.base import VoiceInfo
 from narrator.engines.fake import FAKE_VARIANTS, FakeEngine
 from narrator.ingest import read_book
-from narrator.language import Spoken, best_voice, normalize
 from narrator.options import RenderOptions
 from narrator.pipeline import prepare
 from narrator.types import NARRATOR, UNKNOWN, Book, Chapter, Character, Line, Script, Segment
@@ -31,12 +30,15 @@ HINDI = "राम ने कहा, \"मैं कल आऊँगा।\" स
     ("", None), (None, None), ("und", None), ("English", None), ("e", None), ("x-klingon", None),
 ])
 def test_tags_are_normalized(tag: str | None, expected: str | None) -> None:
+    from narrator.language import normalize
+
     assert normalize(tag) == expected
 
 
-SPOKEN = [Spoken("fr-fr", "fr-fr"), Spoken("fr", "fr-fr"), Spoken("fr-be", "fr-be"), Spoken("fr", "fr-be", 8),
-          Spoken("pt", "pt"), Spoken("pt-pt", "pt"), Spoken("pt-br", "pt-br"), Spoken("pt", "pt-br", 6),
-          Spoken("en", "en-gb", 2), Spoken("en-gb", "en-gb", 2), Spoken("en-us", "en-us", 2), Spoken("de", "de")]
+SPOKEN = [("fr-fr", "fr-fr", 5), ("fr", "fr-fr", 5), ("fr-be", "fr-be", 5), ("fr", "fr-be", 8), ("pt", "pt", 5),
+          ("pt-pt", "pt", 5), ("pt-br", "pt-br", 5), ("pt", "pt-br", 6), ("en", "en-gb", 2), ("en-gb", "en-gb", 2),
+          ("en-us", "en-us", 2), ("de", "de", 5)]
+"""(language, voice, priority): what espeak-ng says of some of its voices."""
 
 
 @pytest.mark.parametrize("tag, voice", [
@@ -46,7 +48,9 @@ SPOKEN = [Spoken("fr-fr", "fr-fr"), Spoken("fr", "fr-fr"), Spoken("fr-be", "fr-b
 def test_the_closest_voice_speaks_a_language(tag: str, voice: str | None) -> None:
     """The region when there is a voice for it; else the language's own voice by the engine's
     preference (French from France before Belgian)."""
-    assert best_voice(SPOKEN, tag) == voice
+    from narrator.language import Spoken, best_voice
+
+    assert best_voice([Spoken(*entry) for entry in SPOKEN], tag) == voice
 
 
 def write_epub(tmp_path: Path, language: str) -> Path:
@@ -147,6 +151,8 @@ def test_a_language_without_a_voice_is_said_once_and_falls_back(caplog: pytest.L
 
 
 def test_in_language_reports_which_steady_voices_moved() -> None:
+    from narrator.cast import in_language
+
     config, moved = in_language(load_voices(), "hi", hindi_engine())
     assert moved == {NARRATOR, UNKNOWN} and config.narrator is not None and config.narrator.voice.startswith("hi+")
     assert in_language(load_voices(), "en-gb", hindi_engine())[1] == frozenset()

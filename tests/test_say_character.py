@@ -10,7 +10,6 @@ from narrator import cli as cli_module
 from narrator.cli import cli
 from narrator.errors import CastError
 from narrator.pipeline import prepare
-from narrator.say import cast_voice
 from tests.conftest import preset_fake_engine
 
 
@@ -53,6 +52,8 @@ def test_the_cast_file_voice_files_and_lexicon_of_the_book_apply(book_path: Path
 
 
 def test_an_unknown_name_is_one_error_with_suggestions(book_path: Path, tmp_path: Path, engine) -> None:
+    from narrator.say import cast_voice
+
     with pytest.raises(CastError, match=r"No character 'Tim' in harbour.txt's cast; did you mean 'Tom'\? "
                                         r"characters who speak: (Anna, Tom|Tom, Anna)"):
         cast_voice(book_path, "Tim")
