@@ -96,7 +96,8 @@ class UserMessages(logging.Handler):
         try:
             level = "Error" if record.levelno >= logging.ERROR else "Warning" if record.levelno >= logging.WARNING \
                 else record.name
-            click.echo(f"{level}: {record.getMessage()}", err=True)
+            trace = f"\n{logging.Formatter().formatException(record.exc_info)}" if record.exc_info else ""
+            click.echo(f"{level}: {record.getMessage()}{trace}", err=True)
         except Exception:  # a broken stderr must not stop the render
             self.handleError(record)
 
