@@ -244,13 +244,26 @@ def _language_of(config: VoiceConfig) -> str:
 
 
 def _catalogue(engine: Engine, language: str, cache_dir: Path | None) -> CastingVoices:
-    """The engine's own voices to cast from, those of `language` (warned once if it has none)."""
+    """The engine's own voices to cast from: those of `language`, else of the nearest language it
+    has (`language.NEAREST`), else all it has (either fallback warned once)."""
     catalogue: CastingVoices = engine.casting(language, cache_dir)  # type: ignore[attr-defined]
-    if not any(same_language(normalize(v.language) or "", language) for v in catalogue.voices):
-        log.warning("%s has no voice for the book's language %r installed, so it is read with the voices "
-                    "it has; for Piper, `narrator voices download --list %s` lists voices to download",
-                    engine.name, language, primary(language))
+    if _speaks(catalogue, language):
+        return catalogue
+    nearest = NEAREST.get(primary(language))
+    if nearest is not None:
+        closest: CastingVoices = engine.casting(nearest, cache_dir)  # type: ignore[attr-defined]
+        if _speaks(closest, nearest):
+            log.warning("%s has no voice for the book's language %r installed, so it is read by its %r voices, "
+                        "the nearest it has (--language TAG chooses another)", engine.name, language, nearest)
+            return closest
+    log.warning("%s has no voice for the book's language %r installed, so it is read with the voices it has; "
+                "`narrator voices download --list %s` lists voices to download", engine.name, language,
+                primary(nearest or language))
     return catalogue
+
+
+def _speaks(catalogue: CastingVoices, language: str) -> bool:
+    return any(same_language(normalize(v.language) or "", language) for v in catalogue.voices)
 
 
 @lru_cache(maxsize=1)

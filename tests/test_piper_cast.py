@@ -18,6 +18,7 @@ pytest.importorskip("onnx", reason="onnx builds the test voice (pip install onnx
 
 from click.testing import CliRunner
 
+from narrator import language as language_module
 from narrator.cast import cast_members
 from narrator.cli import cli
 from narrator.engines import piper as piper_module
@@ -201,5 +202,19 @@ def test_a_books_language_picks_the_piper_voices_of_it(voice_dir: Path, caplog: 
         voices = {m.name: m.voice.voice for m in cast_members(french, load_voices(), engine)}
     assert [r.getMessage() for r in caplog.records] == [
         "piper has no voice for the book's language 'fr' installed, so it is read with the voices it has; "
-        "for Piper, `narrator voices download --list fr` lists voices to download"]
+        "`narrator voices download --list fr` lists voices to download"]
     assert all(v.partition("#")[0] in (MODEL, "de_DE-tiny-medium", "en_US-joe-medium") for v in voices.values())
+
+
+def test_a_language_piper_lacks_is_read_by_the_nearest_it_has(voice_dir: Path, caplog: pytest.LogCaptureFixture,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nynorsk has no Piper voice here; Bokmål (the nearest, by language.NEAREST) has."""
+    monkeypatch.setitem(language_module.NEAREST, "nn", "de")  # stands in for nb: the German tiny voice
+    script = script_of({"Ola": "male"}, ["Ola"])
+    script = Script(replace(script.book, language="nn"), script.characters, script.lines)
+    with caplog.at_level("WARNING", "narrator"):
+        voices = {m.name: m.voice.voice for m in cast_members(script, load_voices(), PiperEngine())}
+    assert all(v.startswith("de_DE-tiny-medium") for v in voices.values()), voices
+    assert [r.getMessage() for r in caplog.records] == [
+        "piper has no voice for the book's language 'nn' installed, so it is read by its 'de' voices, the "
+        "nearest it has (--language TAG chooses another)"]
