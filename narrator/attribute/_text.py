@@ -32,7 +32,6 @@ ABBREVIATIONS = frozenset("mr mrs ms dr st m mme mlle rev".split())
 MALE_PRONOUNS = frozenset("he him his himself".split())
 FEMALE_PRONOUNS = frozenset("she her hers herself".split())
 FIRST_PRONOUNS = frozenset("i me my myself".split())
-SUBJECT_PRONOUNS = frozenset("he she i".split())
 
 PERSON_NOUNS = {
     "man": "male",
@@ -223,11 +222,6 @@ def last_sentence(text: str) -> tuple[int, str]:
         if m.end() < len(text.rstrip()):
             start = m.end()
     return start, text[start:]
-
-
-def first_sentence(text: str) -> str:
-    m = _SENTENCE_END.search(text)
-    return text[: m.start()] if m else text
 
 
 class TokenIndex:

@@ -753,9 +753,6 @@ class CharacterIndex:
                     continue
                 self.keys[key].append(c.name)
                 self.max_len = max(self.max_len, len(key))
-                if key[0] in ("the", "a", "an") and len(key) > 1:
-                    # "The Hatter" is also mentioned as plain "Hatter" after "a"/"this"
-                    pass
         self.first_words = {k[0] for k in self.keys}
 
     def gender(self, name: str) -> Gender:

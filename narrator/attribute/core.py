@@ -27,9 +27,7 @@ from .tags import (
     tag_previous_paragraph,
 )
 
-CONTINUATION_RULE = True
 _THOUGHT_VERBS = frozenset("thought think thinks mused reflected wondered".split())
-SPLIT_RULE = True
 
 
 def attribute(
@@ -131,8 +129,7 @@ def attribute(
             if before is not None:
                 t = tag_before(b, before)
                 if (
-                    SPLIT_RULE
-                    and q.index >= 2
+                    q.index >= 2
                     and segs[q.index - 2].kind == "quote"
                     and not has_sentence_break(before.text)
                     and not before.text.rstrip().endswith(":")
@@ -215,8 +212,7 @@ def attribute(
                     )
         # 3. untagged paragraph: continuation, action beat, vocative reply, turn-taking
         if (
-            CONTINUATION_RULE
-            and prev_turn is not None
+            prev_turn is not None
             and prev_turn.unclosed
             and prev_turn.paragraph == para - 1
             and quotes[0].index == 0

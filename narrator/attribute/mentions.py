@@ -16,7 +16,6 @@ from ._text import (
 )
 from .characters import CharacterIndex
 
-_DETERMINERS = frozenset("the this that his her".split())
 _NOT_MODIFIERS = frozenset(
     "and or but of to in on at with as was were is had has have be been said the a an by for from "
     "who which that".split()

@@ -9,7 +9,7 @@ picture. He perceived…" — "he" is still the subject of the paragraph, not M.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..types import NARRATOR
@@ -88,16 +88,6 @@ class History:
                 return name
         return None
 
-    def latest(
-        self, exclude: Iterable[str] = (), before: int | None = None
-    ) -> str | None:
-        ex = set(exclude)
-        for pos, name, _ in reversed(self.entries[-60:]):
-            if before is not None and pos >= before:
-                continue
-            if name not in ex:
-                return name
-        return None
 
 
 def resolve_tag(

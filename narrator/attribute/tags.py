@@ -51,12 +51,10 @@ SPEECH_NOUNS = frozenset(
 CONTINUATION_VERBS = frozenset(["went on"] +
     "added adds continued continues resumed proceeded pursued repeated persisted went".split()
 )
-_PARTICLES = frozenset("out up back again on in softly quietly aloud slowly".split())
 
 LEAD_IN_END = re.compile(
     r"[,:;—–-]\s*$|\b(?:said|says|asked|cried|replied|answered|exclaimed|saying|whispered|added)\s*$"
 )
-AFTER_START = re.compile(r"^[\s,;:—–\-]*")
 
 
 @dataclass(frozen=True, slots=True)
