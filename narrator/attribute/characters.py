@@ -14,7 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..types import Character, Gender
-from ._text import (
+from ._text import Token
+from .names import FIRST_NAME_GENDER
+from .vocabulary import (
     ABBREVIATIONS,
     FEMALE_PRONOUNS,
     HONORIFICS,
@@ -22,11 +24,9 @@ from ._text import (
     HONORIFICS_MALE,
     MALE_PRONOUNS,
     PERSON_NOUNS,
+    SPEECH_VERBS,
     STOPWORDS,
-    Token,
 )
-from .names import FIRST_NAME_GENDER
-from .tags import SPEECH_VERBS
 
 _PLACE_PREPOSITIONS = frozenset(
     "in at into near inside outside within across via".split()

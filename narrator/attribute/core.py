@@ -15,10 +15,8 @@ from .mentions import Mention
 from .rank import Decision, confidence_for, rank_paragraph
 from .resolve import OTHER, SPEAKER, SUBJECT, History, resolve_tag, self_named
 from .tags import (
-    GESTURES,
     LEAD_IN_END,
     SPEECH_TAGS,
-    SPEECH_VERBS,
     STRENGTH,
     has_sentence_break,
     is_anaphor,
@@ -26,8 +24,7 @@ from .tags import (
     tag_before,
     tag_previous_paragraph,
 )
-
-_THOUGHT_VERBS = frozenset("thought think thinks mused reflected wondered".split())
+from .vocabulary import GESTURES, SPEECH_VERBS, THOUGHT_VERBS
 
 
 def attribute(
@@ -194,7 +191,7 @@ def attribute(
                     q.decision = d
                     if d.speaker != UNKNOWN:
                         resolved_tags[m.start] = d.speaker
-                    if verb in _THOUGHT_VERBS:
+                    if verb in THOUGHT_VERBS:
                         q.addressees = ()  # '"Well done, Mrs. Martin!" thought Emma': she is not there
                     break
         # 2. quotes without a tag of their own share their paragraph's best tag

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._text import (
+from ._text import Token
+from .characters import CharacterIndex
+from .vocabulary import (
     FEMALE_PRONOUNS,
     FIRST_PRONOUNS,
     GENERIC_MODIFIERS,
@@ -12,9 +14,7 @@ from ._text import (
     PERSON_NOUNS,
     ROLE_NOUNS,
     STOPWORDS,
-    Token,
 )
-from .characters import CharacterIndex
 
 _NOT_MODIFIERS = frozenset(
     "and or but of to in on at with as was were is had has have be been said the a an by for from "

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from ..types import NARRATOR, UNKNOWN, Segment
 from .context import is_subject, pick_name
-from .tags import CONTINUATION_VERBS, EVIDENCE, SPEECH_TAGS
+from .tags import EVIDENCE, SPEECH_TAGS
+from .vocabulary import CONTINUATION_VERBS
 
 if TYPE_CHECKING:
     from .context import BookContext, QuoteState

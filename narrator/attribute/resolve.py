@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..types import NARRATOR
-from ._text import ROLE_NOUNS
 from .context import pick_name
 from .rank import Decision
-from .tags import CONTINUATION_VERBS, EVIDENCE, SPEECH_VERBS
+from .tags import EVIDENCE
+from .vocabulary import CONTINUATION_VERBS, ROLE_NOUNS, SPEECH_VERBS
 
 if TYPE_CHECKING:
     from .context import BookContext, QuoteState

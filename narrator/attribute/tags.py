@@ -15,42 +15,18 @@ from typing import TYPE_CHECKING
 
 from ..types import Segment
 from ._text import last_sentence
+from .vocabulary import (
+    ASPECT_VERBS,
+    PHRASAL_SPEECH,
+    SILENCE,
+    SPEECH_NOUNS,
+    SPEECH_VERBS,
+    WEAK_SPEECH_VERBS,
+)
 
 if TYPE_CHECKING:
     from .context import BookContext
     from .mentions import Mention
-
-SPEECH_VERBS = frozenset(
-    """say says said saying ask asks asked asking reply replies replied replying answer answers
-    answered answering cry cries cried exclaim exclaimed exclaims add added adds continue continued
-    continues observe observed observes remark remarked remarks murmur murmured murmurs whisper
-    whispered whispers shout shouted shouts call called calls mutter muttered mutters think thought
-    inquire inquired enquire enquired echo echoed insist insisted interrupt interrupted suggest
-    suggested declare declared protest protested urge urged plead pleaded groan groaned sigh sighed
-    laugh laughed retort retorted growl growled snap snapped scream screamed yell yelled claim
-    claimed stammer stammered muse mused reflect reflected conclude concluded explain explained
-    agree agreed assent assented admit admitted respond responded demand demanded persist persisted
-    resume resumed begin began interpose interposed return returned rejoin rejoined repeat repeated
-    roar roared hiss hissed sob sobbed falter faltered venture ventured bellow bellowed
-    announce announced gasp gasped chuckle chuckled giggle giggled grumble grumbled moan moaned
-    object objected query queried quoth proceed proceeded pursue pursued breathe breathed
-    exclaim cried sneer sneered snarl snarled shriek shrieked wail wailed howl howled squeak
-    squeaked stutter stuttered drawl drawled purr purred mumble mumbled smile smiled grin grinned
-    nod nodded sang sing chimed chime counter countered correct corrected confess confessed
-    warn warned beg begged command commanded order ordered assure assured remind reminded
-    affirm affirmed argue argued note noted state stated tell told told write wrote read
-    recollect conjecture observed rang say pouted pout lisped lisp panted pant blurted
-    stammered faltered urged hazarded hazard puffed""".split()
-)
-SPEECH_NOUNS = frozenset(
-    """reply answer response retort voice words question remark tone exclamation cry rejoinder
-    comment statement voice's whisper shout murmur speech rebuttal greeting protest answer amendment
-    injunction entreaty observation inquiry enquiry reproach suggestion request command warning
-    salutation farewell exclamation assurance apology explanation interruption""".split()
-)
-CONTINUATION_VERBS = frozenset(["went on"] +
-    "added adds continued continues resumed proceeded pursued repeated persisted went".split()
-)
 
 LEAD_IN_END = re.compile(
     r"[,:;—–-]\s*$|\b(?:said|says|asked|cried|replied|answered|exclaimed|saying|whispered|added)\s*$"
@@ -96,25 +72,6 @@ EVIDENCE = {
 
 SPEECH_TAGS = frozenset(
     ("said-after", "said-before", "possessive", "lead-in", "lead-in-prev")
-)
-
-GESTURES = frozenset(
-    "laugh laughed smile smiled nod nodded sigh sighed grin grinned think thought".split()
-)
-
-_SILENT = (
-    " silent",
-    "silence",
-    "said nothing",
-    "no answer",
-    "did not answer",
-    "made no reply",
-    "did not reply",
-)
-
-_WEAK_SPEECH = frozenset(
-    "think thought read write wrote told tell note noted smile smiled nod nodded laugh laughed "
-    "sigh sighed return returned call called order ordered correct corrected".split()
 )
 
 _CLAUSE_END = re.compile(
@@ -242,7 +199,7 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
                 and toks[other.tok_end].lower in SPEECH_VERBS
             ):
                 return ("beat-after", other, toks[other.tok_end].lower)
-        if any(w in clause for w in _SILENT):
+        if any(w in clause for w in SILENCE):
             return None  # "Mary was silent": an action beat of the listener
         return ("beat-after", m, "")
     return None
@@ -266,31 +223,12 @@ def appositive_name(b: BookContext, m: Mention, ms: list[Mention]) -> Mention:
 _OBJECT_PREPOSITIONS = frozenset(
     "to at with of for by from upon on towards toward into against behind beside near".split()
 )
-PHRASAL_SPEECH = {
-    "put": ("in",),
-    "struck": ("in",),
-    "cut": ("in",),
-    "chimed": ("in",),
-    "broke": ("in", "out", "forth"),
-    "burst": ("out", "forth"),
-    "went": ("on",),
-}
-"""Verbs that mean speech only with their particle: "put in" is speech, "put on his spectacles"
-is not."""
-
-
-_ASPECT_VERBS = frozenset(
-    "begin begins began continue continues continued proceed proceeds proceeded resume resumed "
-    "return returned".split()
-)
-
-
 def speech_verb_at(toks: list, k: int) -> str | None:
     """The speech verb at token k ("said", or a phrasal one: "put in", "went on"), else None."""
     if k >= len(toks):
         return None
     w = toks[k].lower
-    if w in _ASPECT_VERBS and k + 1 < len(toks) and toks[k + 1].lower == "to":
+    if w in ASPECT_VERBS and k + 1 < len(toks) and toks[k + 1].lower == "to":
         # "Mary began to pour out tea" is no speech; "began to speak" is
         if k + 2 < len(toks) and toks[k + 2].lower in ("say", "speak", "talk", "ask", "explain", "tell", "read"):
             return w
@@ -313,7 +251,7 @@ def speech_subject(
     for k in reversed(rng):
         w = toks[k].lower
         if (
-            (w in SPEECH_VERBS and (w not in _WEAK_SPEECH or _particle_after(toks, k, "out")))
+            (w in SPEECH_VERBS and (w not in WEAK_SPEECH_VERBS or _particle_after(toks, k, "out")))
             or (w in PHRASAL_SPEECH and speech_verb_at(toks, k) is not None)  # "went on"
             or (nouns and w in SPEECH_NOUNS)
             or w in ("speak", "spoke", "speaking")
@@ -455,7 +393,7 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
     if not subjects:
         return None
     m = subjects[0]
-    if not lead_in and any(w in b.text[m.end : end].lower() for w in _SILENT):
+    if not lead_in and any(w in b.text[m.end : end].lower() for w in SILENCE):
         return None  # "She was silent. "…"": the listener, not the speaker
     return ("lead-in" if lead_in else "beat-before", m, "")
 
@@ -472,7 +410,7 @@ def _later_speech(b: BookContext, k: int, end: int) -> bool:
     toks = b.tokens
     while k < len(toks) and toks[k].start < end:
         w = toks[k].lower
-        if w in SPEECH_VERBS and w not in _WEAK_SPEECH:
+        if w in SPEECH_VERBS and w not in WEAK_SPEECH_VERBS:
             return True
         k += 1
     return False
