@@ -6,18 +6,13 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..types import NARRATOR, Book, Character, Gender, Segment
 from ._text import TokenIndex, tokenize
 from .characters import CharacterIndex, discover, enrich_given
 from .conversation import vocatives
-from .mentions import Mention, find_mentions
-
-if TYPE_CHECKING:
-    from .rank import Decision
-    from .resolve import History
+from .data import History, Mention
+from .mentions import find_mentions
 
 _AS_GENDER: dict[str, Gender] = {"male": "male", "female": "female"}
 CLOSING_MARKS = "\"”’'»"
@@ -46,16 +41,6 @@ def pick_name(m: Mention, history: History) -> str:
         if entry[1] in m.names:
             return entry[1]
     return m.names[0]
-
-
-@dataclass
-class QuoteState:
-    chapter: int
-    seg: Segment
-    index: int  # position in the paragraph's segment list
-    addressees: tuple[str, ...] = ()
-    decision: Decision | None = None
-    pron_tag: tuple[str, Mention, str] | None = None
 
 
 class BookContext:

@@ -9,11 +9,11 @@ from collections.abc import Mapping, Sequence
 
 from ..types import NARRATOR, UNKNOWN, Book, Character, Line, Script, Segment
 from . import rank
-from .context import CLOSING_MARKS, BookContext, QuoteState, is_subject, pick_name
-from .conversation import Conversation, Turn, vocatives
-from .mentions import Mention
-from .rank import Decision, confidence_for, rank_paragraph
-from .resolve import OTHER, SPEAKER, SUBJECT, History, resolve_tag, self_named
+from .context import CLOSING_MARKS, BookContext, is_subject, pick_name
+from .conversation import Conversation, vocatives
+from .data import OTHER, SPEAKER, SUBJECT, Decision, History, QuoteState, Tag, Turn
+from .rank import confidence_for, rank_paragraph
+from .resolve import resolve_tag, self_named
 from .tags import (
     LEAD_IN_END,
     SPEECH_TAGS,
@@ -114,11 +114,11 @@ def attribute(
                     )
                     if (
                         t
-                        and t[0] == "said-after"
-                        and t[1].kind in ("name", "pron")
+                        and t.kind == "said-after"
+                        and t.mention.kind in ("name", "pron")
                         and first is not None
                         and first.lower in SPEECH_VERBS | {"so", "thus"}
-                        and t[2] not in ("thought",)
+                        and t.verb not in ("thought",)
                     ):
                         found.append(
                             t
@@ -130,8 +130,8 @@ def attribute(
                     and segs[q.index - 2].kind == "quote"
                     and not has_sentence_break(before.text)
                     and not before.text.rstrip().endswith(":")
-                    and not (t and t[0] == "said-before" and t[2] not in GESTURES)
-                    and not (t and t[0] == "lead-in" and t[2] and t[2] not in GESTURES)
+                    and not (t and t.kind == "said-before" and t.verb not in GESTURES)
+                    and not (t and t.kind == "lead-in" and t.verb and t.verb not in GESTURES)
                 ):
                     # '"…," he added, as she laughed, "…"': one tag for both halves of a split quote
                     t = tag_after(b, before) or t
@@ -142,7 +142,7 @@ def attribute(
                 if t and prev_turn is not None and prev_turn.paragraph == para - 1:
                     # after a quote, the narration mostly tags that quote: only a new person
                     # (or an open lead-in ending with ":") introduces the next one
-                    pm = t[1]
+                    pm = t.mention
                     trailing = b.by_paragraph[para - 1][-1]
                     own = tag_after(b, trailing) if trailing.kind == "narration" else None
                     opens = b.text[max(0, segs[0].start - 200) : segs[0].start].rstrip().endswith(":")
@@ -151,7 +151,7 @@ def attribute(
                         and pick_name(pm, history) == prev_turn.speaker
                         and not opens
                         and own is not None
-                        and own[1].start == pm.start
+                        and own.mention.start == pm.start
                     ):
                         t = None  # that narration is the previous quote's own tag
                     elif pm.kind == "pron" and not b.text[
@@ -160,14 +160,15 @@ def attribute(
                         t = None
                 if t:
                     found.append(t)
-            found.sort(key=lambda t: STRENGTH[t[0]], reverse=True)
+            found.sort(key=lambda t: STRENGTH[t.kind], reverse=True)
             if after is not None and _introduces_next_quote(b, segs, q.index + 1):
                 found = _lead_ins_first(found, before, after)
-            if found and is_anaphor(found[0][1]):
+            if found and is_anaphor(found[0].mention):
                 # "…the six armed man chose to be the group's speaker.¶"…" The man's voice…":
                 # the anaphor refers to the speaker another tag of this quote names
-                pm = found[0][1]
-                for kind, m, verb in found[1:]:
+                pm = found[0].mention
+                for other in found[1:]:
+                    m = other.mention
                     if not is_anaphor(m) and m.kind in ("name", "desc"):
                         g = (
                             b.gender_of(pick_name(m, history))
@@ -175,23 +176,20 @@ def attribute(
                             else m.gender
                         )
                         if pm.gender in (g, "unknown") or g == "unknown":
-                            found = [(kind, m, verb)]
+                            found = [other]
                         break
-            for kind, m, verb in found:
+            for tag in found:
+                m = tag.mention
                 if is_anaphor(m):
-                    q.pron_tag = (
-                        kind,
-                        m,
-                        verb,
-                    )  # left to the ranker, with every other cue
+                    q.pron_tag = tag  # left to the ranker, with every other cue
                     break
                 advance(m.start)
-                d = resolve_tag(b, history, m, kind, verb, q, prev_turn, recent)
+                d = resolve_tag(b, history, m, tag.kind, tag.verb, q, prev_turn, recent)
                 if d is not None:
                     q.decision = d
                     if d.speaker != UNKNOWN:
                         resolved_tags[m.start] = d.speaker
-                    if verb in THOUGHT_VERBS:
+                    if tag.verb in THOUGHT_VERBS:
                         q.addressees = ()  # '"Well done, Mrs. Martin!" thought Emma': she is not there
                     break
         # 2. quotes without a tag of their own share their paragraph's best tag
@@ -230,14 +228,14 @@ def attribute(
         undecided = [q for q in quotes if q.decision is None]
         if undecided:
             for tagq, group in _tag_groups(undecided, segs[0].start):
-                tag = tagq.pron_tag if tagq is not None else None
-                pos = tag[1].start if tag is not None else group[0].seg.start
+                pron_tag = tagq.pron_tag if tagq is not None else None
+                pos = pron_tag.mention.start if pron_tag is not None else group[0].seg.start
                 advance(pos)
                 d = rank_paragraph(
                     b, history, para, segs, quotes, tagq, prev_turn, recent, pos
                 )
-                if tag is not None and d.speaker != UNKNOWN:
-                    resolved_tags[tag[1].start] = d.speaker
+                if pron_tag is not None and d.speaker != UNKNOWN:
+                    resolved_tags[pron_tag.mention.start] = d.speaker
                 for q in group:
                     q.decision = d
         # record
@@ -304,13 +302,13 @@ def _tag_groups(
     subjects = [
         (q, tag)
         for q, tag in tagged
-        if tag[1].kind == "pron"
-        and not tag[1].possessive
-        and tag[0] in SPEECH_TAGS
-        and tag[1].start >= para_start  # a lead-in from the paragraph before is weaker
+        if tag.mention.kind == "pron"
+        and not tag.mention.possessive
+        and tag.kind in SPEECH_TAGS
+        and tag.mention.start >= para_start  # a lead-in from the paragraph before is weaker
     ]
-    if len({tag[1].gender for _, tag in subjects}) <= 1:
-        best = max(tagged, key=lambda qt: STRENGTH[qt[1][0]], default=None)
+    if len({tag.mention.gender for _, tag in subjects}) <= 1:
+        best = max(tagged, key=lambda qt: STRENGTH[qt[1].kind], default=None)
         return [(best[0] if best else None, undecided)]
     own = {id(q) for q, _ in subjects}
     groups: dict[int, list[QuoteState]] = {}
@@ -319,19 +317,19 @@ def _tag_groups(
             (t for t, _ in subjects), key=lambda t: (abs(t.index - q.index), t.index > q.index)
         )
         groups.setdefault(id(src), []).append(q)
-    order = [q for q, _ in sorted(subjects, key=lambda qt: qt[1][1].start)]
+    order = [q for q, _ in sorted(subjects, key=lambda qt: qt[1].mention.start)]
     return [(t, groups[id(t)]) for t in order if id(t) in groups]
 
 
 def _lead_ins_first(
-    found: list[tuple[str, Mention, str]], before: Segment | None, after: Segment
-) -> list[tuple[str, Mention, str]]:
+    found: list[Tag], before: Segment | None, after: Segment
+) -> list[Tag]:
     """'When A said, "…" B answered, "…"': the narration after this quote opens the next one, so
     a lead-in before this quote (right before it, or closing the paragraph before) is its tag."""
 
-    def own(t: tuple[str, Mention, str]) -> bool:
-        start = t[1].start
-        if t[0] not in ("said-before", "possessive", "lead-in") or after.start <= start < after.end:
+    def own(t: Tag) -> bool:
+        start = t.mention.start
+        if t.kind not in ("said-before", "possessive", "lead-in") or after.start <= start < after.end:
             return False
         if before is None or not before.start <= start < before.end:
             return True
@@ -373,9 +371,9 @@ def _named_speakers(b: BookContext, paragraphs: list[tuple[int, int, list[Segmen
             before = segs[k - 1] if k > 0 else None
             found = [t for t in (tag_after(b, after) if after is not None and after.text.strip() else None,
                                  tag_before(b, before) if before is not None else None) if t]
-            found = [t for t in found if t[0] in ("said-after", "said-before", "possessive", "lead-in")]
-            found.sort(key=lambda t: STRENGTH[t[0]], reverse=True)
-            if found and found[0][1].kind == "name" and len(found[0][1].names) == 1:
-                out[para] = found[0][1].names[0]
+            found = [t for t in found if t.kind in ("said-after", "said-before", "possessive", "lead-in")]
+            found.sort(key=lambda t: STRENGTH[t.kind], reverse=True)
+            if found and found[0].mention.kind == "name" and len(found[0].mention.names) == 1:
+                out[para] = found[0].mention.names[0]
             break
     return out

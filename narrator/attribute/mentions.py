@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ._text import Token
 from .characters import CharacterIndex
+from .data import Mention
 from .vocabulary import (
     FEMALE_PRONOUNS,
     FIRST_PRONOUNS,
@@ -20,25 +19,6 @@ _NOT_MODIFIERS = frozenset(
     "and or but of to in on at with as was were is had has have be been said the a an by for from "
     "who which that".split()
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    start: int
-    end: int
-    tok: int
-    """Index of the first token."""
-    tok_end: int
-    kind: str
-    """name, pron (he/she/I) or desc ("the six armed man", "his wife")."""
-    names: tuple[str, ...] = ()
-    """Characters a name may refer to (more than one when an alias is shared)."""
-    gender: str = "unknown"
-    possessive: bool = False
-    label: str = ""
-    """For descriptions: a speaker name usable in a cast ("the six-armed man")."""
-    generic: bool = True
-    """For descriptions: only generic modifiers ("the old man"), so it may be a known character."""
 
 
 def find_mentions(

@@ -13,20 +13,14 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..types import NARRATOR, UNKNOWN, Segment
-from .context import is_subject, pick_name
+from .context import BookContext, is_subject, pick_name
+from .data import Decision, History, QuoteState, Turn
 from .tags import EVIDENCE, SPEECH_TAGS
 from .vocabulary import CONTINUATION_VERBS
-
-if TYPE_CHECKING:
-    from .context import BookContext, QuoteState
-    from .conversation import Turn
-    from .resolve import History
 
 _WEIGHTS = Path(__file__).with_name("weights.json")
 
@@ -75,15 +69,6 @@ TRACE: list | None = None
 """When a list, every ranked decision appends (segments, candidates, features) (for training)."""
 RULES: list | None = None
 """When a list, every quote line appends (segment, decision kind) (for measuring rule accuracy)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    speaker: str
-    kind: str
-    """The rule that decided, e.g. "said-after:name", or "ranked"."""
-    evidence: str
-    confidence: float | None = None
 
 
 @lru_cache(maxsize=1)
@@ -212,7 +197,7 @@ def rank_paragraph(
             else:
                 name = pick_name(m, history)
             if s.kind == "narration":
-                if tag is not None and m.start == tag[1].start:
+                if tag is not None and m.start == tag.mention.start:
                     continue
                 named_para.append(name)
                 if is_subject(b, m):
@@ -233,9 +218,9 @@ def rank_paragraph(
     tag_group = tag_gender = tag_verb = None
     grank: dict[str, int] = {}
     if tag is not None:
-        kind, m, tag_verb = tag
-        tag_group = "speech" if kind in SPEECH_TAGS else "beat"
-        tag_gender = m.gender if m.gender in ("male", "female") else "any"
+        tag_verb = tag.verb
+        tag_group = "speech" if tag.kind in SPEECH_TAGS else "beat"
+        tag_gender = tag.mention.gender if tag.mention.gender in ("male", "female") else "any"
         ordered = sorted(cands, key=lambda c: dist_of.get(c, 1e9))
         r = 0
         for c in ordered:
@@ -329,8 +314,8 @@ def rank_paragraph(
     choice = cands[top]
     cue = explain(feats[top])
     if tag is not None:
-        phrase = b.text[tag[1].start : tag[1].end]
-        cue = f"{EVIDENCE[tag[0]]}: '{phrase}' = {choice} ({cue})"
+        phrase = b.text[tag.mention.start : tag.mention.end]
+        cue = f"{EVIDENCE[tag.kind]}: '{phrase}' = {choice} ({cue})"
     elif cue == "turn-taking" and prev_spk:
         cue = f"turn-taking with {prev_spk}"
     elif cue.startswith("vocative") and prev_spk:

@@ -1,93 +1,16 @@
-"""Resolve a mention to a character: names via the alias index, pronouns and descriptions to
-the most salient gender-compatible character in focus.
-
-Salience is recency weighted by role: a character who just spoke or is the subject of a
-sentence stays in focus longer than one merely named in passing ("…fit M. Riviere into any
-picture. He perceived…" — "he" is still the subject of the paragraph, not M. Riviere).
-"""
+"""Resolve a tag's mention to a character: a name via the alias index, "I" to the first-person
+narrator, a distinctive description to a conversation partner or a new described speaker.
+Pronouns and generic descriptions are left to the ranker (rank.py)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ..types import NARRATOR
-from .context import pick_name
-from .rank import Decision
+from .context import BookContext, pick_name
+from .data import Decision, History, Mention, QuoteState, Turn
 from .tags import EVIDENCE
 from .vocabulary import CONTINUATION_VERBS, ROLE_NOUNS, SPEECH_VERBS
-
-if TYPE_CHECKING:
-    from .context import BookContext, QuoteState
-    from .conversation import Turn
-    from .mentions import Mention
-
-SPEAKER = 2.0
-SUBJECT = 1.6
-OTHER = 1.0
-
-
-class History:
-    """Characters in focus, most recent last (narration mentions and attributed speakers)."""
-
-    def __init__(self, gender_of: Callable[[str], str]) -> None:
-        self.entries: list[tuple[int, str, float]] = []
-        self.gender_of = gender_of
-
-    def add(self, pos: int, name: str, weight: float = OTHER) -> None:
-        if self.entries and self.entries[-1][1] == name:
-            _, _, w = self.entries[-1]
-            self.entries[-1] = (pos, name, max(w, weight))
-            return
-        self.entries.append((pos, name, weight))
-        if len(self.entries) > 400:
-            del self.entries[:200]
-
-    def ranked(
-        self,
-        gender: str,
-        before: int,
-        boost: dict[str, float] | None = None,
-        limit: int = 60,
-    ) -> list[str]:
-        """Gender-compatible characters by salience at `before` (exact gender before unknown)."""
-        best: dict[str, float] = {}
-        for pos, name, weight in reversed(self.entries[-limit:]):
-            if pos >= before:
-                continue
-            dist = (before - pos + 50) / weight
-            if boost and name in boost:
-                dist *= boost[name]
-            if name not in best or dist < best[name]:
-                best[name] = dist
-        exact, weak = [], []
-        for name in sorted(best, key=best.__getitem__):
-            g = self.gender_of(name)
-            if gender in ("unknown", "any") or g == gender:
-                exact.append(name)
-            elif g == "unknown":
-                weak.append(name)
-        return exact + weak
-
-    def salience(self, before: int, limit: int = 80) -> list[tuple[str, float]]:
-        """(character, weighted distance) for everyone in focus, most salient first."""
-        best: dict[str, float] = {}
-        for pos, name, weight in reversed(self.entries[-limit:]):
-            if pos >= before:
-                continue
-            dist = (before - pos + 50) / weight
-            if name not in best or dist < best[name]:
-                best[name] = dist
-        return sorted(best.items(), key=lambda kv: kv[1])
-
-    def last_subject(self, before: int) -> str | None:
-        """The character most recently the subject of a narration sentence."""
-        for pos, name, weight in reversed(self.entries[-30:]):
-            if pos < before and weight == SUBJECT:
-                return name
-        return None
-
 
 
 def resolve_tag(

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..types import Segment
 from ._text import last_sentence
+from .context import BookContext
+from .data import Mention, Tag
 from .vocabulary import (
     ASPECT_VERBS,
     PHRASAL_SPEECH,
@@ -24,24 +24,9 @@ from .vocabulary import (
     WEAK_SPEECH_VERBS,
 )
 
-if TYPE_CHECKING:
-    from .context import BookContext
-    from .mentions import Mention
-
 LEAD_IN_END = re.compile(
     r"[,:;—–-]\s*$|\b(?:said|says|asked|cried|replied|answered|exclaimed|saying|whispered|added)\s*$"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Tag:
-    """Evidence that a mention is the speaker of a quote."""
-
-    mention: int
-    """Index of the mention in the book's mention list."""
-    kind: str
-    """said-after, said-before, possessive, lead-in, beat-after, beat-before, paragraph."""
-    verb: str = ""
 
 
 _ADVERB = re.compile(r"ly$")
@@ -102,7 +87,7 @@ def is_anaphor(m: Mention) -> bool:
     )
 
 
-def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
+def tag_after(b: BookContext, seg: Segment) -> Tag | None:
     """Tag in the narration right after a quote: `said X`, `X said`, `X's reply`, `X frowned`."""
     text = seg.text
     lead = len(text) - len(text.lstrip(" \t\n,;:—–-"))
@@ -146,19 +131,19 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
             if m.tok == k and (
                 m.kind != "pron" or m.gender in ("male", "female", "first")
             ):
-                return ("said-after", appositive_name(b, m, ms), verb)
+                return Tag("said-after", appositive_name(b, m, ms), verb)
     if toks[i].lower in ("burst", "broke", "came") and i + 1 < len(toks) and toks[i + 1].lower == "from":
         # '"Those dreadful insects!" burst from William'
         for m in ms:
             if m.tok == i + 2 and m.kind != "pron":
-                return ("said-after", m, toks[i].lower)
+                return Tag("said-after", m, toks[i].lower)
     if toks[i].lower in ("was", "were") and ms and ms[0].tok == i + 1 and ms[0].possessive:
         # '"What is to be done?" was Mr. Woodhouse's first exclamation'
         for kk in range(ms[0].tok_end, min(ms[0].tok_end + 3, len(toks))):
             if toks[kk].start >= sent_end:
                 break
             if toks[kk].lower in SPEECH_NOUNS:
-                return ("possessive", ms[0], toks[kk].lower)
+                return Tag("possessive", ms[0], toks[kk].lower)
     # subject first ("young Thorley hazarded" too)
     if ms and ms[0].tok == i + 1 and toks[i].lower in ("young", "old", "little", "poor", "then", "and"):
         i += 1
@@ -166,17 +151,17 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
         # "This time the strangely hooded man was the one to speak."
         found = speech_subject(b, p0, sent_end)
         if found is not None and found[0].kind in ("name", "desc"):
-            return ("beat-after", found[0], found[1])
+            return Tag("beat-after", *found)
         return None
     m = appositive_name(b, ms[0], ms)
     k = m.tok_end
     if m.possessive:
         for kk in range(k, min(k + 4, len(toks))):
             if toks[kk].lower in SPEECH_NOUNS:
-                return ("possessive", m, toks[kk].lower)
+                return Tag("possessive", m, toks[kk].lower)
             if toks[kk].start >= sent_end:
                 break
-        return ("beat-after", m, "")
+        return Tag("beat-after", m, "")
     # skip a parenthetical ", stubborn as always,"
     rest = b.text[m.end : sent_end]
     if rest.startswith(","):
@@ -188,7 +173,7 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
     if verb_after is not None and _silent_after(b, k, sent_end):
         return None  # "She said nothing": the listener
     if verb_after is not None:
-        return ("said-after", m, verb_after)
+        return Tag("said-after", m, verb_after)
     if k < len(toks) and toks[k].start < sent_end and not toks[k].cap:
         clause = b.text[m.end : sent_end].lower()
         # "Archer heard Reggie Chivers say": the one heard speaking is the speaker
@@ -198,10 +183,10 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
                 and other.tok_end < len(toks)
                 and toks[other.tok_end].lower in SPEECH_VERBS
             ):
-                return ("beat-after", other, toks[other.tok_end].lower)
+                return Tag("beat-after", other, toks[other.tok_end].lower)
         if any(w in clause for w in SILENCE):
             return None  # "Mary was silent": an action beat of the listener
-        return ("beat-after", m, "")
+        return Tag("beat-after", m, "")
     return None
 
 
@@ -334,7 +319,7 @@ def first_clause(text: str) -> str:
     return text[: off + m.start() + 1] if m else text
 
 
-def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
+def tag_before(b: BookContext, seg: Segment) -> Tag | None:
     """Tag in the narration right before a quote: `X called out, "`, `X sighed. "`."""
     text = seg.text.rstrip()
     if not text.strip():
@@ -361,7 +346,7 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
                     if toks[kk].start >= end:
                         break
                     if toks[kk].lower in SPEECH_NOUNS or toks[kk].lower == "word":
-                        return ("possessive", m, toks[kk].lower)
+                        return Tag("possessive", m, toks[kk].lower)
             continue
         k = _past_adverbs(toks, m.tok_end)
         verb = speech_verb_at(toks, k) if k < len(toks) and toks[k].start < end else None
@@ -381,12 +366,12 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
                 continue  # "She said nothing, but …": not the speaker
             if lead_in and _later_speech(b, k + 1, end):
                 break  # "A had said proudly …, and B, who …, added impatiently:": B's
-            return ("said-before", m, verb)
+            return Tag("said-before", m, verb)
     if lead_in:
         # "Mrs. Weston had left her seat to join him and say, ": the one who says
         found = speech_subject(b, start, end, nouns=False)  # not "gave in to Naruto's request,"
         if found is not None and found[0].kind in ("name", "desc"):
-            return ("lead-in", found[0], found[1])
+            return Tag("lead-in", *found)
     subjects = [
         m for m in ms if not (_after_preposition(toks, m) and not m.possessive)
     ]  # '"…," to Mr. Gradgrind, "…"' addresses him
@@ -395,7 +380,7 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
     m = subjects[0]
     if not lead_in and any(w in b.text[m.end : end].lower() for w in SILENCE):
         return None  # "She was silent. "…"": the listener, not the speaker
-    return ("lead-in" if lead_in else "beat-before", m, "")
+    return Tag("lead-in" if lead_in else "beat-before", m, "")
 
 
 def _silent_after(b: BookContext, k: int, end: int) -> bool:
@@ -418,7 +403,7 @@ def _later_speech(b: BookContext, k: int, end: int) -> bool:
 
 def tag_previous_paragraph(
     b: BookContext, para: int
-) -> tuple[str, Mention, str] | None:
+) -> Tag | None:
     """A narration paragraph whose last sentence announces speech introduces the next quote
     ("Katharine saw it, too, and exclaimed:" / "…and the six armed man chose to be the group's
     speaker once again.")."""
@@ -439,4 +424,4 @@ def tag_previous_paragraph(
     if found is None:
         return None
     kind = "lead-in" if text.endswith((":", ",", "-", "—", "–")) else "lead-in-prev"
-    return (kind, found[0], found[1])
+    return Tag(kind, *found)
