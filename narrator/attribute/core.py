@@ -8,11 +8,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from ..types import NARRATOR, UNKNOWN, Book, Character, Line, Script, Segment
-from . import rank
 from .context import CLOSING_MARKS, BookContext, is_subject, pick_name
 from .conversation import Conversation, vocatives
 from .data import OTHER, SPEAKER, SUBJECT, Decision, History, QuoteState, Tag, Turn
-from .rank import confidence_for, rank_paragraph
+from .rank import rank_paragraph
 from .resolve import resolve_tag, self_named
 from .tags import (
     LEAD_IN_END,
@@ -25,15 +24,24 @@ from .tags import (
     tag_previous_paragraph,
 )
 from .vocabulary import GESTURES, SPEECH_VERBS, THOUGHT_VERBS
+from .weights import Trace, Weights, shipped_weights
 
 
 def attribute(
     book: Book,
     segments: Mapping[int, Sequence[Segment]],
-    *,
     characters: Sequence[Character] | None = None,
+    *,
+    weights: Weights | None = None,
+    trace: Trace | None = None,
 ) -> Script:
-    """Attribute every quote of the book to a speaker; narration lines have speaker None."""
+    """Attribute every quote of the book to a speaker; narration lines have speaker None.
+
+    `characters` replaces discovery (enriched with the name forms discovery finds for them);
+    `weights` replaces the shipped weights.json; a `trace` records every ranked choice and the
+    rule behind each quote (for training)."""
+    if weights is None:
+        weights = shipped_weights()
     b = BookContext(book, segments, characters)
     history = History(b.gender_of)
     conversation = Conversation()
@@ -232,7 +240,7 @@ def attribute(
                 pos = pron_tag.mention.start if pron_tag is not None else group[0].seg.start
                 advance(pos)
                 d = rank_paragraph(
-                    b, history, para, segs, quotes, tagq, prev_turn, recent, pos
+                    b, history, para, segs, quotes, tagq, prev_turn, recent, pos, weights=weights, trace=trace
                 )
                 if pron_tag is not None and d.speaker != UNKNOWN:
                     resolved_tags[pron_tag.mention.start] = d.speaker
@@ -276,9 +284,9 @@ def attribute(
             lines.append(Line(ch, s, UNKNOWN, 0.1, "no evidence"))
             continue
         d = state.decision
-        if rank.RULES is not None:
-            rank.RULES.append((s, d.kind))
-        conf = d.confidence if d.confidence is not None else confidence_for(d.kind)
+        if trace is not None:
+            trace.rules.append((s, d.kind))
+        conf = d.confidence if d.confidence is not None else weights.confidence_for(d.kind)
         lines.append(Line(ch, s, d.speaker, conf, d.evidence, state.addressees))
 
     chars = list(b.characters)

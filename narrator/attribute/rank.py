@@ -11,103 +11,21 @@ development novels.
 
 from __future__ import annotations
 
-import json
 import math
-from functools import lru_cache
-from pathlib import Path
+from collections.abc import Mapping
 
 from ..types import NARRATOR, UNKNOWN, Segment
 from .context import BookContext, is_subject, pick_name
 from .data import Decision, History, QuoteState, Turn
 from .tags import EVIDENCE, SPEECH_TAGS
 from .vocabulary import CONTINUATION_VERBS
-
-_WEIGHTS = Path(__file__).with_name("weights.json")
-
-# Used when weights.json lacks a rule (hand-set priors, overwritten by measurement).
-_PRIORS = {
-    "said-after:name": 0.95,
-    "said-before:name": 0.93,
-    "possessive:name": 0.9,
-    "said-after:desc": 0.6,
-    "said-after:first": 0.9,
-    "said-before:first": 0.85,
-    "lead-in:name": 0.85,
-    "beat-after:name": 0.8,
-    "beat-before:name": 0.8,
-    "continued": 0.85,
-    "none": 0.05,
-}
-
-# Hand-set weights that mimic the rules; replaced by learned ones from weights.json.
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "sal0": 1.0,
-    "sal1": 0.6,
-    "sal2": 0.3,
-    "logdist": -0.3,
-    "tag_speech_grank0": 3.0,
-    "tag_speech_grank1": 1.0,
-    "tag_speech_gmismatch": -4.0,
-    "tag_beat_grank0": 2.0,
-    "tag_beat_grank1": 0.7,
-    "tag_beat_gmismatch": -3.0,
-    "prev_spk": -1.5,
-    "prev2_spk": 1.5,
-    "addressed_now": -4.0,
-    "addressed_prev": 2.0,
-    "named_para": 1.0,
-    "first_named_para": 1.5,
-    "named_in_quote": -0.5,
-    "continuation": 4.0,
-    "freq": 0.5,
-    "cont_verb_prev": 3.0,
-    "named_prev_para": 0.5,
-    "narrator_firsttag": 4.0,
-}
-
-TRACE: list | None = None
-"""When a list, every ranked decision appends (segments, candidates, features) (for training)."""
-RULES: list | None = None
-"""When a list, every quote line appends (segment, decision kind) (for measuring rule accuracy)."""
-
-
-@lru_cache(maxsize=1)
-def _data() -> dict:
-    try:
-        return json.loads(_WEIGHTS.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-_override: dict | None = None
-
-
-def set_weights(data: dict | None) -> None:
-    """Use these weights instead of weights.json (training and cross-validation)."""
-    global _override
-    _override = data
-
-
-def weights() -> dict[str, float]:
-    data = _override if _override is not None else _data()
-    return data.get("features") or DEFAULT_WEIGHTS
-
-
-def confidence_for(kind: str) -> float:
-    data = _override if _override is not None else _data()
-    table = data.get("confidence", {})
-    base = kind.removesuffix("+para")
-    value = table.get(kind, table.get(base, _PRIORS.get(base, 0.5)))
-    if kind.endswith("+para") and kind not in table:
-        value *= 0.9
-    return round(min(1.0, max(0.0, float(value))), 3)
+from .weights import RankedChoice, Trace, Weights
 
 
 def choose(
-    candidates: list[str], features: list[dict[str, float]]
+    candidates: list[str], features: list[dict[str, float]], w: Mapping[str, float]
 ) -> tuple[int, float, list[float]]:
     """Index of the best candidate, its softmax probability, and all scores."""
-    w = weights()
     scores = [sum(w.get(k, 0.0) * v for k, v in f.items()) for f in features]
     top = max(range(len(scores)), key=scores.__getitem__)
     mx = scores[top]
@@ -115,9 +33,8 @@ def choose(
     return top, 1.0 / z, scores
 
 
-def explain(features: dict[str, float]) -> str:
+def explain(features: dict[str, float], w: Mapping[str, float]) -> str:
     """The strongest positive cue behind a ranked choice, in words."""
-    w = weights()
     contributions = sorted(
         ((w.get(k, 0.0) * v, k) for k, v in features.items()), reverse=True
     )
@@ -158,6 +75,9 @@ def rank_paragraph(
     prev_turn: Turn | None,
     recent: list[Turn],
     pos: int,
+    *,
+    weights: Weights,
+    trace: Trace | None,
 ) -> Decision:
     """Rank candidate speakers of an untagged or pronoun-tagged paragraph."""
     tag = tagq.pron_tag if tagq is not None else None
@@ -308,11 +228,13 @@ def rank_paragraph(
         if prev_turn is None:
             f["no_prev"] = f.get("sal0", 0.0)
         feats.append(f)
-    top, prob, _ = choose(cands, feats)
-    if TRACE is not None:
-        TRACE.append(([q.seg for q in quotes if q.decision is None], cands, feats))
+    top, prob, _ = choose(cands, feats, weights.features)
+    if trace is not None:
+        trace.ranked.append(
+            RankedChoice(tuple(q.seg for q in quotes if q.decision is None), tuple(cands), tuple(feats))
+        )
     choice = cands[top]
-    cue = explain(feats[top])
+    cue = explain(feats[top], weights.features)
     if tag is not None:
         phrase = b.text[tag.mention.start : tag.mention.end]
         cue = f"{EVIDENCE[tag.kind]}: '{phrase}' = {choice} ({cue})"
