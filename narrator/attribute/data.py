@@ -8,7 +8,7 @@ these types without importing another step.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..types import Segment
@@ -82,6 +82,20 @@ class QuoteState:
     decision: Decision | None = None
     pron_tag: Tag | None = None
     """An anaphoric tag ("he said", "the old man said") left to the ranker."""
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A paragraph that holds quotes, as the pass decides it."""
+
+    chapter: int
+    number: int
+    segments: Sequence[Segment]
+    quotes: Sequence[QuoteState]
+    prev_turn: Turn | None
+    """The conversation's latest turn, when it is an earlier paragraph."""
+    recent: Sequence[Turn]
+    """The conversation's turns up to this paragraph, newest first."""
 
 
 SPEAKER = 2.0

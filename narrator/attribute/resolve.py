@@ -7,27 +7,18 @@ from __future__ import annotations
 import re
 
 from ..types import NARRATOR
-from .context import BookContext, pick_name
-from .data import Decision, History, Mention, QuoteState, Turn
+from .context import BookContext, PassState, pick_name
+from .data import Decision, Mention, Paragraph, QuoteState, Tag
 from .tags import EVIDENCE
 from .vocabulary import CONTINUATION_VERBS, ROLE_NOUNS, SPEECH_VERBS
 
 
-def resolve_tag(
-    b: BookContext,
-    history: History,
-    m: Mention,
-    kind: str,
-    verb: str,
-    q: QuoteState,
-    prev_turn: Turn | None,
-    recent: list[Turn],
-) -> Decision | None:
+def resolve_tag(state: PassState, para: Paragraph, q: QuoteState, tag: Tag) -> Decision | None:
     """The character a tag's mention refers to, or None when it cannot be resolved."""
-    phrase = b.text[m.start : m.end]
+    b, m, kind = state.book, tag.mention, tag.kind
     ev = EVIDENCE[kind]
     if m.kind == "name":
-        name = pick_name(m, history)
+        name = pick_name(m, state.history)
         if name in q.addressees:
             return None
         return Decision(name, kind + ":name", f"{ev}: {snippet(b, m, kind)}")
@@ -41,36 +32,44 @@ def resolve_tag(
             f"{ev}: {snippet(b, m, kind)} (first-person narrator)",
         )
     if m.kind == "desc" and not m.generic:
-        # "the happily deceived aunt" is usually someone in the conversation; "the strangely
-        # hooded man" with no named partner of his gender is a new, unnamed speaker
-        prev_spk = prev_turn.speaker if prev_turn is not None else None
-        named = {t.speaker for t in recent if t.speaker in b.index.characters}
-        if (
-            prev_turn is not None
-            and prev_spk is not None
-            and q.seg.paragraph != prev_turn.paragraph
-            and verb not in CONTINUATION_VERBS
-        ):
-            named.discard(prev_spk)
-        if m.label.rsplit(" ", 1)[-1] in ROLE_NOUNS:
-            named = set()  # "said the maid": someone known by her job, not the named partner
-        fits = [
-            c
-            for c in named
-            if m.gender == "unknown" or b.gender_of(c) in (m.gender, "unknown")
-        ]
-        fits = [c for c in fits if c not in q.addressees]
-        if len(fits) == 1:
-            return Decision(
-                fits[0],
-                kind + ":desc-partner",
-                f"{ev}: '{phrase}' = {fits[0]} (conversation partner)",
-            )
-        label = b.describe(m)
-        return Decision(
-            label, kind + ":desc", f"{ev}: {snippet(b, m, kind)} (described speaker)"
-        )
+        return _resolve_description(state, para, q, tag)
     return None  # pronouns and generic descriptions go to the ranker
+
+
+def _resolve_description(state: PassState, para: Paragraph, q: QuoteState, tag: Tag) -> Decision:
+    """ "the happily deceived aunt" is usually someone in the conversation; "the strangely
+    hooded man" with no named partner of his gender is a new, unnamed speaker."""
+    b, m, kind = state.book, tag.mention, tag.kind
+    ev = EVIDENCE[kind]
+    prev_turn = para.prev_turn
+    prev_spk = prev_turn.speaker if prev_turn is not None else None
+    named = {t.speaker for t in para.recent if t.speaker in b.index.characters}
+    if (
+        prev_turn is not None
+        and prev_spk is not None
+        and q.seg.paragraph != prev_turn.paragraph
+        and tag.verb not in CONTINUATION_VERBS
+    ):
+        named.discard(prev_spk)
+    if m.label.rsplit(" ", 1)[-1] in ROLE_NOUNS:
+        named = set()  # "said the maid": someone known by her job, not the named partner
+    fits = [
+        c
+        for c in named
+        if m.gender == "unknown" or state.gender_of(c) in (m.gender, "unknown")
+    ]
+    fits = [c for c in fits if c not in q.addressees]
+    if len(fits) == 1:
+        phrase = b.text[m.start : m.end]
+        return Decision(
+            fits[0],
+            kind + ":desc-partner",
+            f"{ev}: '{phrase}' = {fits[0]} (conversation partner)",
+        )
+    label = state.describe(m)
+    return Decision(
+        label, kind + ":desc", f"{ev}: {snippet(b, m, kind)} (described speaker)"
+    )
 
 
 def snippet(b: BookContext, m: Mention, kind: str) -> str:
@@ -99,8 +98,9 @@ _SELF = re.compile(
 )
 
 
-def self_named(b: BookContext, q: QuoteState, history: History) -> str | None:
+def self_named(state: PassState, q: QuoteState) -> str | None:
     """ "Mary? I'm Katharine Hilbery!" / "It is I, McMurdo.": the speaker names herself."""
+    b = state.book
     for m in b.mentions_between(q.seg.start, q.seg.end):
         if m.kind != "name" or m.possessive:
             continue
@@ -112,5 +112,5 @@ def self_named(b: BookContext, q: QuoteState, history: History) -> str | None:
                 or after[:1].isspace()
                 and not after[1:2].islower()
             ):
-                return pick_name(m, history)
+                return pick_name(m, state.history)
     return None

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from ..types import Segment
-from ._text import last_sentence
+from ._text import Token, last_sentence
 from .context import BookContext
 from .data import Mention, Tag
 from .vocabulary import (
@@ -65,7 +65,7 @@ _CLAUSE_END = re.compile(
 
 
 
-def _past_adverbs(toks: Sequence, k: int, most: int = 3) -> int:
+def _past_adverbs(toks: Sequence[Token], k: int, most: int = 3) -> int:
     """Index of the first token from `k` on that is not an adverb or auxiliary ("had quickly
     said"), skipping at most `most` of them."""
     steps = 0
@@ -208,7 +208,7 @@ def appositive_name(b: BookContext, m: Mention, ms: list[Mention]) -> Mention:
 _OBJECT_PREPOSITIONS = frozenset(
     "to at with of for by from upon on towards toward into against behind beside near".split()
 )
-def speech_verb_at(toks: list, k: int) -> str | None:
+def speech_verb_at(toks: Sequence[Token], k: int) -> str | None:
     """The speech verb at token k ("said", or a phrasal one: "put in", "went on"), else None."""
     if k >= len(toks):
         return None
@@ -274,17 +274,17 @@ def speech_subject(
     return (best, toks[speech].lower) if best is not None else None
 
 
-def _after_preposition(toks: list, m: Mention) -> bool:
+def _after_preposition(toks: Sequence[Token], m: Mention) -> bool:
     """The mention is the object of a preposition ("said to Emma", "looked at Harriet")."""
     return m.tok > 0 and toks[m.tok - 1].lower in _OBJECT_PREPOSITIONS
 
 
-def _particle_after(toks: list, k: int, particle: str) -> bool:
+def _particle_after(toks: Sequence[Token], k: int, particle: str) -> bool:
     """ "called out": a weak speech verb made plain by its particle."""
     return k + 1 < len(toks) and toks[k + 1].lower == particle
 
 
-def _object_pronoun(toks: list, m: Mention) -> bool:
+def _object_pronoun(toks: Sequence[Token], m: Mention) -> bool:
     """ "him", "her", "me" as an object ("looked at him, saying"), but not the subject of a
     perceived speech ("heard him say")."""
     if m.kind != "pron" or toks[m.tok].lower not in ("him", "her", "me", "us", "them"):
