@@ -99,8 +99,17 @@ def tag_after(b: BookContext, seg: Segment) -> Tag | None:
     if i >= len(toks) or toks[i].start >= seg.end or toks[i].start - p0 > 1:
         return None
     sent_end = seg.start + len(first_clause(text))
-    ms = [m for m in b.mentions_between(p0, sent_end)]
-    # verb first: "said Emma", "asked he", "cried his wife", "said the young man"
+    ms = b.mentions_between(p0, sent_end)
+    return (
+        _verb_first(b, i, ms)
+        or _inverted_after(b, i, ms, sent_end)
+        or _subject_first(b, i, ms, p0, sent_end)
+    )
+
+
+def _verb_first(b: BookContext, i: int, ms: list[Mention]) -> Tag | None:
+    """ "said Emma", "asked he", "cried his wife", "said the young man", "So began Miss Bates"."""
+    toks = b.tokens
     j = i
     if (
         toks[j].lower in ("so", "thus")
@@ -114,55 +123,73 @@ def tag_after(b: BookContext, seg: Segment) -> Tag | None:
         and toks[j + 1].lower in SPEECH_VERBS
     ):
         j += 1
-    if (
+    if not (
         toks[j].lower in SPEECH_VERBS
         and not toks[j].cap
         or (toks[j].lower in SPEECH_VERBS and j == i)
     ):
-        verb = toks[j].lower
-        k = j + 1
-        while (
-            k < len(toks)
-            and toks[k].lower in ("out", "up", "back", "again", "in")
-            and k < j + 2
+        return None
+    verb = toks[j].lower
+    k = j + 1
+    while (
+        k < len(toks)
+        and toks[k].lower in ("out", "up", "back", "again", "in")
+        and k < j + 2
+    ):
+        k += 1
+    for m in ms:
+        if m.tok == k and (
+            m.kind != "pron" or m.gender in ("male", "female", "first")
         ):
-            k += 1
-        for m in ms:
-            if m.tok == k and (
-                m.kind != "pron" or m.gender in ("male", "female", "first")
-            ):
-                return Tag("said-after", appositive_name(b, m, ms), verb)
+            return Tag("said-after", appositive_name(b, m, ms), verb)
+    return None
+
+
+def _inverted_after(b: BookContext, i: int, ms: list[Mention], sent_end: int) -> Tag | None:
+    """ '"Those dreadful insects!" burst from William', '"What is to be done?" was Mr.
+    Woodhouse's first exclamation'."""
+    toks = b.tokens
     if toks[i].lower in ("burst", "broke", "came") and i + 1 < len(toks) and toks[i + 1].lower == "from":
-        # '"Those dreadful insects!" burst from William'
         for m in ms:
             if m.tok == i + 2 and m.kind != "pron":
                 return Tag("said-after", m, toks[i].lower)
     if toks[i].lower in ("was", "were") and ms and ms[0].tok == i + 1 and ms[0].possessive:
-        # '"What is to be done?" was Mr. Woodhouse's first exclamation'
         for kk in range(ms[0].tok_end, min(ms[0].tok_end + 3, len(toks))):
             if toks[kk].start >= sent_end:
                 break
             if toks[kk].lower in SPEECH_NOUNS:
                 return Tag("possessive", ms[0], toks[kk].lower)
-    # subject first ("young Thorley hazarded" too)
+    return None
+
+
+def _subject_first(b: BookContext, i: int, ms: list[Mention], p0: int, sent_end: int) -> Tag | None:
+    """ "Emma said", "young Thorley hazarded", "Tsunade's solemn reply", "Naruto frowned"; with
+    no mention first, the one the clause says speaks ("…the hooded man was the one to speak")."""
+    toks = b.tokens
     if ms and ms[0].tok == i + 1 and toks[i].lower in ("young", "old", "little", "poor", "then", "and"):
         i += 1
     if not ms or ms[0].tok != i:
-        # "This time the strangely hooded man was the one to speak."
         found = speech_subject(b, p0, sent_end)
         if found is not None and found[0].kind in ("name", "desc"):
             return Tag("beat-after", *found)
         return None
     m = appositive_name(b, ms[0], ms)
-    k = m.tok_end
     if m.possessive:
+        k = m.tok_end
         for kk in range(k, min(k + 4, len(toks))):
             if toks[kk].lower in SPEECH_NOUNS:
                 return Tag("possessive", m, toks[kk].lower)
             if toks[kk].start >= sent_end:
                 break
         return Tag("beat-after", m, "")
-    # skip a parenthetical ", stubborn as always,"
+    return _after_subject(b, m, ms, sent_end)
+
+
+def _after_subject(b: BookContext, m: Mention, ms: list[Mention], sent_end: int) -> Tag | None:
+    """What follows the subject M (past a parenthetical ", stubborn as always," and adverbs): a
+    speech verb makes a said-tag, another verb an action beat, unless M is silent."""
+    toks = b.tokens
+    k = m.tok_end
     rest = b.text[m.end : sent_end]
     if rest.startswith(","):
         close = rest.find(",", 1)
