@@ -21,6 +21,7 @@ from .identity import NameForm, cluster
 from .names import FIRST_NAME_GENDER
 from .vocabulary import (
     ABBREVIATIONS,
+    CLAUSE_OPENERS,
     FEMALE_PRONOUNS,
     HONORIFICS,
     MALE_PRONOUNS,
@@ -38,7 +39,8 @@ _ACTION_WORDS = frozenset(
     shook sighed paused stopped began seemed heard found left put let kept held rose moved
     glanced stared watched waited tried wanted loved liked hated""".split()
 )
-_SUBJECT_LEADS = frozenset("and but when while as then that so who said cried replied asked".split())
+_SUBJECT_LEADS = CLAUSE_OPENERS | {"said", "cried", "replied", "asked"}
+"""A name after these is a subject ("…, and Tsunade butted", "said Emma"), not an object."""
 _MAX_NAME_WORDS = 5
 _COMMON_INITIAL = frozenset(
     """however meanwhile suddenly still nothing something everything nonsense indeed perhaps

@@ -15,22 +15,22 @@ from .characters import CharacterIndex, discover, enrich_given
 from .conversation import Conversation, vocatives
 from .data import History, Mention, QuoteState
 from .mentions import find_mentions
+from .vocabulary import CLAUSE_OPENERS
 from .weights import Trace, Weights
 
 _AS_GENDER: dict[str, Gender] = {"male": "male", "female": "female"}
 CLOSING_MARKS = "\"”’'»"
 
 
-_SUBJECT_LEAD = frozenset("and but when while as then that so who".split())
-
-
 def is_subject(b: BookContext, m: Mention) -> bool:
+    """The mention starts a sentence, or follows "and", "when", "who"… with a lower-case word
+    after it ("…, and Emma went"): a subject, which stays in focus longer."""
     toks = b.tokens
     t = toks[m.tok]
     if t.initial:
         return True
     prev = toks[m.tok - 1] if m.tok > 0 else None
-    if prev is not None and prev.lower in _SUBJECT_LEAD:
+    if prev is not None and prev.lower in CLAUSE_OPENERS:
         nxt = toks[m.tok_end] if m.tok_end < len(toks) else None
         return nxt is not None and not nxt.cap
     return False
