@@ -1,4 +1,4 @@
-"""Structure of the package: no import cycle.
+"""Structure of the package: no import cycle, no over-long function in attribute/.
 
 The import graph is read from the source with `ast` (nothing is imported), every import
 counted: module level, inside functions and under `if TYPE_CHECKING:` alike, since each one is a
@@ -10,7 +10,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[1] / "narrator"
+MAX_FUNCTION_LINES = 80
 
 
 def module_name(path: Path, root: Path = PACKAGE) -> str:
@@ -126,3 +129,21 @@ def test_no_import_cycle() -> None:
     """No module of narrator imports, directly or not, a module that imports it."""
     found = cycles(import_graph())
     assert not found, "import cycles: " + "; ".join(" <-> ".join(c) for c in found)
+
+
+def functions(root: Path) -> list[tuple[int, str]]:
+    out = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                assert node.end_lineno is not None
+                lines = node.end_lineno - node.lineno + 1
+                out.append((lines, f"{path.relative_to(root.parent)}:{node.lineno} {node.name}"))
+    return out
+
+
+@pytest.mark.parametrize("area", ["attribute"])
+def test_functions_are_short(area: str) -> None:
+    """Every function (and method, and nested function) in the area fits on a screen."""
+    long = sorted(f for f in functions(PACKAGE / area) if f[0] > MAX_FUNCTION_LINES)
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}"
