@@ -21,6 +21,15 @@ from .weights import Trace, Weights
 _AS_GENDER: dict[str, Gender] = {"male": "male", "female": "female"}
 CLOSING_MARKS = "\"”’'»"
 
+FIRST_PERSON_SHARE = 0.3
+"""A book is told in the first person when its narration says "I" more than this share of the
+times it says "he" or "she" …"""
+TOKENS_PER_I = 500
+"""… and at least once per this many tokens (no fewer than 2, no more than 20 times)."""
+TOKENS_PER_NARRATOR_ADDRESS = 2000
+"""The narrator's name: addressed in quotes once per this many tokens (1 to 3 times at least),
+and more than twice as often as the narration names them."""
+
 
 def is_subject(b: BookContext, m: Mention) -> bool:
     """The mention starts a sentence, or follows "and", "when", "who"… with a lower-case word
@@ -116,6 +125,7 @@ class BookContext:
         return [m for m in self.mentions[lo:hi] if m.end <= end]
 
     def _first_person(self) -> bool:
+        """The narration (quotes aside) says "I" often enough to be told by a character."""
         first = third = 0
         for m in self.mentions:
             if m.kind != "pron" or self.in_quote(m.start):
@@ -124,7 +134,7 @@ class BookContext:
                 first += 1
             else:
                 third += 1
-        return first > 0.3 * third and first >= min(20, max(2, len(self.tokens) // 500))
+        return first > FIRST_PERSON_SHARE * third and first >= min(20, max(2, len(self.tokens) // TOKENS_PER_I))
 
     def _narrator_name(self) -> str | None:
         """In a first-person book, the character others address by name but the narration never
@@ -142,7 +152,7 @@ class BookContext:
                         narr[m.names[0]] += 1
         best, best_score = None, 0.0
         for name, v in voc.items():
-            if v >= min(3, max(1, len(self.tokens) // 2000)) and v > 2 * narr[name]:
+            if v >= min(3, max(1, len(self.tokens) // TOKENS_PER_NARRATOR_ADDRESS)) and v > 2 * narr[name]:
                 score = v / (1 + narr[name])
                 if score > best_score:
                     best, best_score = name, score
@@ -214,24 +224,18 @@ class PassState:
             )
 
     def describe(self, m: Mention) -> str:
-        """The cast name of a described speaker (created on first use)."""
-        if m.label not in self.described:
-            if m.label in self.pending:
-                self.described[m.label] = self.pending.pop(m.label)
-            else:
-                self.described[m.label] = Character(
-                    m.label,
-                    (self.book.text[m.start : m.end],),
-                    _AS_GENDER.get(m.gender, "unknown"),
-                    0,
-                )
+        """The cast name of a described speaker (a character of the script from now on)."""
+        self.seen_description(m)
+        self.promote(m.label)
         return m.label
 
-    def describe_name(self, label: str) -> None:
+    def promote(self, label: str) -> None:
+        """A described person the narration met has spoken: they join the script's characters."""
         if label in self.pending:
             self.described[label] = self.pending.pop(label)
 
     def gender_of(self, name: str) -> str:
+        """male, female, unknown, or first (the first-person narrator)."""
         if name == self.book.narrator or name == NARRATOR:
             return "first"  # the narration calls the narrator "I", never "he" or "she"
         if name in self.pending:

@@ -97,8 +97,7 @@ def rank_paragraph(query: RankQuery) -> Decision:
         state.trace.ranked.append(RankedChoice(quotes, tuple(cands), tuple(feats)))
     choice = cands[top]
     cue = _evidence(query, choice, explain(feats[top], state.weights.features), scene)
-    if choice in state.pending:
-        state.describe_name(choice)
+    state.promote(choice)
     return Decision(choice, "ranked", cue, round(prob, 3))
 
 
