@@ -127,20 +127,9 @@ class History:
         if len(self.entries) > 400:
             del self.entries[:200]
 
-    def ranked(
-        self,
-        gender: str,
-        before: int,
-        limit: int = 60,
-    ) -> list[str]:
+    def ranked(self, gender: str, before: int, limit: int = 60) -> list[str]:
         """Gender-compatible characters by salience at `before` (exact gender before unknown)."""
-        best: dict[str, float] = {}
-        for pos, name, weight in reversed(self.entries[-limit:]):
-            if pos >= before:
-                continue
-            dist = (before - pos + 50) / weight
-            if name not in best or dist < best[name]:
-                best[name] = dist
+        best = self._distances(before, limit)
         exact, weak = [], []
         for name in sorted(best, key=best.__getitem__):
             g = self.gender_of(name)
@@ -152,6 +141,11 @@ class History:
 
     def salience(self, before: int, limit: int = 80) -> list[tuple[str, float]]:
         """(character, weighted distance) for everyone in focus, most salient first."""
+        return sorted(self._distances(before, limit).items(), key=lambda kv: kv[1])
+
+    def _distances(self, before: int, limit: int) -> dict[str, float]:
+        """Character → distance of their nearest entry before `before` among the last `limit`
+        entries, divided by its weight (a speaker stays near longer than a passing name)."""
         best: dict[str, float] = {}
         for pos, name, weight in reversed(self.entries[-limit:]):
             if pos >= before:
@@ -159,7 +153,7 @@ class History:
             dist = (before - pos + 50) / weight
             if name not in best or dist < best[name]:
                 best[name] = dist
-        return sorted(best.items(), key=lambda kv: kv[1])
+        return best
 
     def last_subject(self, before: int) -> str | None:
         """The character most recently the subject of a narration sentence."""
