@@ -1,9 +1,12 @@
 """Which tags speak for which quote.
 
 tags.py reads one stretch of narration for a tag; this module decides, for each quote of a
-paragraph, which of the tags around it are its own: the narration after it, before it (unless
-that opens a split quote's second half), the paragraph before, or the start of the next one; a
-lead-in before a quote outranks a tag after it that introduces the next quote.
+paragraph, which of the tags around it are its own: the narration after it, the narration
+before it (between the halves of a split quote, the first half's tag), the paragraph before,
+or the start of the next one; a lead-in before a quote outranks a tag after it that introduces
+the next quote. It also finds, ahead of the pass, the speaker each paragraph's named tag gives
+(`named_speakers`), and groups a paragraph's undecided quotes under its pronoun tags
+(`tag_groups`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Evidence combination.
+"""Ranking: the speaker of the quotes no rule decided.
 
 Quotes with an explicit named tag ("said Emma") are decided by rule. Every other quote paragraph
 (pronoun tags, action beats, untagged dialogue) is decided by ranking candidate characters with a
@@ -6,7 +6,11 @@ small linear model over reader's cues — salience, gender agreement with a pron
 vocatives, names in the paragraph — whose weights are learned from annotated novels by
 `bench/train_attribution.py` and shipped in `weights.json`. The softmax probability of the chosen
 candidate is its confidence; rule decisions get the accuracy their rule measured on the
-development novels.
+development novels (weights.py).
+
+`rank_paragraph` reads the scene once (focus, the conversation, names around the paragraph),
+lists the candidates, and gives each one its features in named groups: salience, the tag's
+gender, the neighbouring paragraphs, turn-taking, names.
 """
 
 from __future__ import annotations
