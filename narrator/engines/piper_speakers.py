@@ -20,18 +20,24 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..errors import EngineError
 from ..export import atomic_write_text
 from ..language import normalize, same_language
 from ..synthesize import default_cache_dir, estimate_f0
-from ..types import Gender, VoiceProfile
+from ..types import Clip, Gender, VoiceProfile
 from .base import CastingVoices, VoiceInfo
-from .piper_config import config_gender, config_language, read_config
+from .piper_config import PiperModel, config_gender, config_language, read_config
 
-if TYPE_CHECKING:
-    from .piper import PiperEngine, PiperModel
+
+class PiperVoices(Protocol):
+    """What casting needs of the Piper engine: its installed models, and speech for the probe."""
+
+    def models(self) -> list[PiperModel]: ...
+
+    def synthesize(self, text: str, voice: VoiceProfile) -> Clip: ...
+
 
 PROBE = "Well, I never thought I would see you here again."
 """About 2.5 s of speech, mostly voiced: enough for a steady median pitch."""
@@ -83,7 +89,7 @@ def cached_pitches(model: PiperModel, cache_dir: Path | None = None) -> dict[int
         return {}
 
 
-def measured_pitches(engine: PiperEngine, model: PiperModel, speakers: Sequence[int | None],
+def measured_pitches(engine: PiperVoices, model: PiperModel, speakers: Sequence[int | None],
                      cache_dir: Path | None = None) -> dict[int | None, float]:
     """Median pitch (Hz, 0.0 if unvoiced) of each speaker (None: a single-speaker model's voice),
     from the cache or by synthesizing PROBE; new measurements are added to the cache."""
@@ -115,7 +121,7 @@ def _sid(key: str) -> int | None:
     return None if key == "-" else int(key)
 
 
-def casting(engine: PiperEngine, language: str | None = "en", cache_dir: Path | None = None) -> CastingVoices:
+def casting(engine: PiperVoices, language: str | None = "en", cache_dir: Path | None = None) -> CastingVoices:
     """Narrator, unknown and the voices to hand out, from every Piper voice installed (those of
     `language`, e.g. "en", when there are any)."""
     usable = []
