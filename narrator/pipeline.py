@@ -87,6 +87,8 @@ def build_script(book_path: Path, options: RenderOptions, config: VoiceConfig | 
     if book is None:
         book = load_book(book_path, title=options.title, author=options.author, include=options.include,
                          notes=options.notes)
+    if options.language is not None and book.language != options.language:
+        book = replace(book, language=options.language)
     script = make_script(book, characters=_cast_characters(config) or None)
     if options.script_file is not None:
         edits = read_speaker_edits(options.script_file)
@@ -107,7 +109,8 @@ def prepare(book_path: Path, options: RenderOptions | None = None, *, book: Book
     book = script.book
     words = find_lexicon(book_path, options.lexicon)
     target = options.loudness_target(config.loudness)
-    members = cast_members(script, config, options.engine)  # Piper (--engine piper) casts from its own voices
+    # Piper (--engine piper) casts from its own voices, measured once into the cache folder
+    members = cast_members(script, config, options.engine, cache_dir=options.cache_dir)
     _check_voices(members, options.engine)
     cast = Cast({m.name: m.voice for m in members})
     pacing = Pacing.from_dict(config.pacing)
