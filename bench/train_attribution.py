@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from narrator.attribute import attribute, rank  # noqa: E402
+from narrator.attribute import RankedChoice, Trace, Weights, attribute  # noqa: E402
 from narrator.evaluate import (
     NovelResult,
     format_report,
@@ -65,21 +65,22 @@ class Novel:
         return best
 
 
+def weights_of(data: dict | None) -> Weights | None:
+    """Trained weights as the pipeline takes them (None: the shipped weights.json)."""
+    return Weights.from_dict(data) if data is not None else None
+
+
 def run(novel: Novel, data: dict | None):
-    """Attribute the novel with the given weights; return (script, ranked traces, rule kinds)."""
-    rank.set_weights(data)
-    rank.TRACE, rank.RULES = [], []
-    try:
-        script = attribute(novel.book, novel.segments)
-        return script, rank.TRACE, rank.RULES
-    finally:
-        rank.TRACE, rank.RULES = None, None
-        rank.set_weights(None)
+    """Attribute the novel with the given weights; return (script, ranked choices, rule kinds)."""
+    trace = Trace()
+    script = attribute(novel.book, novel.segments, weights=weights_of(data), trace=trace)
+    return script, trace.ranked, trace.rules
 
 
-def examples(novel: Novel, trace) -> list[tuple[list[dict], list[int]]]:
+def examples(novel: Novel, ranked: list[RankedChoice]) -> list[tuple[list[dict], list[int]]]:
     out = []
-    for segs, cands, feats in trace:
+    for choice in ranked:
+        segs, cands, feats = choice.quotes, choice.candidates, list(choice.features)
         if not segs:
             continue
         gold = novel.gold_speaker(segs[0].start, segs[0].end)
@@ -179,13 +180,9 @@ def fit(novels: list[Novel]) -> dict:
 def evaluate(novel: Novel, data: dict) -> NovelResult:
     import time
 
-    rank.set_weights(data)
-    try:
-        t0 = time.perf_counter()
-        script = attribute(novel.book, novel.segments)
-        sec = time.perf_counter() - t0
-    finally:
-        rank.set_weights(None)
+    t0 = time.perf_counter()
+    script = attribute(novel.book, novel.segments, weights=weights_of(data))
+    sec = time.perf_counter() - t0
     return NovelResult(
         novel.name,
         tuple(score_lines(script.lines, novel.gold, novel.characters)),

@@ -26,11 +26,14 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from .engines import cached_engine
 from .engines.base import CastingVoices, Engine, espeak_variants
-from .errors import CastError
+from .errors import CastError, NarratorError
 from .export import atomic_write_text
+from .language import NEAREST, best_voice, normalize, primary, same_language, spoken_by
 from .types import NARRATOR, UNKNOWN, Gender, Script, VoiceProfile
 from .voices import VoiceConfig, load_voices
+from .wording import counted
 
 log = logging.getLogger(__name__)
 
@@ -96,13 +99,22 @@ class _Pools:
         return True
 
 
-def cast_members(script: Script, config: VoiceConfig, engine: Engine | None = None) -> tuple[CastMember, ...]:
+def cast_members(script: Script, config: VoiceConfig, engine: Engine | None = None, *,
+                 cache_dir: Path | None = None) -> tuple[CastMember, ...]:
     """Narrator, unknown and every character who speaks, with the voice each will use.
 
     `engine`: the engine that will speak every voice (`--engine`). If it has its own catalogue
     (`casting()`, Piper), voices of other engines (the espeak presets, an old cast file) are
-    cast again from it; otherwise the voice files' pools are used as they are.
+    cast again from it, from its voices of the book's language; otherwise the voice files' pools
+    are used, moved to the book's language (`in_language`). `cache_dir`: where an engine keeps
+    what it measured of its voices (Piper: each speaker's pitch; None: the default cache).
     """
+    catalogue: CastingVoices | None = None
+    if engine is not None and callable(getattr(engine, "casting", None)):
+        catalogue = _catalogue(engine, script.book.language or _language_of(config), cache_dir)
+    moved: frozenset[str] = frozenset()
+    if catalogue is None and script.book.language is not None:
+        config, moved = in_language(config, script.book.language, engine)
     assert config.narrator is not None and config.unknown is not None
     counts = Counter(line.speaker for line in script.lines if line.speaker is not None)
     spoken: dict[str, set[int]] = defaultdict(set)
@@ -115,8 +127,6 @@ def cast_members(script: Script, config: VoiceConfig, engine: Engine | None = No
     speakers += [n for n, e in config.characters.items() if e.voice and n not in counts and n in known]
     speakers.sort(key=lambda name: (-counts[name], name))
 
-    catalogue: CastingVoices | None = getattr(engine, "casting", lambda: None)() if engine is not None else None
-
     def keep(voice: VoiceProfile) -> bool:
         """Voices of another engine than the catalogue's are cast again from it."""
         return catalogue is None or voice.engine == catalogue.engine
@@ -125,9 +135,10 @@ def cast_members(script: Script, config: VoiceConfig, engine: Engine | None = No
     narrator, unknown = _steady_voices(config, catalogue, keep)
     presets = _shipped_presets()
     members = [
-        CastMember(NARRATOR, 0, "unknown", narrator, _chosen(narrator, presets.narrator, keep(config.narrator))),
-        CastMember(UNKNOWN, counts[UNKNOWN], "unknown", unknown, _chosen(unknown, presets.unknown,
-                                                                         keep(config.unknown))),
+        CastMember(NARRATOR, _narration_lines(script), "unknown", narrator,
+                   _chosen(narrator, presets.narrator, keep(config.narrator) and NARRATOR not in moved)),
+        CastMember(UNKNOWN, counts[UNKNOWN], "unknown", unknown,
+                   _chosen(unknown, presets.unknown, keep(config.unknown) and UNKNOWN not in moved)),
     ]
     pools.use(narrator, everywhere)
     pools.use(unknown, everywhere)
@@ -148,6 +159,111 @@ def cast_members(script: Script, config: VoiceConfig, engine: Engine | None = No
         pools.use(voice, chapters)
         members.append(CastMember(name, counts[name], gender, voice, "auto", aliases))
     return tuple(members)
+
+
+def _narration_lines(script: Script) -> int:
+    """Lines the narrator's voice reads: the narration that is spoken (not headings, front matter)."""
+    book = script.book
+    return sum(1 for line in script.lines
+               if line.speaker is None and book.is_spoken(line.segment.start, line.segment.end))
+
+
+def in_language(config: VoiceConfig, language: str, engine: Engine | None = None) -> tuple[VoiceConfig, frozenset[str]]:
+    """The voice files' narrator, unknown and pools moved to `language` where they speak another:
+    the engine's voice for it, with the same variant, rate and pitch (`en-gb-x-rp+m3` for a Hindi
+    book: `hi+m3`). Also which of NARRATOR and UNKNOWN moved. A voice already of the language
+    (any region: the English presets mix accents on purpose) is kept; characters' voices set in
+    a voices or cast file are the user's and are kept. An engine without a voice for the language
+    reads it with the nearest it has (`language.NEAREST`), else keeps the files' voices; either
+    way it is said once, as a warning."""
+    assert config.narrator is not None and config.unknown is not None
+    targets: dict[str, str | None] = {}
+
+    def moved(profile: VoiceProfile) -> VoiceProfile:
+        speaker = engine or _engine_named(profile.engine)
+        if speaker is None:
+            return profile
+        base, plus, variant = profile.voice.partition("+")
+        if same_language(_voice_language(speaker, base), language):
+            return profile
+        if speaker.name not in targets:
+            targets[speaker.name] = _voice_for(speaker, language)
+        target = targets[speaker.name]
+        return profile if target is None else replace(profile, voice=target + plus + variant)
+
+    narrator, unknown = moved(config.narrator), moved(config.unknown)
+    pools = {pool: tuple(moved(p) for p in profiles) for pool, profiles in config.pools.items()}
+    which = frozenset(n for n, old, new in ((NARRATOR, config.narrator, narrator), (UNKNOWN, config.unknown, unknown))
+                      if old != new)
+    return replace(config, narrator=narrator, unknown=unknown, pools=pools), which
+
+
+def _engine_named(name: str) -> Engine | None:
+    """This process's engine `name`, or None when it cannot load (the voice check says why later)."""
+    try:
+        return cached_engine(name)
+    except NarratorError:
+        return None
+
+
+def _voice_language(engine: Engine, base: str) -> str:
+    """The language a base voice id speaks: its catalogue entry's, else the id itself (espeak's
+    ids are languages: `en-gb-x-rp`)."""
+    for info in engine.voices():
+        if base in (info.id, info.language):
+            return normalize(info.language) or base
+    return base
+
+
+def _voice_for(engine: Engine, language: str) -> str | None:
+    """The engine's voice for `language`, else for the nearest language it has (warned once)."""
+    find = getattr(engine, "voice_for_language", None)
+
+    def voice(tag: str) -> str | None:
+        return find(tag) if callable(find) else best_voice(spoken_by(engine.voices()), tag)
+
+    found = voice(language)
+    if found is not None:
+        return found
+    nearest = NEAREST.get(primary(language))
+    found = voice(nearest) if nearest else None
+    if found is not None:
+        name = next((v.name for v in engine.voices() if v.id == found), found)
+        log.warning("%s has no voice for the book's language %r, so it is read by its %s voice %r, the "
+                    "nearest it has (--language TAG chooses another)", engine.name, language, name, found)
+    else:
+        log.warning("%s has no voice for the book's language %r, so it is read by the voice files' "
+                    "voices (--language TAG chooses another)", engine.name, language)
+    return found
+
+
+def _language_of(config: VoiceConfig) -> str:
+    """The voice files' own language: the narrator's (the shipped presets': English)."""
+    assert config.narrator is not None
+    return normalize(config.narrator.voice.partition("+")[0]) or "en"
+
+
+def _catalogue(engine: Engine, language: str, cache_dir: Path | None) -> CastingVoices:
+    """The engine's own voices to cast from: those of `language`, else of the nearest language it
+    has (`language.NEAREST`), else all it has (either fallback warned once)."""
+    catalogue: CastingVoices = engine.casting(language, cache_dir)  # type: ignore[attr-defined]
+    if _speaks(catalogue, language):
+        return catalogue
+    nearest = NEAREST.get(primary(language))
+    if nearest is not None:
+        closest: CastingVoices = engine.casting(nearest, cache_dir)  # type: ignore[attr-defined]
+        if _speaks(closest, nearest):
+            log.warning("%s has no voice for the book's language %r installed, so it is read by its %r voices, "
+                        "the nearest it has (--language TAG chooses another)", engine.name, language, nearest)
+            return closest
+    log.warning("%s has no voice for the book's language %r installed, so it is read with the voices it has; "
+                "`narrator voices download --list %s` lists voices to download", engine.name, language,
+                primary(nearest or language))
+    return catalogue
+
+
+def _speaks(catalogue: CastingVoices, language: str) -> bool:
+    return any(same_language(normalize(v.language) or "", language) for v in catalogue.voices)
 
 
 @lru_cache(maxsize=1)
@@ -284,7 +400,7 @@ def write_cast_file(members: Sequence[CastMember], path: Path, *, title: str, fo
         if m.name == NARRATOR:
             lines += ["[narrator]", *_profile_lines(m.voice), ""]
         elif m.name == UNKNOWN:
-            lines += [f"# read quotes whose speaker is not known ({m.lines} lines)", "[unknown]",
+            lines += [f"# read quotes whose speaker is not known ({counted(m.lines, 'line')})", "[unknown]",
                       *_profile_lines(m.voice), ""]
         else:
             lines += [f"[characters.{_toml_string(m.name)}]", f"lines = {m.lines}",

@@ -17,6 +17,7 @@ from . import loudness
 from .assemble import Boundary, Pacing, boundary, iter_assembled
 from .engines import cached_engine
 from .engines.base import Engine
+from .estimate import line_seconds
 from .export import MP3_DELAY_FRAMES, Marker, Tags, split_series, write_mp3
 from .lexicon import Lexicon
 from .subtitles import Cue, write_subtitles
@@ -79,8 +80,10 @@ class ChapterPlan:
 
     @property
     def estimated_seconds(self) -> float:
-        speech = sum(word_count(spoken_text(u.text)) * 60 / u.voice.rate for u in self.utterances)
-        return speech + sum(self.pauses)
+        """Length of the chapter's audio: each line at its voice's rate (`estimate.line_seconds`),
+        plus the pauses."""
+        return sum(line_seconds(spoken_text(u.engine_text), u.voice.rate) for u in self.utterances) \
+            + sum(self.pauses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,9 @@ class ChapterOutcome:
     stats: SynthesisStats = field(default_factory=SynthesisStats)
     markers: tuple[Marker, ...] = ()
     subtitles: Path | None = None
+    timeline: tuple[tuple[int, int], ...] = ()
+    """(start, end) frame of each utterance in the audio (what subtitles are timed from)."""
+    sample_rate: int = 0
 
 
 def plan_chapter(
@@ -237,7 +243,7 @@ def render_chapter(
                                      timeline=timeline)),
               sample_rate, plan.path, job.tags, markers=markers)
     subtitles = write_subtitles(plan.path, chapter_cues(plan, timeline, sample_rate), plan.subtitles)
-    return ChapterOutcome(plan.path, frames / sample_rate, stats, tuple(found), subtitles)
+    return ChapterOutcome(plan.path, frames / sample_rate, stats, tuple(found), subtitles, tuple(timeline), sample_rate)
 
 
 def _seconds(frame: int, sample_rate: int) -> float:

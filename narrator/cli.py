@@ -15,11 +15,13 @@ from . import pipeline
 from .cast import write_cast_file
 from .engines import ENGINE_NAMES, Engine
 from .errors import NarratorError
+from .language import normalize
 from .loudness import DEFAULT_TARGET, parse_target
 from .options import OUTPUT_FORMATS, RenderOptions
 from .script_file import to_jsonl, to_text
 from .subtitles import FORMATS as SUBTITLE_FORMATS
-from .types import NARRATOR, UNKNOWN, VoiceProfile
+from .types import VoiceProfile
+from .wording import counted
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -90,8 +92,25 @@ def cli(verbose: bool) -> None:
     \b
         narrator render text/the-lighthouse-keepers.md
     """
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(name)s: %(message)s")
+    logger = logging.getLogger("narrator")
+    for handler in [h for h in logger.handlers if isinstance(h, UserMessages)]:
+        logger.removeHandler(handler)
+    logger.addHandler(UserMessages())
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+class UserMessages(logging.Handler):
+    """narrator's log on stderr as the CLI's other messages say things: "Warning: …" and
+    "Error: …" (not "narrator.cast: …"); with --verbose, the stages' notes as "narrator.stage: …"."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level = "Error" if record.levelno >= logging.ERROR else "Warning" if record.levelno >= logging.WARNING \
+                else record.name
+            trace = f"\n{logging.Formatter().formatException(record.exc_info)}" if record.exc_info else ""
+            click.echo(f"{level}: {record.getMessage()}{trace}", err=True)
+        except Exception:  # a broken stderr must not stop the render
+            self.handleError(record)
 
 
 def _use_piper_dir(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
@@ -106,6 +125,18 @@ piper_model_option = click.option(
     help="Folder of Piper voices (.onnx + .onnx.json), or one .onnx file.")
 voices_option = click.option("--voices", "voices", multiple=True, type=FILE, metavar="TOML",
                              help="Voice profile file; repeat to layer several.")
+
+
+def _language_tag(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and normalize(value) is None:
+        raise click.BadParameter(f"{value!r} is not a language tag; give one such as en, hi or pt-BR.")
+    return value
+
+
+language_option = click.option(
+    "--language", metavar="TAG", callback=_language_tag,
+    help="The book's language (en, hi, pt-BR…): voices that speak it read the book (default: what the "
+         "file says, EPUB dc:language or HTML lang; else the voice files' own).")
 
 
 def engine_option(default: str | None = None,
@@ -133,6 +164,7 @@ book_options = _stack([
                  help="EPUB: read a page skipped as front matter (file name such as "
                       "copyright.xhtml, or a label such as Dedication); repeatable."),
     click.option("--notes", is_flag=True, help="HTML/AO3: read author's notes and summaries aloud."),
+    language_option,
     piper_model_option,
 ])
 """Options every command that reads a book shares (their names are RenderOptions fields)."""
@@ -243,15 +275,16 @@ def render(book: Path, dry_run: bool, quiet: bool, **values: Any) -> None:
 
 
 def _removed(paths: list[Path], folder: Path) -> str:
-    """`N file(s) of an earlier render that this one replaces: a, b, …` (paths in `folder`)."""
+    """`N files of an earlier render that this one replaces: a, b, …` (paths in `folder`)."""
     names = [str(p.relative_to(folder)) if p.is_relative_to(folder) else p.name for p in paths]
     shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
-    return f"{len(paths)} file(s) of an earlier render that this one replaces: {shown}"
+    return f"{counted(len(paths), 'file')} of an earlier render that this one replaces: {shown}"
 
 
 @cli.command("render-library")
 @click.argument("directory", type=PathType(exists=True, file_okay=False, path_type=Path))
 @voices_option
+@language_option
 @piper_model_option
 @render_options
 def render_library_cmd(directory: Path, quiet: bool, **values: Any) -> None:
@@ -274,14 +307,14 @@ def render_library_cmd(directory: Path, quiet: bool, **values: Any) -> None:
     for b in result.books:
         state = f"error: {b.error}" if b.error else (
             f"{b.rendered} rendered, {b.skipped} skipped, {len(b.failures)} failed")
-        removed = f", {b.removed} old file(s) removed" if b.removed else ""
+        removed = f", {counted(b.removed, 'old file')} removed" if b.removed else ""
         click.echo(f"{b.path.name}: {state}{removed}")
         for note in b.notes:
             click.echo(f"  note: {note}")
         for f in b.failures:
             click.echo(f"  failed {f.label}: {f.error}")
-    click.echo(f"{len(result.books)} books: {result.rendered} chapters rendered, {result.skipped} skipped, "
-               f"{result.failed} failed (lines synthesized {result.stats.synthesized}, "
+    click.echo(f"{counted(len(result.books), 'book')}: {counted(result.rendered, 'chapter')} rendered, "
+               f"{result.skipped} skipped, {result.failed} failed (lines synthesized {result.stats.synthesized}, "
                f"from cache {result.stats.cached})")
     if result.failed:
         raise click.ClickException(f"{result.failed} failed; fix the cause and run the command again "
@@ -320,13 +353,14 @@ def cast(book: Path, write_to: str | None, force: bool, **values: Any) -> None:
     \b
         narrator cast book.txt --write   # then edit book.cast.toml and render again
     """
+    from .progress import cast_name
+
     plan = pipeline.prepare(book, _options(**values))
     for warning in plan.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(f"{'character':28} {'lines':>5}  {'gender':7}  {'voice':30} rate pitch  chosen by")
     for m in plan.members:
-        name = "(narration)" if m.name == NARRATOR else "(speaker unknown)" if m.name == UNKNOWN else m.name
-        click.echo(f"{name[:28]:28} {m.lines:5}  {m.gender:7}  {m.voice.voice[:30]:30} "
+        click.echo(f"{cast_name(m.name)[:28]:28} {m.lines:5}  {m.gender:7}  {m.voice.voice[:30]:30} "
                    f"{m.voice.rate:4} {m.voice.pitch:5}  {m.chosen_by}")
     if write_to is not None:
         target = Path(write_to) if write_to else pipeline.default_cast_file(book)
@@ -366,9 +400,10 @@ def voices_cmd(ctx: click.Context, engine: str) -> None:
     click.echo(f"Voices of {eng.identity()}:")
     for v in eng.voices():
         click.echo(f"  {v.id:24} {v.language:10} {_gender_shown(v.gender):8} {v.name}")
-    if engine == "espeak":
+    variants = espeak_variants() if engine == "espeak" else getattr(eng, "variants", lambda: [])()
+    if variants:
         click.echo("Variants (append with +, e.g. en-us+f3; a language voice has no gender, its variant gives one):")
-        for v in espeak_variants():
+        for v in variants:
             click.echo(f"  +{v.id:23} {'':10} {_gender_shown(v.gender):8} {v.name}")
     if engine == "piper":
         click.echo(PIPER_HELP)
@@ -409,30 +444,60 @@ def eval_cmd(dirs: tuple[Path, ...], gold_characters: bool, errors: int) -> None
 @click.option("--voice", default=VOICE.voice, show_default=True, help="LANGUAGE[+VARIANT], e.g. en-us+f3.")
 @click.option("--rate", type=click.IntRange(60, 500), default=VOICE.rate, show_default=True, help="Words per minute.")
 @click.option("--pitch", type=click.IntRange(0, 100), default=VOICE.pitch, show_default=True)
-@engine_option(default=VOICE.engine, help="Engine to speak with.")
-@click.option("--lexicon", type=FILE, metavar="TOML", help="Pronunciation lexicon to apply first.")
+@engine_option(default=VOICE.engine, help="Engine to speak with (with --character: as `render --engine`).")
+@click.option("--book", type=PathType(exists=True, dir_okay=False, path_type=Path), metavar="BOOK",
+              help="With --character: the book whose cast to take the voice from.")
+@click.option("--character", metavar="NAME",
+              help="Speak with NAME's voice in BOOK as `render` casts it (its cast file, --voices, --engine, "
+                   "--language), with the book's lexicon; also narrator or unknown.")
+@voices_option
+@click.option("--cast", "cast_file", type=FILE, metavar="TOML",
+              help="With --character: the cast file (default: BOOK.cast.toml beside the book, if any).")
+@language_option
+@click.option("--lexicon", type=FILE, metavar="TOML",
+              help="Pronunciation lexicon to apply first (with --book: default BOOK.lexicon.toml).")
 @click.option("--loudness", type=LoudnessType(), metavar="LUFS|off", default=DEFAULT_TARGET, show_default=True,
-              help="Match the line to this loudness; off keeps the engine's level.")
+              help="Match the line to this loudness; off keeps the engine's level (with --book: the book's).")
 @click.option("-o", "--output", type=PathType(dir_okay=False, path_type=Path), default=Path("say.mp3"),
               show_default=True)
-def say_cmd(text: str, voice: str, rate: int, pitch: int, engine: str, lexicon: Path | None,
-            loudness: float | str, output: Path) -> None:
+@click.pass_context
+def say_cmd(ctx: click.Context, text: str, voice: str, rate: int, pitch: int, engine: str, book: Path | None,
+            character: str | None, lexicon: Path | None, loudness: float | str, output: Path, **cast: Any) -> None:
     """Say TEXT with one voice into an MP3, to try a voice and the lexicon.
 
     Example:
 
     \b
         narrator voices say "Hermione" --voice en-gb+f3 --lexicon book.lexicon.toml -o try.mp3
+        narrator voices say "You're late." --book book.epub --character Hermione
     """
     from .engines import get_engine
     from .lexicon import load_lexicon
-    from .say import say
+    from .say import cast_voice, say
 
-    said = say(text, VoiceProfile(engine=engine, voice=voice, rate=rate, pitch=pitch),
-               get_engine(engine), output,
-               lexicon=load_lexicon(lexicon) if lexicon else None,
-               loudness_target=None if loudness == "off" else float(loudness))
-    click.echo(f"Wrote {said.path} ({said.seconds:.1f} s, {voice}): {said.text}")
+    given = {name for name in ("voice", "rate", "pitch", "engine", "loudness", "voices", "cast_file", "language")
+             if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE}
+    if (book is None) != (character is None):
+        raise click.UsageError("give --book BOOK and --character NAME together.")
+    if character is None:
+        if given & {"voices", "cast_file", "language"}:
+            raise click.UsageError("--voices, --cast and --language need --book BOOK --character NAME.")
+        profile, speaker, words = VoiceProfile(engine=engine, voice=voice, rate=rate, pitch=pitch), \
+            get_engine(engine), load_lexicon(lexicon) if lexicon else None
+        target, who = None if loudness == "off" else float(loudness), ""
+    else:
+        assert book is not None
+        if given & {"voice", "rate", "pitch"}:
+            raise click.UsageError("--voice, --rate and --pitch cannot change a --character's voice; "
+                                   "edit the book's cast file (narrator cast BOOK --write) instead.")
+        cast_as = cast_voice(book, character, _options(engine if "engine" in given else None, lexicon=lexicon,
+                                                       **cast))
+        profile, speaker, words = cast_as.voice, cast_as.engine, cast_as.lexicon
+        target = cast_as.loudness_target if "loudness" not in given else \
+            None if loudness == "off" else float(loudness)
+        who = f"{cast_as.name}: "
+    said = say(text, profile, speaker, output, lexicon=words, loudness_target=target)
+    click.echo(f"Wrote {said.path} ({said.seconds:.1f} s, {who}{profile.voice}): {said.text}")
 
 
 @voices_cmd.command("download")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from .engines import Engine
+from .language import normalize
 from .loudness import DEFAULT_TARGET, parse_target
 from .subtitles import FORMATS as SUBTITLE_FORMATS
 
@@ -49,6 +50,10 @@ class RenderOptions:
     """EPUB pages skipped as front matter to read anyway (file names or labels)."""
     notes: bool = False
     """HTML/AO3: read author's notes and summaries aloud."""
+    language: str | None = None
+    """The book's language as a BCP 47 tag (`hi`, `pt-BR`), over what the file says (EPUB
+    `dc:language`, HTML `lang`); casting picks voices that speak it. None: the file's, else the
+    voice files' own."""
     # --- who says what, and how it sounds
     voices: tuple[Path, ...] = ()
     """Voice profile files layered over the shipped presets, in order."""
@@ -92,6 +97,11 @@ class RenderOptions:
             raise ValueError(f"format must be one of {', '.join(OUTPUT_FORMATS)}, not {self.format!r}")
         if self.subtitles not in SUBTITLE_FORMATS:
             raise ValueError(f"subtitles must be one of {', '.join(SUBTITLE_FORMATS)}, not {self.subtitles!r}")
+        if self.language is not None:
+            tag = normalize(self.language)
+            if tag is None:
+                raise ValueError(f"language must be a language tag such as en, hi or pt-BR, not {self.language!r}")
+            object.__setattr__(self, "language", tag)
         if self.jobs is not None and self.jobs < 1:
             raise ValueError(f"jobs must be 1 or more (or None for one per core), not {self.jobs!r}")
         if self.loudness not in (None, "off"):  # a number, or "-20 LUFS", "none"... from Python

@@ -106,8 +106,8 @@ def run_task(task: ChapterTask, engine: Engine | None = None,
         if seconds is not None:
             return TaskResult(skipped=True, seconds=seconds)
         outcome = render_chapter(task.job, engine, progress)
-        record_chapter(task.book_dir, task.path, task.fingerprint, outcome.seconds,
-                       also=[outcome.subtitles] if outcome.subtitles else [])
+        record_chapter(task.book_dir, task.path, task.fingerprint, outcome.seconds, outcome.timeline,
+                       outcome.sample_rate, also=[outcome.subtitles] if outcome.subtitles else [])
         return TaskResult(seconds=outcome.seconds, stats=outcome.stats)
     except NarratorError as exc:
         return TaskResult(error=str(exc))

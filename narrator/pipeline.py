@@ -34,6 +34,7 @@ from .script_file import apply_speaker_edits, read_speaker_edits
 from .segment import segment_book
 from .types import Book, Cast, Character, Script
 from .voices import VoiceConfig, load_voices
+from .wording import counted
 
 CAST_SUFFIX = ".cast.toml"
 SCRIPT_SUFFIX = ".script.txt"
@@ -106,6 +107,8 @@ def build_script(book_path: Path, options: RenderOptions, config: VoiceConfig | 
     if book is None:
         book = load_book(book_path, title=options.title, author=options.author, include=options.include,
                          notes=options.notes)
+    if options.language is not None and book.language != options.language:
+        book = replace(book, language=options.language)
     script = make_script(book, characters=_cast_characters(config) or None)
     if options.script_file is not None:
         edits = read_speaker_edits(options.script_file)
@@ -127,7 +130,8 @@ def prepare(book_path: Path, options: RenderOptions | None = None, *, book: Book
     book = script.book
     words = find_lexicon(book_path, options.lexicon)
     target = options.loudness_target(config.loudness)
-    members = cast_members(script, config, options.engine)  # Piper (--engine piper) casts from its own voices
+    # Piper (--engine piper) casts from its own voices, measured once into the cache folder
+    members = cast_members(script, config, options.engine, cache_dir=options.cache_dir)
     _check_voices(members, options.engine)
     cast = Cast({m.name: m.voice for m in members})
     pacing = Pacing.from_dict(config.pacing)
@@ -202,9 +206,10 @@ def _silenced(plans: Sequence[ChapterPlan]) -> tuple[str, ...]:
         for emptied in plan.emptied:
             by_rule.setdefault(emptied.rule, []).append(emptied)
     return tuple(
-        f"{rule} leaves nothing to say of {len(found)} line(s), so they are read as the book has them "
-        f"(the first: chapter {found[0].chapter}, [{found[0].offset}] {_short(found[0].text)!r}); "
-        "a lexicon changes how words sound, not whether they are read: fix the rule, or edit the book."
+        f"{rule} leaves nothing to say of {counted(len(found), 'line')}, which narrator reads as the book has "
+        f"{'it' if len(found) == 1 else 'them'} (the first: chapter {found[0].chapter}, [{found[0].offset}] "
+        f"{_short(found[0].text)!r}); a lexicon changes how words sound, not whether they are read: fix the rule, "
+        "or edit the book."
         for rule, found in by_rule.items()
     )
 

@@ -1,16 +1,22 @@
-"""What the CLI shows while and after rendering (rich, on stderr; silent with --quiet)."""
+"""What the CLI shows while and after rendering: progress bars (rich, on stderr; silent with
+--quiet), the dry-run plan and the summary.
+
+The plan and summary are plain lines (click.echo), never wrapped or styled: rich wraps at 80
+columns when output is not a terminal, which broke paths and rows mid-name in a pipe or a log,
+and reads `[...]` in a title as markup."""
 from __future__ import annotations
 
 from types import TracebackType
 
+import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .runner import RenderPlan, RenderResult
 from .types import NARRATOR, UNKNOWN
+from .wording import counted
 
 _err = Console(stderr=True)
-_out = Console(highlight=False)
 
 
 def _duration(seconds: float) -> str:
@@ -46,22 +52,31 @@ class RenderProgress:
 def print_plan(plan: RenderPlan) -> None:
     """--dry-run: chapters, characters, line counts and estimated audio length."""
     book = plan.script.book
-    _out.print(f"{book.title} by {book.author}: {len(plan.chapters)} chapters, {plan.lines} lines, "
-               f"about {_duration(sum(c.estimated_seconds for c in plan.chapters))} of audio")
+    total = sum(c.estimated_seconds for c in plan.chapters)
+    click.echo(f"{book.title} by {book.author}: {counted(len(plan.chapters), 'chapter')}, "
+               f"{counted(plan.lines, 'line')}, about {_duration(total)} of audio")
     for c in plan.chapters:
-        _out.print(f"  {c.chapter.index:3}. {c.chapter.title[:50]:50} {len(c.utterances):5} lines "
-                   f"{c.words:7} words  ~{_duration(c.estimated_seconds)}")
-    _out.print("Cast:")
+        click.echo(f"  {c.chapter.index:3}. {c.chapter.title[:50]:50} {_column(len(c.utterances), 'line', 5)} "
+                   f"{_column(c.words, 'word', 7)} ~{_duration(c.estimated_seconds)}")
+    click.echo("Cast:")
     for m in plan.members:
-        name = "(narration)" if m.name == NARRATOR else "(speaker unknown)" if m.name == UNKNOWN else m.name
-        _out.print(f"  {name[:30]:30} {m.lines:5} lines  {m.gender:7}  {m.voice.voice}")
-    _out.print(f"Would write to {plan.book_dir}/")
+        click.echo(f"  {cast_name(m.name)[:30]:30} {_column(m.lines, 'line', 5)} {m.gender:7}  {m.voice.voice}")
+    click.echo(f"Would write to {plan.book_dir}/")
+
+
+def cast_name(name: str) -> str:
+    """How a cast member is listed: narration and unknown speakers by what they read."""
+    return "(narration)" if name == NARRATOR else "(speaker unknown)" if name == UNKNOWN else name
+
+
+def _column(number: int, noun: str, width: int) -> str:
+    """`counted` right-aligned in a column of `width` digits, the noun padded to the plural."""
+    return f"{number:{width}} {counted(number, noun).split(' ', 1)[1]:{len(noun) + 1}}"
 
 
 def print_result(plan: RenderPlan, result: RenderResult, quiet: bool = False) -> None:
     s = result.stats
-    message = (f"Wrote {result.chapters_written} chapter(s), {result.chapters_unchanged} unchanged, "
-               f"{_duration(result.audio_seconds)} of audio to {plan.book_dir}/ "
-               f"(lines synthesized {s.synthesized}, from cache {s.cached}, retried {s.retried})")
     if not quiet:
-        _err.print(message)
+        click.echo(f"Wrote {counted(result.chapters_written, 'chapter')}, {result.chapters_unchanged} unchanged, "
+                   f"{_duration(result.audio_seconds)} of audio to {plan.book_dir}/ "
+                   f"(lines synthesized {s.synthesized}, from cache {s.cached}, retried {s.retried})", err=True)

@@ -32,7 +32,7 @@ from .errors import ChapterFailure, OutputError
 from .export import cover_path, remove_stale_parts, sanitize_name, write_cover, write_playlist
 from .options import RenderOptions
 from .parallel import ChapterTask, ProgressFn, TaskResult, run_tasks
-from .resume import Manifest, Source, claim, fingerprint, prune, record_files
+from .resume import Manifest, Source, audio_part, claim, fingerprint, prune, record_files, rewrite_subtitles
 from .subtitles import subtitle_path
 from .synthesize import SynthesisStats, default_cache_dir
 from .types import Script
@@ -161,10 +161,12 @@ def run_plans(plans: list[RenderPlan], options: RenderOptions, *, progress: Prog
     manifests = {plan.book_dir: Manifest.read(plan.book_dir) for plan in plans}
     todo = []
     for i, task in enumerate(tasks):
-        if manifests[task.book_dir].done(task.path, task.fingerprint) is None:
-            todo.append(i)
+        manifest = manifests[task.book_dir]
+        if manifest.done(task.path, task.fingerprint) is not None or \
+                rewrite_subtitles(task.job.plan, task.book_dir, task.fingerprint, manifest):
+            results[owner[i]].chapters_unchanged += 1  # the audio is (only subtitles were written)
         else:
-            results[owner[i]].chapters_unchanged += 1
+            todo.append(i)
     skipped_lines = sum(t.lines for t in tasks) - sum(tasks[i].lines for i in todo)
     already = (skipped_lines, sum(t.lines for t in tasks), len(tasks) - len(todo), len(tasks))
     for j, outcome in run_tasks([tasks[i] for i in todo], engine=options.engine, jobs=options.workers(),
@@ -263,7 +265,7 @@ def finish_book(plan: RenderPlan, result: RenderResult) -> RenderResult:
             result.files, [titles[c.chapter.index - 1] for c in plan.chapters],
             plan.book_dir / f"{sanitize_name(book.title, 'Untitled')}.m4b",
             replace(chapter_tags(book, book.chapters[0]), track=None),
-            key=json.dumps([manifest.fingerprint(c.path) for c in plan.chapters]))
+            key=json.dumps([audio_part(manifest.fingerprint(c.path)) for c in plan.chapters]))
         made = [result.m4b, result.files[0].parent / STAMP]
     else:
         titles = [c.chapter.title for c in plan.chapters]

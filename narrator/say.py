@@ -2,6 +2,7 @@
 `preview` hands Python code a pydub `AudioSegment` to play, slice or export."""
 from __future__ import annotations
 
+import difflib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,9 +12,10 @@ from . import loudness
 from .engines import Engine, cached_engine
 from .errors import CastError, NarratorError
 from .export import Tags, write_mp3
-from .lexicon import Lexicon
+from .lexicon import Lexicon, find_lexicon
+from .options import RenderOptions
 from .synthesize import LineCache, spoken_text, synthesize_line
-from .types import Clip, VoiceProfile
+from .types import NARRATOR, UNKNOWN, Clip, VoiceProfile
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
@@ -36,6 +38,44 @@ def say(text: str, voice: VoiceProfile, engine: Engine, output: Path = Path("say
                 narrator="narrator", genre="Speech")
     path = write_mp3(clip, clip.sample_rate, Path(output), tags)
     return Said(path, clip.seconds, spoken_text(said))
+
+
+@dataclass(frozen=True, slots=True)
+class CastVoice:
+    """A character's voice as `render` casts it, and what else render would say their lines with."""
+
+    name: str
+    voice: VoiceProfile
+    engine: Engine
+    lexicon: Lexicon | None
+    loudness_target: float | None
+
+
+def cast_voice(book: Path, character: str, options: RenderOptions | None = None) -> CastVoice:
+    """The voice `render` would give `character` (a name or alias, any case; "narrator" and
+    "unknown" for those voices) in `book` with `options` (voice files, cast file, engine,
+    language), with the book's lexicon (`options.lexicon`, else BOOK.lexicon.toml) and loudness.
+    CastError naming the closest characters when nobody answers to the name."""
+    from .pipeline import prepare
+
+    options = options or RenderOptions()
+    plan = prepare(book, options)
+    wanted = " ".join(character.split()).casefold()
+    names = {NARRATOR.casefold(): NARRATOR, "narration": NARRATOR, UNKNOWN.casefold(): UNKNOWN}
+    for m in plan.members:
+        for name in (m.name, *m.aliases):
+            names.setdefault(name.casefold(), m.name)
+    if wanted not in names:
+        speakers = [m.name for m in plan.members if m.name not in (NARRATOR, UNKNOWN)]
+        close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.6)
+        guess = f"did you mean {' or '.join(repr(names[c]) for c in close)}? " if close else ""
+        listed = ", ".join(speakers[:12]) + (", …" if len(speakers) > 12 else "")
+        raise CastError(f"No character {character!r} in {book.name}'s cast; {guess}"
+                        f"characters who speak: {listed or 'none'} (or narrator, unknown).")
+    member = next(m for m in plan.members if m.name == names[wanted])
+    engine = options.engine or cached_engine(member.voice.engine)
+    target = plan.chapters[0].loudness if plan.chapters else options.loudness_target({})
+    return CastVoice(member.name, member.voice, engine, find_lexicon(book, options.lexicon), target)
 
 
 def preview(text: str, voice: VoiceProfile | None = None, engine: Engine | None = None, *,
@@ -83,4 +123,4 @@ def _pydub() -> Any:
     return pydub
 
 
-__all__ = ["Said", "audio_segment", "preview", "say"]
+__all__ = ["CastVoice", "Said", "audio_segment", "cast_voice", "preview", "say"]

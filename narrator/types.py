@@ -55,6 +55,10 @@ class Book:
     unspoken: tuple[tuple[int, int], ...] = ()
     """Ranges kept in the text (and the script) but not read aloud: chapter headings (the
     chapter title is announced instead), Markdown front matter, author's notes."""
+    language: str | None = None
+    """The language the book is written in, a BCP 47 tag in lower case (`en`, `hi`, `pt-br`),
+    when the file says so (EPUB `dc:language`, HTML `lang`) or `--language` does; None: the
+    voice files' own language. Casting picks voices that speak it."""
     _unspoken_index: tuple[list[int], list[int]] = field(init=False, repr=False, compare=False)
     """(range starts, running maximum of their ends), sorted by start: `is_spoken` bisects it
     instead of scanning every heading of the book for every line."""

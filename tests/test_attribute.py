@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from narrator.attribute import attribute, discover_characters
+from narrator.attribute import Trace, Weights, attribute, discover_characters
 from narrator.segment import segment_book
 from narrator.types import UNKNOWN, Book, Chapter, Character, Line
 
@@ -128,6 +128,35 @@ def test_given_characters_are_used() -> None:
     ]
     quotes = quote_lines(text, cast)
     assert [q.speaker for q in quotes] == ["Elizabeth Bennet", "Fitzwilliam Darcy"]
+
+
+TURNS = (
+    "Emma walked into the garden, where Harriet was reading.\n\n"
+    '"The roses are out at last," said Emma.\n\n"I have never seen them so red."\n\n"Nor have I."\n'
+)
+
+
+def test_weights_are_an_argument_of_one_call() -> None:
+    """Weights given to a call decide that call only; the next call uses the shipped ones."""
+    book = book_of(TURNS)
+    segments = segment_book(book)
+    mine = attribute(book, segments, weights=Weights(confidence={"said-after:name": 0.42}))
+    shipped = attribute(book, segments)
+    first = [[ln for ln in s.lines if ln.segment.kind == "quote"][0] for s in (mine, shipped)]
+    assert [ln.speaker for ln in first] == ["Emma", "Emma"]
+    assert first[0].confidence == 0.42
+    assert first[1].confidence != 0.42
+
+
+def test_trace_records_each_rule_and_ranked_choice() -> None:
+    """A trace gets the rule behind every quote line and the candidates and features of every
+    ranked choice (what the trainer learns from)."""
+    book = book_of(TURNS)
+    trace = Trace()
+    attribute(book, segment_book(book), trace=trace)
+    assert [kind for _, kind in trace.rules] == ["said-after:name", "ranked", "ranked"]
+    assert [c.candidates for c in trace.ranked] == [("Emma", "Harriet"), ("Harriet", "Emma")]
+    assert all(len(c.features) == len(c.candidates) and len(c.quotes) == 1 for c in trace.ranked)
 
 
 def test_unknown_when_no_candidate() -> None:

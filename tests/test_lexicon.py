@@ -133,5 +133,5 @@ def test_a_rule_that_silences_lines_is_one_warning_naming_file_rule_and_first_li
     assert result.exit_code == 0, result.output
     (warning,) = [row for row in result.output.splitlines() if "nothing to say" in row]
     offset = book.read_text().index('"Hmm,"')
-    assert "harbour.lexicon.toml" in warning and "[words] 'Hmm'" in warning and "2 line(s)" in warning
+    assert "harbour.lexicon.toml" in warning and "[words] 'Hmm'" in warning and "2 lines" in warning
     assert f"chapter 1, [{offset}]" in warning and "fix the rule" in warning

@@ -225,7 +225,7 @@ def test_second_render_skips_and_output_settings_rerender(story: Path, tmp_path:
     assert (quieter.chapters_written, quieter.stats.synthesized) == (3, 0)  # gain changes, cache kept
     vtt = render(story, plan=prepare(story, output=out, engine=engine, book=book, loudness=-23,
                                      subtitles="vtt"), engine=engine)
-    assert vtt.chapters_written == 3
+    assert (vtt.chapters_written, vtt.chapters_unchanged) == (0, 3)  # only the subtitle files are written
     assert all(p.with_suffix(".vtt").exists() and not p.with_suffix(".srt").exists() for p in vtt.files)
     assert vtt.files[0].with_suffix(".vtt").read_text(encoding="utf-8").startswith("WEBVTT\n")
 

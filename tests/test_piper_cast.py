@@ -7,6 +7,7 @@ tell who got whom. The installed joe voice (a man, ~100 Hz) is in the catalogue 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ pytest.importorskip("onnx", reason="onnx builds the test voice (pip install onnx
 
 from click.testing import CliRunner
 
+from narrator import language as language_module
 from narrator.cast import cast_members
 from narrator.cli import cli
 from narrator.engines import piper as piper_module
@@ -163,3 +165,56 @@ def test_render_with_engine_piper_uses_piper_voices_end_to_end(voice_dir: Path, 
                          catch_exceptions=False)
     assert done.exit_code == 0, done.output
     assert sorted(p.name for p in plan.book_dir.glob("*.mp3")) == sorted(c.path.name for c in plan.chapters)
+
+
+def test_the_listing_shows_each_speakers_measured_gender(voice_dir: Path) -> None:
+    """`narrator voices --engine piper` showed the config's gender (none) for every speaker."""
+    PiperEngine().casting()  # measures (or finds measured) every speaker
+    listed = {v.id: v for v in PiperEngine().voices()}
+    for i, hz in enumerate(PITCHES):
+        assert listed[f"{MODEL}#{i}"].gender == ("male" if i in MEN else "female" if i in WOMEN else "unknown")
+        assert listed[f"{MODEL}#{i}"].pitch_hz == pytest.approx(hz, rel=0.03)
+    shown = CliRunner().invoke(cli, ["voices", "--engine", "piper"], catch_exceptions=False)
+    rows = {line.split()[0]: line.split() for line in shown.output.splitlines() if line.startswith("  ")}
+    assert rows[f"{MODEL}#1"][2] == "female" and rows[f"{MODEL}#0"][2] == "male"
+
+
+def test_casting_measures_into_the_render_cache(voice_dir: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pitch measurements went to the default cache folder whatever `render --cache` said."""
+    monkeypatch.setattr(piper_module, "package_models", lambda: ())
+    book = tmp_path / "harbour.txt"
+    book.write_text(BOOK_TEXT, encoding="utf-8")
+    cache = tmp_path / "render-cache"
+    prepare(book, output=tmp_path / "out", engine=PiperEngine(), cache_dir=cache)
+    assert len(list((cache / "piper-pitch").glob("*.json"))) == 1  # the English tiny voice, for an English book
+
+
+def test_a_books_language_picks_the_piper_voices_of_it(voice_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    engine = PiperEngine()
+    people = {"Hans": "male", "Greta": "female"}
+    german = script_of(people, ["Hans", "Greta"])
+    german = Script(replace(german.book, language="de-at"), german.characters, german.lines)
+    members = {m.name: m.voice.voice for m in cast_members(german, load_voices(), engine)}
+    assert all(v.startswith("de_DE-tiny-medium") for v in members.values()), members
+    french = Script(replace(german.book, language="fr"), german.characters, german.lines)
+    with caplog.at_level("WARNING", "narrator"):
+        voices = {m.name: m.voice.voice for m in cast_members(french, load_voices(), engine)}
+    assert [r.getMessage() for r in caplog.records] == [
+        "piper has no voice for the book's language 'fr' installed, so it is read with the voices it has; "
+        "`narrator voices download --list fr` lists voices to download"]
+    assert all(v.partition("#")[0] in (MODEL, "de_DE-tiny-medium", "en_US-joe-medium") for v in voices.values())
+
+
+def test_a_language_piper_lacks_is_read_by_the_nearest_it_has(voice_dir: Path, caplog: pytest.LogCaptureFixture,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nynorsk has no Piper voice here; Bokmål (the nearest, by language.NEAREST) has."""
+    monkeypatch.setitem(language_module.NEAREST, "nn", "de")  # stands in for nb: the German tiny voice
+    script = script_of({"Ola": "male"}, ["Ola"])
+    script = Script(replace(script.book, language="nn"), script.characters, script.lines)
+    with caplog.at_level("WARNING", "narrator"):
+        voices = {m.name: m.voice.voice for m in cast_members(script, load_voices(), PiperEngine())}
+    assert all(v.startswith("de_DE-tiny-medium") for v in voices.values()), voices
+    assert [r.getMessage() for r in caplog.records] == [
+        "piper has no voice for the book's language 'nn' installed, so it is read by its 'de' voices, the "
+        "nearest it has (--language TAG chooses another)"]

@@ -71,7 +71,7 @@ def test_sigkill_mid_render_then_rerun_finishes_only_the_missing_work(tmp_path: 
 
     rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
-    summary = re.search(r"Wrote (\d+) chapter\(s\), (\d+) unchanged.*lines synthesized (\d+), from cache (\d+)",
+    summary = re.search(r"Wrote (\d+) chapters?, (\d+) unchanged.*lines synthesized (\d+), from cache (\d+)",
                         " ".join(rerun.stderr.split()))
     assert summary, rerun.stderr
     written, unchanged, synthesized, cached = map(int, summary.groups())

@@ -33,3 +33,31 @@ def test_the_listing_shows_a_dash_for_languages_and_real_genders_for_variants() 
     assert listed["+f3"][1] == "female" and listed["+m1"][1] == "male" and listed["+croak"][1] == "male"
     assert listed["+klatt"][1] == "—"  # changes the synthesiser, not the speaker
     assert "a language voice has no gender" in result.output
+
+
+def test_pyttsx3_voices_have_the_gender_their_driver_knows() -> None:
+    """`narrator voices --engine pyttsx3` said "male" for every language: its espeak driver reports
+    espeak's default. SAPI5 and macOS voices are people with a gender, and keep it."""
+    from narrator.engines.pyttsx3 import voice_gender
+
+    assert voice_gender("espeak", "Male") == voice_gender("espeak", "Female") == "unknown"
+    assert voice_gender("sapi5", "Female") == "female" and voice_gender("nsss", "VoiceGenderMale") == "male"
+    assert voice_gender("sapi5", None) == "unknown"
+
+
+def test_pyttsx3_listing_in_its_own_process() -> None:
+    """(pyttsx3 and espeak cannot share libespeak-ng in one process)"""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-m", "narrator", "voices", "--engine", "pyttsx3"], capture_output=True,
+                          text=True, timeout=120, cwd=root, check=False)
+    if proc.returncode != 0 and "pyttsx3" in proc.stderr:
+        pytest.skip(f"pyttsx3 cannot start here: {proc.stderr.strip()[-200:]}")
+    assert proc.returncode == 0, proc.stderr
+    languages = [line.split() for line in proc.stdout.splitlines() if line.startswith("  ") and "+" not in line[:4]]
+    assert len(languages) > 50 and not [cols for cols in languages if "male" in cols or "female" in cols]
+    assert "Variants (append with +" in proc.stdout and any(line.split()[:2] == ["+f3", "female"]
+                                                            for line in proc.stdout.splitlines())

@@ -1,7 +1,8 @@
 """Speaker attribution: who says each quote.
 
 `attribute(book, segments)` returns a `Script` with a `Line` for every segment in text order;
-`discover_characters(book, segments)` lists the characters found in the text alone.
+`discover_characters(book, segments)` lists the characters found in the text alone. `Weights`
+and `Trace` are for training the ranker (bench/train_attribution.py).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from ..types import Book, Character, Segment
 from ._text import tokenize
 from .characters import discover
 from .core import attribute
+from .weights import RankedChoice, Trace, Weights
 
-__all__ = ["attribute", "discover_characters"]
+__all__ = ["RankedChoice", "Trace", "Weights", "attribute", "discover_characters"]
 
 
 def discover_characters(

@@ -1,38 +1,45 @@
-"""What the attribution pass knows about a book, computed once: tokens, mentions, characters,
-paragraphs, the first-person narrator, described (unnamed) speakers."""
+"""What the attribution pass knows: `BookContext`, fixed before the pass starts (tokens, mentions,
+characters, paragraphs, the first-person narrator), and `PassState`, what the pass learns as it
+reads (who is in focus, the conversation, unnamed speakers, each quote's decision)."""
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 from ..types import NARRATOR, Book, Character, Gender, Segment
-from ._text import TokenIndex, tokenize
+from ._text import Token, TokenIndex, tokenize
 from .characters import CharacterIndex, discover, enrich_given
-from .conversation import vocatives
-from .mentions import Mention, find_mentions
-
-if TYPE_CHECKING:
-    from .rank import Decision
-    from .resolve import History
+from .conversation import Conversation, vocatives
+from .data import History, Mention, QuoteState
+from .mentions import find_mentions
+from .vocabulary import CLAUSE_OPENERS
+from .weights import Trace, Weights
 
 _AS_GENDER: dict[str, Gender] = {"male": "male", "female": "female"}
 CLOSING_MARKS = "\"”’'»"
 
-
-_SUBJECT_LEAD = frozenset("and but when while as then that so who".split())
+FIRST_PERSON_SHARE = 0.3
+"""A book is told in the first person when its narration says "I" more than this share of the
+times it says "he" or "she" …"""
+TOKENS_PER_I = 500
+"""… and at least once per this many tokens (no fewer than 2, no more than 20 times)."""
+TOKENS_PER_NARRATOR_ADDRESS = 2000
+"""The narrator's name: addressed in quotes once per this many tokens (1 to 3 times at least),
+and more than twice as often as the narration names them."""
 
 
 def is_subject(b: BookContext, m: Mention) -> bool:
+    """The mention starts a sentence, or follows "and", "when", "who"… with a lower-case word
+    after it ("…, and Emma went"): a subject, which stays in focus longer."""
     toks = b.tokens
     t = toks[m.tok]
     if t.initial:
         return True
     prev = toks[m.tok - 1] if m.tok > 0 else None
-    if prev is not None and prev.lower in _SUBJECT_LEAD:
+    if prev is not None and prev.lower in CLAUSE_OPENERS:
         nxt = toks[m.tok_end] if m.tok_end < len(toks) else None
         return nxt is not None and not nxt.cap
     return False
@@ -48,57 +55,65 @@ def pick_name(m: Mention, history: History) -> str:
     return m.names[0]
 
 
-@dataclass
-class QuoteState:
-    chapter: int
-    seg: Segment
-    index: int  # position in the paragraph's segment list
-    addressees: tuple[str, ...] = ()
-    decision: Decision | None = None
-    pron_tag: tuple[str, Mention, str] | None = None
+def read_context(
+    book: Book,
+    segments: Mapping[int, Sequence[Segment]],
+    characters: Sequence[Character] | None,
+) -> BookContext:
+    """Tokenize the book, find (or take) its characters and every mention of a person."""
+    text = book.text
+    tokens = tokenize(text)
+    ordered = tuple((ch, s) for ch in sorted(segments) for s in segments[ch])
+    by_paragraph: dict[int, list[Segment]] = {}
+    for _, s in ordered:
+        by_paragraph.setdefault(s.paragraph, []).append(s)
+    quote_spans = [(s.start, s.end) for _, s in ordered if s.kind == "quote"]
+    if characters is None:
+        chars = discover(text, tokens, quote_spans)
+    else:
+        chars = enrich_given(tuple(characters), discover(text, tokens, quote_spans))
+    index = CharacterIndex(chars)
+    mentions = find_mentions(text, tokens, index)
+    return BookContext(
+        text,
+        tokens,
+        TokenIndex(tokens),
+        ordered,
+        {para: tuple(segs) for para, segs in by_paragraph.items()},
+        [a for a, _ in quote_spans],
+        [b for _, b in quote_spans],
+        index,
+        tuple(chars),
+        mentions,
+        [m.start for m in mentions],
+    )
 
 
+@dataclass(frozen=True, eq=False)
 class BookContext:
-    """Everything about the book the attribution pass needs, computed once."""
+    """Everything about the book the attribution pass needs, computed once before it starts and
+    never changed (`read_context` builds it)."""
 
-    def __init__(
-        self,
-        book: Book,
-        segments: Mapping[int, Sequence[Segment]],
-        characters: Sequence[Character] | None,
-    ) -> None:
-        self.text = book.text
-        self.tokens = tokenize(self.text)
-        self.tindex = TokenIndex(self.tokens)
-        ordered: list[tuple[int, Segment]] = []
-        for ch in sorted(segments):
-            for s in segments[ch]:
-                ordered.append((ch, s))
-        self.ordered = ordered
-        self.by_paragraph: dict[int, list[Segment]] = {}
-        for _, s in ordered:
-            self.by_paragraph.setdefault(s.paragraph, []).append(s)
-        quote_spans = [(s.start, s.end) for _, s in ordered if s.kind == "quote"]
-        self.quote_starts = [a for a, _ in quote_spans]
-        self.quote_ends = [b for _, b in quote_spans]
-        discovered = None
-        if characters is None:
-            discovered = discover(self.text, self.tokens, quote_spans)
-            chars = discovered
-        else:
-            chars = enrich_given(
-                tuple(characters), discover(self.text, self.tokens, quote_spans)
-            )
-        self.index = CharacterIndex(chars)
-        self.mentions = find_mentions(self.text, self.tokens, self.index)
-        self.mention_starts = [m.start for m in self.mentions]
-        self.first_person = self._first_person()
-        self.named_speakers: dict[int, str] = {}
-        """Paragraph → speaker named by its first quote's tag (filled by the attribution pass)."""
-        self.described: dict[str, Character] = {}
-        self.pending: dict[str, Character] = {}
-        self.narrator = self._narrator_name() if self.first_person else None
-        self.characters = list(chars)
+    text: str
+    tokens: Sequence[Token]
+    tindex: TokenIndex
+    ordered: Sequence[tuple[int, Segment]]
+    """(chapter, segment) for every segment, in text order."""
+    by_paragraph: Mapping[int, Sequence[Segment]]
+    quote_starts: Sequence[int]
+    quote_ends: Sequence[int]
+    index: CharacterIndex
+    characters: Sequence[Character]
+    mentions: Sequence[Mention]
+    mention_starts: Sequence[int]
+    first_person: bool = field(init=False)
+    """The narration says "I" often enough to be told by a character."""
+    narrator: str | None = field(init=False)
+    """The first-person narrator's name, when the others address them by it."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "first_person", self._first_person())
+        object.__setattr__(self, "narrator", self._narrator_name() if self.first_person else None)
 
     def in_quote(self, pos: int) -> bool:
         i = bisect_left(self.quote_starts, pos + 1) - 1
@@ -110,6 +125,7 @@ class BookContext:
         return [m for m in self.mentions[lo:hi] if m.end <= end]
 
     def _first_person(self) -> bool:
+        """The narration (quotes aside) says "I" often enough to be told by a character."""
         first = third = 0
         for m in self.mentions:
             if m.kind != "pron" or self.in_quote(m.start):
@@ -118,7 +134,7 @@ class BookContext:
                 first += 1
             else:
                 third += 1
-        return first > 0.3 * third and first >= min(20, max(2, len(self.tokens) // 500))
+        return first > FIRST_PERSON_SHARE * third and first >= min(20, max(2, len(self.tokens) // TOKENS_PER_I))
 
     def _narrator_name(self) -> str | None:
         """In a first-person book, the character others address by name but the narration never
@@ -136,39 +152,11 @@ class BookContext:
                         narr[m.names[0]] += 1
         best, best_score = None, 0.0
         for name, v in voc.items():
-            if v >= min(3, max(1, len(self.tokens) // 2000)) and v > 2 * narr[name]:
+            if v >= min(3, max(1, len(self.tokens) // TOKENS_PER_NARRATOR_ADDRESS)) and v > 2 * narr[name]:
                 score = v / (1 + narr[name])
                 if score > best_score:
                     best, best_score = name, score
         return best
-
-    def seen_description(self, m: Mention) -> None:
-        """Remember an unnamed, described person ("the six armed man") as a possible speaker."""
-        if m.label not in self.pending and m.label not in self.described:
-            self.pending[m.label] = Character(
-                m.label,
-                (self.text[m.start : m.end],),
-                _AS_GENDER.get(m.gender, "unknown"),
-                0,
-            )
-
-    def describe(self, m: Mention) -> str:
-        """The cast name of a described speaker (created on first use)."""
-        if m.label not in self.described:
-            if m.label in self.pending:
-                self.described[m.label] = self.pending.pop(m.label)
-            else:
-                self.described[m.label] = Character(
-                    m.label,
-                    (self.text[m.start : m.end],),
-                    _AS_GENDER.get(m.gender, "unknown"),
-                    0,
-                )
-        return m.label
-
-    def describe_name(self, label: str) -> None:
-        if label in self.pending:
-            self.described[label] = self.pending.pop(label)
 
     def paragraph_names(self, para: int, history: History) -> list[str]:
         """Names in a narration-only paragraph (empty when it holds quotes or is unknown)."""
@@ -192,11 +180,66 @@ class BookContext:
                         out.add(pick_name(m, history))
         return out
 
+
+class PassState:
+    """What one attribution pass learns while it reads the book in order. BookContext is what
+    the book fixes; this is what changes, paragraph by paragraph."""
+
+    def __init__(
+        self,
+        book: BookContext,
+        named_speakers: Mapping[int, str],
+        weights: Weights,
+        trace: Trace | None,
+    ) -> None:
+        self.book = book
+        self.named_speakers = named_speakers
+        """Paragraph → speaker named by its first quote's tag, found before the pass so that an
+        untagged turn can look at the turns that follow it."""
+        self.weights = weights
+        self.trace = trace
+        self.history = History(self.gender_of)
+        self.conversation = Conversation()
+        self.pending: dict[str, Character] = {}
+        """Unnamed people the narration described ("the six armed man") who have not spoken yet."""
+        self.described: dict[str, Character] = {}
+        """Unnamed people who spoke, in order of their first quote: characters of the script."""
+        self.resolved_tags: dict[int, str] = {}
+        """Start of a tag's mention → the speaker it was resolved to."""
+        self.used: Counter = Counter()
+        """Speaker → number of quotes given to them."""
+        self.mention_ptr = 0
+        """Mentions before this index have been entered in the history."""
+        self.by_segment: dict[int, QuoteState] = {}
+        """id(quote segment) → its state, for building the lines."""
+
+    def seen_description(self, m: Mention) -> None:
+        """Remember an unnamed, described person ("the six armed man") as a possible speaker."""
+        if m.label not in self.pending and m.label not in self.described:
+            self.pending[m.label] = Character(
+                m.label,
+                (self.book.text[m.start : m.end],),
+                _AS_GENDER.get(m.gender, "unknown"),
+                0,
+            )
+
+    def describe(self, m: Mention) -> str:
+        """The cast name of a described speaker (a character of the script from now on)."""
+        self.seen_description(m)
+        self.promote(m.label)
+        return m.label
+
+    def promote(self, label: str) -> None:
+        """A described person the narration met has spoken: they join the script's characters."""
+        if label in self.pending:
+            self.described[label] = self.pending.pop(label)
+
     def gender_of(self, name: str) -> str:
-        if name == self.narrator or name == NARRATOR:
+        """male, female, unknown, or first (the first-person narrator)."""
+        if name == self.book.narrator or name == NARRATOR:
             return "first"  # the narration calls the narrator "I", never "he" or "she"
         if name in self.pending:
             return self.pending[name].gender
         if name in self.described:
             return self.described[name].gender
-        return self.index.gender(name)
+        return self.book.index.gender(name)

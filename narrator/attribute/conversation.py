@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ._text import Token
-from .mentions import Mention
+from .data import Mention, Turn
 
 _INTERJECTIONS = frozenset(
     """oh o ah sorry thanks thank yes no well hello hi hey goodbye good-bye bye please dear
@@ -65,15 +65,6 @@ def vocatives(
                 continue
             found.append(m.names[0])
     return tuple(found)
-
-
-@dataclass
-class Turn:
-    paragraph: int
-    speaker: str
-    addressees: tuple[str, ...] = ()
-    unclosed: bool = False
-    """The paragraph's last quote has no closing mark: the quote goes on in the next paragraph."""
 
 
 @dataclass

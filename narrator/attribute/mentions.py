@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ._text import (
+from ._text import Token
+from .characters import CharacterIndex
+from .data import Mention
+from .vocabulary import (
     FEMALE_PRONOUNS,
     FIRST_PRONOUNS,
     GENERIC_MODIFIERS,
@@ -12,163 +13,149 @@ from ._text import (
     PERSON_NOUNS,
     ROLE_NOUNS,
     STOPWORDS,
-    Token,
 )
-from .characters import CharacterIndex
 
-_DETERMINERS = frozenset("the this that his her".split())
 _NOT_MODIFIERS = frozenset(
     "and or but of to in on at with as was were is had has have be been said the a an by for from "
     "who which that".split()
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
-    start: int
-    end: int
-    tok: int
-    """Index of the first token."""
-    tok_end: int
-    kind: str
-    """name, pron (he/she/I) or desc ("the six armed man", "his wife")."""
-    names: tuple[str, ...] = ()
-    """Characters a name may refer to (more than one when an alias is shared)."""
-    gender: str = "unknown"
-    possessive: bool = False
-    label: str = ""
-    """For descriptions: a speaker name usable in a cast ("the six-armed man")."""
-    generic: bool = True
-    """For descriptions: only generic modifiers ("the old man"), so it may be a known character."""
-
-
 def find_mentions(
     text: str, tokens: list[Token], index: CharacterIndex
 ) -> list[Mention]:
+    """Every mention of a person, in text order, none overlapping: the longest alias of a known
+    character, else a pronoun (or "his wife"), else a description ("the six armed man")."""
     mentions: list[Mention] = []
     n = len(tokens)
-    keys = index.keys
+    first_words = index.first_words
     i = 0
     while i < n:
         t = tokens[i]
         w = t.lower
-        matched = False
-        if w in index.first_words and (t.cap or w in ("the", "a", "an")):
-            for length in range(min(index.max_len, n - i), 0, -1):
-                last = tokens[i + length - 1]
-                if not last.cap:
-                    continue
-                key = tuple(tok.lower for tok in tokens[i : i + length])
-                names = keys.get(key)
-                if not names:
-                    continue
-                if not _tight(text, tokens, i, i + length):
-                    continue
-                mentions.append(
-                    Mention(
-                        t.start,
-                        last.end,
-                        i,
-                        i + length,
-                        "name",
-                        tuple(names),
-                        index.gender(names[0]) if len(names) == 1 else "unknown",
-                        last.possessive,
-                    )
-                )
-                i += length
-                matched = True
-                break
-            if matched:
-                continue
-        if (
+        m = None
+        if w in first_words and (t.cap or w in ("the", "a", "an")):
+            m = _name_at(text, tokens, i, index)
+        if m is None and (
             w in MALE_PRONOUNS
             or w in FEMALE_PRONOUNS
             or (w in FIRST_PRONOUNS and (w != "i" or t.cap))
         ):
-            if (
-                w in ("his", "her", "my")
-                and i + 1 < n
-                and tokens[i + 1].lower in PERSON_NOUNS
-                and _tight(text, tokens, i, i + 2)
-            ):
-                noun = tokens[i + 1].lower
-                mentions.append(
-                    Mention(
-                        t.start,
-                        tokens[i + 1].end,
-                        i,
-                        i + 2,
-                        "desc",
-                        gender=PERSON_NOUNS[noun],
-                        label=f"{w} {noun}",
-                        generic=True,
-                        possessive=tokens[i + 1].possessive,
-                    )
-                )
-                i += 2
-                continue
-            gender = (
-                "male"
-                if w in MALE_PRONOUNS
-                else "female"
-                if w in FEMALE_PRONOUNS
-                else "first"
-            )
-            mentions.append(
-                Mention(
-                    t.start,
-                    t.end,
-                    i,
-                    i + 1,
-                    "pron",
-                    gender=gender,
-                    possessive=w in ("his", "her", "my"),
-                )
-            )
+            m = _pronoun_at(text, tokens, i)
+        if m is None and (w in ("the", "this", "that") and not t.cap or (w == "the" and t.cap)):
+            m = _description_at(text, tokens, i)
+        if m is None:
             i += 1
-            continue
-        if w in ("the", "this", "that") and not t.cap or (w == "the" and t.cap):
-            j = i + 1
-            mods: list[str] = []
-            while j < n and len(mods) <= 3:
-                u = tokens[j]
-                if (
-                    u.lower in PERSON_NOUNS
-                    and not u.cap
-                    and _tight(text, tokens, i, j + 1)
-                ):
-                    generic = all(m in GENERIC_MODIFIERS for m in mods) and u.lower not in ROLE_NOUNS
-                    label = _label(mods, u.lower)
-                    mentions.append(
-                        Mention(
-                            t.start,
-                            u.end,
-                            i,
-                            j + 1,
-                            "desc",
-                            gender=PERSON_NOUNS[u.lower],
-                            label=label,
-                            generic=generic,
-                            possessive=u.possessive,
-                        )
-                    )
-                    i = j + 1
-                    matched = True
-                    break
-                if (
-                    u.cap
-                    or u.lower in _NOT_MODIFIERS
-                    or (u.lower in STOPWORDS and u.lower not in _NUMBERS)
-                    or u.possessive
-                ):
-                    break
-                mods.append(u.lower)
-                j += 1
-            if matched:
-                continue
-        i += 1
+        else:
+            mentions.append(m)
+            i = m.tok_end
     return mentions
+
+
+def _name_at(text: str, tokens: list[Token], i: int, index: CharacterIndex) -> Mention | None:
+    """The longest alias of a character starting at token i (its last word capitalised)."""
+    n = len(tokens)
+    for length in range(min(index.max_len, n - i), 0, -1):
+        last = tokens[i + length - 1]
+        if not last.cap:
+            continue
+        key = tuple(tok.lower for tok in tokens[i : i + length])
+        names = index.keys.get(key)
+        if not names:
+            continue
+        if not _tight(text, tokens, i, i + length):
+            continue
+        return Mention(
+            tokens[i].start,
+            last.end,
+            i,
+            i + length,
+            "name",
+            tuple(names),
+            index.gender(names[0]) if len(names) == 1 else "unknown",
+            last.possessive,
+        )
+    return None
+
+
+def _pronoun_at(text: str, tokens: list[Token], i: int) -> Mention:
+    """A personal pronoun at token i; "his wife", "her brother", "my aunt" are descriptions."""
+    n = len(tokens)
+    t = tokens[i]
+    w = t.lower
+    if (
+        w in ("his", "her", "my")
+        and i + 1 < n
+        and tokens[i + 1].lower in PERSON_NOUNS
+        and _tight(text, tokens, i, i + 2)
+    ):
+        noun = tokens[i + 1].lower
+        return Mention(
+            t.start,
+            tokens[i + 1].end,
+            i,
+            i + 2,
+            "desc",
+            gender=PERSON_NOUNS[noun],
+            label=f"{w} {noun}",
+            generic=True,
+            possessive=tokens[i + 1].possessive,
+        )
+    gender = (
+        "male"
+        if w in MALE_PRONOUNS
+        else "female"
+        if w in FEMALE_PRONOUNS
+        else "first"
+    )
+    return Mention(
+        t.start,
+        t.end,
+        i,
+        i + 1,
+        "pron",
+        gender=gender,
+        possessive=w in ("his", "her", "my"),
+    )
+
+
+def _description_at(text: str, tokens: list[Token], i: int) -> Mention | None:
+    """ "the old man", "this strange lady", "the six armed man": a determiner, up to four
+    modifiers and a person noun. Generic when every modifier is ("old", "young") and the noun
+    is no job ("the waiter" is someone of their own)."""
+    n = len(tokens)
+    t = tokens[i]
+    j = i + 1
+    mods: list[str] = []
+    while j < n and len(mods) <= 3:
+        u = tokens[j]
+        if (
+            u.lower in PERSON_NOUNS
+            and not u.cap
+            and _tight(text, tokens, i, j + 1)
+        ):
+            generic = all(m in GENERIC_MODIFIERS for m in mods) and u.lower not in ROLE_NOUNS
+            return Mention(
+                t.start,
+                u.end,
+                i,
+                j + 1,
+                "desc",
+                gender=PERSON_NOUNS[u.lower],
+                label=_label(mods, u.lower),
+                generic=generic,
+                possessive=u.possessive,
+            )
+        if (
+            u.cap
+            or u.lower in _NOT_MODIFIERS
+            or (u.lower in STOPWORDS and u.lower not in _NUMBERS)
+            or u.possessive
+        ):
+            break
+        mods.append(u.lower)
+        j += 1
+    return None
 
 
 def _label(mods: list[str], noun: str) -> str:

@@ -1,4 +1,4 @@
-"""Evidence combination.
+"""Ranking: the speaker of the quotes no rule decided.
 
 Quotes with an explicit named tag ("said Emma") are decided by rule. Every other quote paragraph
 (pronoun tags, action beats, untagged dialogue) is decided by ranking candidate characters with a
@@ -6,122 +6,31 @@ small linear model over reader's cues — salience, gender agreement with a pron
 vocatives, names in the paragraph — whose weights are learned from annotated novels by
 `bench/train_attribution.py` and shipped in `weights.json`. The softmax probability of the chosen
 candidate is its confidence; rule decisions get the accuracy their rule measured on the
-development novels.
+development novels (weights.py).
+
+`rank_paragraph` reads the scene once (focus, the conversation, names around the paragraph),
+lists the candidates, and gives each one its features in named groups: salience, the tag's
+gender, the neighbouring paragraphs, turn-taking, names.
 """
 
 from __future__ import annotations
 
-import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ..types import NARRATOR, UNKNOWN, Segment
-from .context import is_subject, pick_name
-from .tags import CONTINUATION_VERBS, EVIDENCE, SPEECH_TAGS
-
-if TYPE_CHECKING:
-    from .context import BookContext, QuoteState
-    from .conversation import Turn
-    from .resolve import History
-
-_WEIGHTS = Path(__file__).with_name("weights.json")
-
-# Used when weights.json lacks a rule (hand-set priors, overwritten by measurement).
-_PRIORS = {
-    "said-after:name": 0.95,
-    "said-before:name": 0.93,
-    "possessive:name": 0.9,
-    "said-after:desc": 0.6,
-    "said-after:first": 0.9,
-    "said-before:first": 0.85,
-    "lead-in:name": 0.85,
-    "beat-after:name": 0.8,
-    "beat-before:name": 0.8,
-    "continued": 0.85,
-    "none": 0.05,
-}
-
-# Hand-set weights that mimic the rules; replaced by learned ones from weights.json.
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "sal0": 1.0,
-    "sal1": 0.6,
-    "sal2": 0.3,
-    "logdist": -0.3,
-    "tag_speech_grank0": 3.0,
-    "tag_speech_grank1": 1.0,
-    "tag_speech_gmismatch": -4.0,
-    "tag_beat_grank0": 2.0,
-    "tag_beat_grank1": 0.7,
-    "tag_beat_gmismatch": -3.0,
-    "prev_spk": -1.5,
-    "prev2_spk": 1.5,
-    "addressed_now": -4.0,
-    "addressed_prev": 2.0,
-    "named_para": 1.0,
-    "first_named_para": 1.5,
-    "named_in_quote": -0.5,
-    "continuation": 4.0,
-    "freq": 0.5,
-    "cont_verb_prev": 3.0,
-    "named_prev_para": 0.5,
-    "narrator_firsttag": 4.0,
-}
-
-TRACE: list | None = None
-"""When a list, every ranked decision appends (segments, candidates, features) (for training)."""
-RULES: list | None = None
-"""When a list, every quote line appends (segment, decision kind) (for measuring rule accuracy)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    speaker: str
-    kind: str
-    """The rule that decided, e.g. "said-after:name", or "ranked"."""
-    evidence: str
-    confidence: float | None = None
-
-
-@lru_cache(maxsize=1)
-def _data() -> dict:
-    try:
-        return json.loads(_WEIGHTS.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-_override: dict | None = None
-
-
-def set_weights(data: dict | None) -> None:
-    """Use these weights instead of weights.json (training and cross-validation)."""
-    global _override
-    _override = data
-
-
-def weights() -> dict[str, float]:
-    data = _override if _override is not None else _data()
-    return data.get("features") or DEFAULT_WEIGHTS
-
-
-def confidence_for(kind: str) -> float:
-    data = _override if _override is not None else _data()
-    table = data.get("confidence", {})
-    base = kind.removesuffix("+para")
-    value = table.get(kind, table.get(base, _PRIORS.get(base, 0.5)))
-    if kind.endswith("+para") and kind not in table:
-        value *= 0.9
-    return round(min(1.0, max(0.0, float(value))), 3)
+from ..types import NARRATOR, UNKNOWN
+from .context import PassState, is_subject, pick_name
+from .data import Decision, Paragraph, QuoteState, Tag
+from .tags import EVIDENCE, SPEECH_TAGS
+from .vocabulary import CONTINUATION_VERBS
+from .weights import RankedChoice
 
 
 def choose(
-    candidates: list[str], features: list[dict[str, float]]
+    candidates: list[str], features: list[dict[str, float]], w: Mapping[str, float]
 ) -> tuple[int, float, list[float]]:
     """Index of the best candidate, its softmax probability, and all scores."""
-    w = weights()
     scores = [sum(w.get(k, 0.0) * v for k, v in f.items()) for f in features]
     top = max(range(len(scores)), key=scores.__getitem__)
     mx = scores[top]
@@ -129,9 +38,8 @@ def choose(
     return top, 1.0 / z, scores
 
 
-def explain(features: dict[str, float]) -> str:
+def explain(features: dict[str, float], w: Mapping[str, float]) -> str:
     """The strongest positive cue behind a ranked choice, in words."""
-    w = weights()
     contributions = sorted(
         ((w.get(k, 0.0) * v, k) for k, v in features.items()), reverse=True
     )
@@ -162,178 +70,292 @@ _CUES = {
 }
 
 
-def rank_paragraph(
-    b: BookContext,
-    history: History,
-    para: int,
-    segs: list[Segment],
-    quotes: list[QuoteState],
-    tagq: QuoteState | None,
-    prev_turn: Turn | None,
-    recent: list[Turn],
-    pos: int,
-) -> Decision:
+@dataclass(frozen=True, slots=True)
+class RankQuery:
+    """One choice for the ranker: quotes of a paragraph that no rule decided."""
+
+    state: PassState
+    para: Paragraph
+    tagq: QuoteState | None
+    """The quote whose anaphoric tag ("he said") speaks for the group, if any."""
+    pos: int
+    """Where focus is measured: the tag's mention, else the group's first quote."""
+
+    @property
+    def tag(self) -> Tag | None:
+        return self.tagq.pron_tag if self.tagq is not None else None
+
+
+def rank_paragraph(query: RankQuery) -> Decision:
     """Rank candidate speakers of an untagged or pronoun-tagged paragraph."""
-    tag = tagq.pron_tag if tagq is not None else None
-    sal = history.salience(pos)
-    rank_of = {name: i for i, (name, _) in enumerate(sal)}
-    dist_of = dict(sal)
-    addressed_now = {a for q in quotes for a in q.addressees}
-    adjacent = prev_turn is not None and prev_turn.paragraph >= para - 1
+    state = query.state
+    scene = _read_scene(query)
+    cands = _candidates(scene, state)
+    if not cands:
+        return Decision(UNKNOWN, "none", "no evidence", 0.05)
+    tag = _tag_cue(query.tag, cands, scene, state)
+    feats = [_features(c, query, scene, tag) for c in cands]
+    top, prob, _ = choose(cands, feats, state.weights.features)
+    if state.trace is not None:
+        quotes = tuple(q.seg for q in query.para.quotes if q.decision is None)
+        state.trace.ranked.append(RankedChoice(quotes, tuple(cands), tuple(feats)))
+    choice = cands[top]
+    cue = _evidence(query, choice, explain(feats[top], state.weights.features), scene)
+    state.promote(choice)
+    return Decision(choice, "ranked", cue, round(prob, 3))
+
+
+@dataclass(frozen=True, slots=True)
+class _Scene:
+    """What the ranker reads around the paragraph: focus, the conversation, names nearby."""
+
+    salient: list[str]
+    """Characters in focus, most salient first."""
+    rank_of: dict[str, int]
+    dist_of: dict[str, float]
+    """Character → weighted distance of their last mention."""
+    prev_spk: str | None
+    partner: str | None
+    """The other speaker of the conversation (the one before prev_spk)."""
+    adjacent: bool
+    """The previous turn is the paragraph right before this one."""
+    strict_alt: bool
+    """The last two turns alternate in the two paragraphs right before this one."""
+    recent_spk: list[str]
+    participants: set[str]
+    addressed_now: set[str]
+    addressed_prev: set[str]
+    prev_narr: list[str]
+    next_narr: set[str]
+    last_subject: str | None
+    names: _ParagraphNames
+    mentions: dict[str, int]
+    """Character → times the book mentions them."""
+    max_mentions: int
+
+
+@dataclass(frozen=True, slots=True)
+class _ParagraphNames:
+    """Names in this paragraph: in its narration (the tag's own excepted), and in its quotes."""
+
+    narration: list[str]
+    subjects: set[str]
+    in_quotes: set[str]
+
+
+def _read_scene(query: RankQuery) -> _Scene:
+    state, para = query.state, query.para
+    history, prev_turn, recent = state.history, para.prev_turn, para.recent
+    sal = history.salience(query.pos)
+    addressed_now = {a for q in para.quotes for a in q.addressees}
     prev_spk = prev_turn.speaker if prev_turn is not None else None
     partner = None
     if prev_turn is not None:
         partner = next((t.speaker for t in recent[1:] if t.speaker != prev_spk), None)
-    recent_spk = [t.speaker for t in recent]
-    participants = {x for x in (prev_spk, partner) if x is not None}
     strict_alt = (
         prev_turn is not None
-        and prev_turn.paragraph == para - 1
+        and prev_turn.paragraph == para.number - 1
         and len(recent) >= 2
-        and recent[1].paragraph == para - 2
+        and recent[1].paragraph == para.number - 2
         and recent[1].speaker == partner
     )
-    prev_narr = b.paragraph_names(para - 1, history)
-    next_narr = b.narration_names(para + 1, history)
-    last_subject = history.last_subject(pos)
-    addressed_prev = set(prev_turn.addressees) if prev_turn is not None else set()
-    # names in this paragraph's narration and quotes
+    return _Scene(
+        salient=[n for n, _ in sal],
+        rank_of={name: i for i, (name, _) in enumerate(sal)},
+        dist_of=dict(sal),
+        prev_spk=prev_spk,
+        partner=partner,
+        adjacent=prev_turn is not None and prev_turn.paragraph >= para.number - 1,
+        strict_alt=strict_alt,
+        recent_spk=[t.speaker for t in recent],
+        participants={x for x in (prev_spk, partner) if x is not None},
+        addressed_now=addressed_now,
+        addressed_prev=set(prev_turn.addressees) if prev_turn is not None else set(),
+        prev_narr=state.book.paragraph_names(para.number - 1, history),
+        next_narr=state.book.narration_names(para.number + 1, history),
+        last_subject=history.last_subject(query.pos),
+        names=_paragraph_names(query, addressed_now),
+        mentions={c.name: c.mentions for c in state.book.characters},
+        max_mentions=max((c.mentions for c in state.book.characters), default=1) or 1,
+    )
+
+
+def _paragraph_names(query: RankQuery, addressed_now: set[str]) -> _ParagraphNames:
+    """Names in the paragraph's narration and quotes; an unnamed person the narration describes
+    is remembered as a possible speaker."""
+    state, tag = query.state, query.tag
+    b = state.book
     named_para: list[str] = []
     subject_para: set[str] = set()
     in_quote: set[str] = set()
-    for s in segs:
+    for s in query.para.segments:
         for m in b.mentions_between(s.start, s.end):
             if m.kind == "desc" and not m.generic and s.kind == "narration":
-                b.seen_description(m)
+                state.seen_description(m)
                 name = m.label
             elif m.kind != "name":
                 continue
             else:
-                name = pick_name(m, history)
+                name = pick_name(m, state.history)
             if s.kind == "narration":
-                if tag is not None and m.start == tag[1].start:
+                if tag is not None and m.start == tag.mention.start:
                     continue
                 named_para.append(name)
                 if is_subject(b, m):
                     subject_para.add(name)
             elif name not in addressed_now:
                 in_quote.add(name)
-    cands: list[str] = [n for n, _ in sal[:8]]
-    for extra in (*recent_spk, *addressed_prev, *named_para):
+    return _ParagraphNames(named_para, subject_para, in_quote)
+
+
+def _candidates(scene: _Scene, state: PassState) -> list[str]:
+    """The eight most salient, then recent speakers, those addressed and those named nearby."""
+    cands: list[str] = scene.salient[:8]
+    for extra in (*scene.recent_spk, *scene.addressed_prev, *scene.names.narration):
         if extra not in cands and extra != UNKNOWN:
             cands.append(extra)
-    if b.first_person:
-        nar = b.narrator or NARRATOR
+    if state.book.first_person:
+        nar = state.book.narrator or NARRATOR
         if nar not in cands:
             cands.append(nar)
-    if not cands:
-        return Decision(UNKNOWN, "none", "no evidence", 0.05)
-    # pronoun tag: gender ranks among the salient
-    tag_group = tag_gender = tag_verb = None
+    return cands
+
+
+@dataclass(frozen=True, slots=True)
+class _TagCue:
+    """A pronoun tag or action beat: the candidates its gender fits, by salience."""
+
+    group: str
+    """speech (a speech tag) or beat (an action beat)."""
+    verb: str
+    grank: dict[str, int]
+    """Candidate → rank among those of the tag's gender, most salient first."""
+
+
+def _tag_cue(tag: Tag | None, cands: list[str], scene: _Scene, state: PassState) -> _TagCue | None:
+    if tag is None:
+        return None
+    gender = tag.mention.gender if tag.mention.gender in ("male", "female") else "any"
     grank: dict[str, int] = {}
+    for c in sorted(cands, key=lambda c: scene.dist_of.get(c, 1e9)):
+        if gender == "any" or state.gender_of(c) == gender:
+            grank[c] = len(grank)
+    return _TagCue("speech" if tag.kind in SPEECH_TAGS else "beat", tag.verb, grank)
+
+
+def _features(c: str, query: RankQuery, scene: _Scene, tag: _TagCue | None) -> dict[str, float]:
+    """The cues for candidate c (the order of keys is part of the model's arithmetic)."""
+    state = query.state
+    f: dict[str, float] = {}
+    rk = scene.rank_of.get(c)
+    if rk is not None and rk < 6:
+        f[f"sal{rk}"] = 1.0
+    else:
+        f["sal6+"] = 1.0
+    f["logdist"] = math.log1p(scene.dist_of.get(c, 5000.0) / 100.0)
     if tag is not None:
-        kind, m, tag_verb = tag
-        tag_group = "speech" if kind in SPEECH_TAGS else "beat"
-        tag_gender = m.gender if m.gender in ("male", "female") else "any"
-        ordered = sorted(cands, key=lambda c: dist_of.get(c, 1e9))
-        r = 0
-        for c in ordered:
-            g = b.gender_of(c)
-            if tag_gender == "any" or g == tag_gender:
-                grank[c] = r
-                r += 1
-    maxm = max((c.mentions for c in b.characters), default=1) or 1
-    mentions = {c.name: c.mentions for c in b.characters}
-    feats: list[dict[str, float]] = []
-    for c in cands:
-        f: dict[str, float] = {}
-        rk = rank_of.get(c)
-        if rk is not None and rk < 6:
-            f[f"sal{rk}"] = 1.0
-        else:
-            f["sal6+"] = 1.0
-        f["logdist"] = math.log1p(dist_of.get(c, 5000.0) / 100.0)
-        if tag_group is not None:
-            g = b.gender_of(c)
-            if c in grank:
-                f[f"tag_{tag_group}_grank{min(grank[c], 3)}"] = 1.0
-            elif g == "unknown":
-                f[f"tag_{tag_group}_gunknown"] = 1.0
-            else:
-                f[f"tag_{tag_group}_gmismatch"] = 1.0
-            if tag_verb in CONTINUATION_VERBS and c == prev_spk:
-                f["cont_verb_prev"] = 1.0
-        else:
-            f["notag"] = 1.0
-        if tag_group is not None and c in grank:
-            if c == partner:
-                f["tag_gmatch_partner"] = 1.0
-            if c == prev_spk:
-                f["tag_gmatch_prev"] = 1.0
-            if c in participants and sum(1 for p in participants if p in grank) == 1:
-                f["tag_gmatch_only_participant"] = 1.0
-        if tag_group is not None and c in grank and len(grank) == 1:
-            f[f"tag_{tag_group}_sole_match"] = 1.0
-        if c == partner and strict_alt:
-            f["alt_strict"] = 1.0
-        if c in prev_narr:
-            f["named_prev_narr"] = 1.0
-            if prev_narr[-1] == c:
-                f["last_named_prev_narr"] = 1.0
-        if c == last_subject:
-            f["last_subject"] = 1.0
-        if c == b.named_speakers.get(para + 1):
-            f["next_named_spk"] = 1.0  # the next turn is theirs: this one is probably not
-        if c == b.named_speakers.get(para + 2):
-            f["next2_named_spk"] = 1.0
-        if c in next_narr:
-            f["named_next_para"] = 1.0
-        if tag_group is not None and grank.get(c) == 0:
-            if c == prev_spk and adjacent:
-                f["grank0_prev"] = 1.0
-            if c == partner:
-                f["grank0_partner"] = 1.0
-            if c == last_subject:
-                f["grank0_subject"] = 1.0
-        if c in recent_spk[2:4] and c not in (prev_spk, partner):
-            f["third_party"] = 1.0
-        if c == prev_spk:
-            f["prev_spk" if adjacent else "prev_spk_gap"] = 1.0
-            if prev_turn is not None and prev_turn.unclosed and adjacent:
-                f["continuation"] = 1.0
-        if c == partner:
-            f["prev2_spk" if adjacent else "prev2_spk_gap"] = 1.0
-        if c in addressed_now:
-            f["addressed_now"] = 1.0
-        if c in addressed_prev:
-            f["addressed_prev" if adjacent else "addressed_prev_gap"] = 1.0
-        if c in named_para:
-            f["named_para"] = 1.0
-            if named_para[0] == c:
-                f["first_named_para"] = 1.0
-            if c in subject_para:
-                f["subject_para"] = 1.0
-        if c in in_quote:
-            f["named_in_quote"] = 1.0
-        f["freq"] = math.log1p(mentions.get(c, 0)) / math.log1p(maxm)
-        f["recent_spk"] = recent_spk.count(c) / 6.0
-        if b.first_person and c == (b.narrator or NARRATOR):
-            f["narrator"] = 1.0
-        if prev_turn is None:
-            f["no_prev"] = f.get("sal0", 0.0)
-        feats.append(f)
-    top, prob, _ = choose(cands, feats)
-    if TRACE is not None:
-        TRACE.append(([q.seg for q in quotes if q.decision is None], cands, feats))
-    choice = cands[top]
-    cue = explain(feats[top])
+        _tag_features(f, c, scene, tag, state)
+    else:
+        f["notag"] = 1.0
+    _neighbour_features(f, c, query, scene)
+    if tag is not None and tag.grank.get(c) == 0:
+        if c == scene.prev_spk and scene.adjacent:
+            f["grank0_prev"] = 1.0
+        if c == scene.partner:
+            f["grank0_partner"] = 1.0
+        if c == scene.last_subject:
+            f["grank0_subject"] = 1.0
+    _turn_features(f, c, query, scene)
+    _name_features(f, c, query, scene)
+    return f
+
+
+def _tag_features(f: dict[str, float], c: str, scene: _Scene, tag: _TagCue, state: PassState) -> None:
+    """Does c fit the tag's gender, and how salient is c among those who do?"""
+    grank = tag.grank
+    if c in grank:
+        f[f"tag_{tag.group}_grank{min(grank[c], 3)}"] = 1.0
+    elif state.gender_of(c) == "unknown":
+        f[f"tag_{tag.group}_gunknown"] = 1.0
+    else:
+        f[f"tag_{tag.group}_gmismatch"] = 1.0
+    if tag.verb in CONTINUATION_VERBS and c == scene.prev_spk:
+        f["cont_verb_prev"] = 1.0
+    if c in grank:
+        if c == scene.partner:
+            f["tag_gmatch_partner"] = 1.0
+        if c == scene.prev_spk:
+            f["tag_gmatch_prev"] = 1.0
+        if c in scene.participants and sum(1 for p in scene.participants if p in grank) == 1:
+            f["tag_gmatch_only_participant"] = 1.0
+    if c in grank and len(grank) == 1:
+        f[f"tag_{tag.group}_sole_match"] = 1.0
+
+
+def _neighbour_features(f: dict[str, float], c: str, query: RankQuery, scene: _Scene) -> None:
+    """Is c the alternating partner, named in the paragraphs around, or the next turns' speaker?"""
+    named_speakers, number = query.state.named_speakers, query.para.number
+    if c == scene.partner and scene.strict_alt:
+        f["alt_strict"] = 1.0
+    if c in scene.prev_narr:
+        f["named_prev_narr"] = 1.0
+        if scene.prev_narr[-1] == c:
+            f["last_named_prev_narr"] = 1.0
+    if c == scene.last_subject:
+        f["last_subject"] = 1.0
+    if c == named_speakers.get(number + 1):
+        f["next_named_spk"] = 1.0  # the next turn is theirs: this one is probably not
+    if c == named_speakers.get(number + 2):
+        f["next2_named_spk"] = 1.0
+    if c in scene.next_narr:
+        f["named_next_para"] = 1.0
+
+
+def _turn_features(f: dict[str, float], c: str, query: RankQuery, scene: _Scene) -> None:
+    """Turn-taking and vocatives: who spoke last, who was addressed."""
+    prev_turn = query.para.prev_turn
+    if c in scene.recent_spk[2:4] and c not in (scene.prev_spk, scene.partner):
+        f["third_party"] = 1.0
+    if c == scene.prev_spk:
+        f["prev_spk" if scene.adjacent else "prev_spk_gap"] = 1.0
+        if prev_turn is not None and prev_turn.unclosed and scene.adjacent:
+            f["continuation"] = 1.0
+    if c == scene.partner:
+        f["prev2_spk" if scene.adjacent else "prev2_spk_gap"] = 1.0
+    if c in scene.addressed_now:
+        f["addressed_now"] = 1.0
+    if c in scene.addressed_prev:
+        f["addressed_prev" if scene.adjacent else "addressed_prev_gap"] = 1.0
+
+
+def _name_features(f: dict[str, float], c: str, query: RankQuery, scene: _Scene) -> None:
+    """Names in the paragraph, how often c is mentioned and speaks, the first-person narrator."""
+    names = scene.names
+    if c in names.narration:
+        f["named_para"] = 1.0
+        if names.narration[0] == c:
+            f["first_named_para"] = 1.0
+        if c in names.subjects:
+            f["subject_para"] = 1.0
+    if c in names.in_quotes:
+        f["named_in_quote"] = 1.0
+    b = query.state.book
+    f["freq"] = math.log1p(scene.mentions.get(c, 0)) / math.log1p(scene.max_mentions)
+    f["recent_spk"] = scene.recent_spk.count(c) / 6.0
+    if b.first_person and c == (b.narrator or NARRATOR):
+        f["narrator"] = 1.0
+    if query.para.prev_turn is None:
+        f["no_prev"] = f.get("sal0", 0.0)
+
+
+def _evidence(query: RankQuery, choice: str, cue: str, scene: _Scene) -> str:
+    """The ranked choice in words: the tag it rests on, or the cue that weighed most."""
+    tag, prev_spk = query.tag, scene.prev_spk
     if tag is not None:
-        phrase = b.text[tag[1].start : tag[1].end]
-        cue = f"{EVIDENCE[tag[0]]}: '{phrase}' = {choice} ({cue})"
-    elif cue == "turn-taking" and prev_spk:
-        cue = f"turn-taking with {prev_spk}"
-    elif cue.startswith("vocative") and prev_spk:
-        cue = f"vocative: {choice} was addressed by {prev_spk}"
-    if choice in b.pending:
-        b.describe_name(choice)
-    return Decision(choice, "ranked", cue, round(prob, 3))
+        phrase = query.state.book.text[tag.mention.start : tag.mention.end]
+        return f"{EVIDENCE[tag.kind]}: '{phrase}' = {choice} ({cue})"
+    if cue == "turn-taking" and prev_spk:
+        return f"turn-taking with {prev_spk}"
+    if cue.startswith("vocative") and prev_spk:
+        return f"vocative: {choice} was addressed by {prev_spk}"
+    return cue

@@ -10,64 +10,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..types import Segment
-from ._text import last_sentence
-
-if TYPE_CHECKING:
-    from .context import BookContext
-    from .mentions import Mention
-
-SPEECH_VERBS = frozenset(
-    """say says said saying ask asks asked asking reply replies replied replying answer answers
-    answered answering cry cries cried exclaim exclaimed exclaims add added adds continue continued
-    continues observe observed observes remark remarked remarks murmur murmured murmurs whisper
-    whispered whispers shout shouted shouts call called calls mutter muttered mutters think thought
-    inquire inquired enquire enquired echo echoed insist insisted interrupt interrupted suggest
-    suggested declare declared protest protested urge urged plead pleaded groan groaned sigh sighed
-    laugh laughed retort retorted growl growled snap snapped scream screamed yell yelled claim
-    claimed stammer stammered muse mused reflect reflected conclude concluded explain explained
-    agree agreed assent assented admit admitted respond responded demand demanded persist persisted
-    resume resumed begin began interpose interposed return returned rejoin rejoined repeat repeated
-    roar roared hiss hissed sob sobbed falter faltered venture ventured bellow bellowed
-    announce announced gasp gasped chuckle chuckled giggle giggled grumble grumbled moan moaned
-    object objected query queried quoth proceed proceeded pursue pursued breathe breathed
-    exclaim cried sneer sneered snarl snarled shriek shrieked wail wailed howl howled squeak
-    squeaked stutter stuttered drawl drawled purr purred mumble mumbled smile smiled grin grinned
-    nod nodded sang sing chimed chime counter countered correct corrected confess confessed
-    warn warned beg begged command commanded order ordered assure assured remind reminded
-    affirm affirmed argue argued note noted state stated tell told told write wrote read
-    recollect conjecture observed rang say pouted pout lisped lisp panted pant blurted
-    stammered faltered urged hazarded hazard puffed""".split()
+from ._text import Token, last_sentence
+from .context import BookContext
+from .data import Mention, Tag
+from .vocabulary import (
+    ASPECT_VERBS,
+    PHRASAL_SPEECH,
+    SILENCE,
+    SPEECH_NOUNS,
+    SPEECH_VERBS,
+    WEAK_SPEECH_VERBS,
 )
-SPEECH_NOUNS = frozenset(
-    """reply answer response retort voice words question remark tone exclamation cry rejoinder
-    comment statement voice's whisper shout murmur speech rebuttal greeting protest answer amendment
-    injunction entreaty observation inquiry enquiry reproach suggestion request command warning
-    salutation farewell exclamation assurance apology explanation interruption""".split()
-)
-CONTINUATION_VERBS = frozenset(["went on"] +
-    "added adds continued continues resumed proceeded pursued repeated persisted went".split()
-)
-_PARTICLES = frozenset("out up back again on in softly quietly aloud slowly".split())
 
 LEAD_IN_END = re.compile(
     r"[,:;—–-]\s*$|\b(?:said|says|asked|cried|replied|answered|exclaimed|saying|whispered|added)\s*$"
 )
-AFTER_START = re.compile(r"^[\s,;:—–\-]*")
-
-
-@dataclass(frozen=True, slots=True)
-class Tag:
-    """Evidence that a mention is the speaker of a quote."""
-
-    mention: int
-    """Index of the mention in the book's mention list."""
-    kind: str
-    """said-after, said-before, possessive, lead-in, beat-after, beat-before, paragraph."""
-    verb: str = ""
 
 
 _ADVERB = re.compile(r"ly$")
@@ -100,32 +59,13 @@ SPEECH_TAGS = frozenset(
     ("said-after", "said-before", "possessive", "lead-in", "lead-in-prev")
 )
 
-GESTURES = frozenset(
-    "laugh laughed smile smiled nod nodded sigh sighed grin grinned think thought".split()
-)
-
-_SILENT = (
-    " silent",
-    "silence",
-    "said nothing",
-    "no answer",
-    "did not answer",
-    "made no reply",
-    "did not reply",
-)
-
-_WEAK_SPEECH = frozenset(
-    "think thought read write wrote told tell note noted smile smiled nod nodded laugh laughed "
-    "sigh sighed return returned call called order ordered correct corrected".split()
-)
-
 _CLAUSE_END = re.compile(
     r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bM)(?<!\bMme)[.!?;](?=[\s\"”’']|$)|[\"“”]"
 )
 
 
 
-def _past_adverbs(toks: Sequence, k: int, most: int = 3) -> int:
+def _past_adverbs(toks: Sequence[Token], k: int, most: int = 3) -> int:
     """Index of the first token from `k` on that is not an adverb or auxiliary ("had quickly
     said"), skipping at most `most` of them."""
     steps = 0
@@ -147,7 +87,7 @@ def is_anaphor(m: Mention) -> bool:
     )
 
 
-def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
+def tag_after(b: BookContext, seg: Segment) -> Tag | None:
     """Tag in the narration right after a quote: `said X`, `X said`, `X's reply`, `X frowned`."""
     text = seg.text
     lead = len(text) - len(text.lstrip(" \t\n,;:—–-"))
@@ -159,8 +99,17 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
     if i >= len(toks) or toks[i].start >= seg.end or toks[i].start - p0 > 1:
         return None
     sent_end = seg.start + len(first_clause(text))
-    ms = [m for m in b.mentions_between(p0, sent_end)]
-    # verb first: "said Emma", "asked he", "cried his wife", "said the young man"
+    ms = b.mentions_between(p0, sent_end)
+    return (
+        _verb_first(b, i, ms)
+        or _inverted_after(b, i, ms, sent_end)
+        or _subject_first(b, i, ms, p0, sent_end)
+    )
+
+
+def _verb_first(b: BookContext, i: int, ms: list[Mention]) -> Tag | None:
+    """ "said Emma", "asked he", "cried his wife", "said the young man", "So began Miss Bates"."""
+    toks = b.tokens
     j = i
     if (
         toks[j].lower in ("so", "thus")
@@ -174,55 +123,73 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
         and toks[j + 1].lower in SPEECH_VERBS
     ):
         j += 1
-    if (
+    if not (
         toks[j].lower in SPEECH_VERBS
         and not toks[j].cap
         or (toks[j].lower in SPEECH_VERBS and j == i)
     ):
-        verb = toks[j].lower
-        k = j + 1
-        while (
-            k < len(toks)
-            and toks[k].lower in ("out", "up", "back", "again", "in")
-            and k < j + 2
+        return None
+    verb = toks[j].lower
+    k = j + 1
+    while (
+        k < len(toks)
+        and toks[k].lower in ("out", "up", "back", "again", "in")
+        and k < j + 2
+    ):
+        k += 1
+    for m in ms:
+        if m.tok == k and (
+            m.kind != "pron" or m.gender in ("male", "female", "first")
         ):
-            k += 1
-        for m in ms:
-            if m.tok == k and (
-                m.kind != "pron" or m.gender in ("male", "female", "first")
-            ):
-                return ("said-after", appositive_name(b, m, ms), verb)
+            return Tag("said-after", appositive_name(b, m, ms), verb)
+    return None
+
+
+def _inverted_after(b: BookContext, i: int, ms: list[Mention], sent_end: int) -> Tag | None:
+    """ '"Those dreadful insects!" burst from William', '"What is to be done?" was Mr.
+    Woodhouse's first exclamation'."""
+    toks = b.tokens
     if toks[i].lower in ("burst", "broke", "came") and i + 1 < len(toks) and toks[i + 1].lower == "from":
-        # '"Those dreadful insects!" burst from William'
         for m in ms:
             if m.tok == i + 2 and m.kind != "pron":
-                return ("said-after", m, toks[i].lower)
+                return Tag("said-after", m, toks[i].lower)
     if toks[i].lower in ("was", "were") and ms and ms[0].tok == i + 1 and ms[0].possessive:
-        # '"What is to be done?" was Mr. Woodhouse's first exclamation'
         for kk in range(ms[0].tok_end, min(ms[0].tok_end + 3, len(toks))):
             if toks[kk].start >= sent_end:
                 break
             if toks[kk].lower in SPEECH_NOUNS:
-                return ("possessive", ms[0], toks[kk].lower)
-    # subject first ("young Thorley hazarded" too)
+                return Tag("possessive", ms[0], toks[kk].lower)
+    return None
+
+
+def _subject_first(b: BookContext, i: int, ms: list[Mention], p0: int, sent_end: int) -> Tag | None:
+    """ "Emma said", "young Thorley hazarded", "Tsunade's solemn reply", "Naruto frowned"; with
+    no mention first, the one the clause says speaks ("…the hooded man was the one to speak")."""
+    toks = b.tokens
     if ms and ms[0].tok == i + 1 and toks[i].lower in ("young", "old", "little", "poor", "then", "and"):
         i += 1
     if not ms or ms[0].tok != i:
-        # "This time the strangely hooded man was the one to speak."
         found = speech_subject(b, p0, sent_end)
         if found is not None and found[0].kind in ("name", "desc"):
-            return ("beat-after", found[0], found[1])
+            return Tag("beat-after", *found)
         return None
     m = appositive_name(b, ms[0], ms)
-    k = m.tok_end
     if m.possessive:
+        k = m.tok_end
         for kk in range(k, min(k + 4, len(toks))):
             if toks[kk].lower in SPEECH_NOUNS:
-                return ("possessive", m, toks[kk].lower)
+                return Tag("possessive", m, toks[kk].lower)
             if toks[kk].start >= sent_end:
                 break
-        return ("beat-after", m, "")
-    # skip a parenthetical ", stubborn as always,"
+        return Tag("beat-after", m, "")
+    return _after_subject(b, m, ms, sent_end)
+
+
+def _after_subject(b: BookContext, m: Mention, ms: list[Mention], sent_end: int) -> Tag | None:
+    """What follows the subject M (past a parenthetical ", stubborn as always," and adverbs): a
+    speech verb makes a said-tag, another verb an action beat, unless M is silent."""
+    toks = b.tokens
+    k = m.tok_end
     rest = b.text[m.end : sent_end]
     if rest.startswith(","):
         close = rest.find(",", 1)
@@ -233,7 +200,7 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
     if verb_after is not None and _silent_after(b, k, sent_end):
         return None  # "She said nothing": the listener
     if verb_after is not None:
-        return ("said-after", m, verb_after)
+        return Tag("said-after", m, verb_after)
     if k < len(toks) and toks[k].start < sent_end and not toks[k].cap:
         clause = b.text[m.end : sent_end].lower()
         # "Archer heard Reggie Chivers say": the one heard speaking is the speaker
@@ -243,10 +210,10 @@ def tag_after(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
                 and other.tok_end < len(toks)
                 and toks[other.tok_end].lower in SPEECH_VERBS
             ):
-                return ("beat-after", other, toks[other.tok_end].lower)
-        if any(w in clause for w in _SILENT):
+                return Tag("beat-after", other, toks[other.tok_end].lower)
+        if any(w in clause for w in SILENCE):
             return None  # "Mary was silent": an action beat of the listener
-        return ("beat-after", m, "")
+        return Tag("beat-after", m, "")
     return None
 
 
@@ -268,31 +235,12 @@ def appositive_name(b: BookContext, m: Mention, ms: list[Mention]) -> Mention:
 _OBJECT_PREPOSITIONS = frozenset(
     "to at with of for by from upon on towards toward into against behind beside near".split()
 )
-PHRASAL_SPEECH = {
-    "put": ("in",),
-    "struck": ("in",),
-    "cut": ("in",),
-    "chimed": ("in",),
-    "broke": ("in", "out", "forth"),
-    "burst": ("out", "forth"),
-    "went": ("on",),
-}
-"""Verbs that mean speech only with their particle: "put in" is speech, "put on his spectacles"
-is not."""
-
-
-_ASPECT_VERBS = frozenset(
-    "begin begins began continue continues continued proceed proceeds proceeded resume resumed "
-    "return returned".split()
-)
-
-
-def speech_verb_at(toks: list, k: int) -> str | None:
+def speech_verb_at(toks: Sequence[Token], k: int) -> str | None:
     """The speech verb at token k ("said", or a phrasal one: "put in", "went on"), else None."""
     if k >= len(toks):
         return None
     w = toks[k].lower
-    if w in _ASPECT_VERBS and k + 1 < len(toks) and toks[k + 1].lower == "to":
+    if w in ASPECT_VERBS and k + 1 < len(toks) and toks[k + 1].lower == "to":
         # "Mary began to pour out tea" is no speech; "began to speak" is
         if k + 2 < len(toks) and toks[k + 2].lower in ("say", "speak", "talk", "ask", "explain", "tell", "read"):
             return w
@@ -315,7 +263,7 @@ def speech_subject(
     for k in reversed(rng):
         w = toks[k].lower
         if (
-            (w in SPEECH_VERBS and (w not in _WEAK_SPEECH or _particle_after(toks, k, "out")))
+            (w in SPEECH_VERBS and (w not in WEAK_SPEECH_VERBS or _particle_after(toks, k, "out")))
             or (w in PHRASAL_SPEECH and speech_verb_at(toks, k) is not None)  # "went on"
             or (nouns and w in SPEECH_NOUNS)
             or w in ("speak", "spoke", "speaking")
@@ -353,17 +301,17 @@ def speech_subject(
     return (best, toks[speech].lower) if best is not None else None
 
 
-def _after_preposition(toks: list, m: Mention) -> bool:
+def _after_preposition(toks: Sequence[Token], m: Mention) -> bool:
     """The mention is the object of a preposition ("said to Emma", "looked at Harriet")."""
     return m.tok > 0 and toks[m.tok - 1].lower in _OBJECT_PREPOSITIONS
 
 
-def _particle_after(toks: list, k: int, particle: str) -> bool:
+def _particle_after(toks: Sequence[Token], k: int, particle: str) -> bool:
     """ "called out": a weak speech verb made plain by its particle."""
     return k + 1 < len(toks) and toks[k + 1].lower == particle
 
 
-def _object_pronoun(toks: list, m: Mention) -> bool:
+def _object_pronoun(toks: Sequence[Token], m: Mention) -> bool:
     """ "him", "her", "me" as an object ("looked at him, saying"), but not the subject of a
     perceived speech ("heard him say")."""
     if m.kind != "pron" or toks[m.tok].lower not in ("him", "her", "me", "us", "them"):
@@ -398,7 +346,7 @@ def first_clause(text: str) -> str:
     return text[: off + m.start() + 1] if m else text
 
 
-def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
+def tag_before(b: BookContext, seg: Segment) -> Tag | None:
     """Tag in the narration right before a quote: `X called out, "`, `X sighed. "`."""
     text = seg.text.rstrip()
     if not text.strip():
@@ -425,7 +373,7 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
                     if toks[kk].start >= end:
                         break
                     if toks[kk].lower in SPEECH_NOUNS or toks[kk].lower == "word":
-                        return ("possessive", m, toks[kk].lower)
+                        return Tag("possessive", m, toks[kk].lower)
             continue
         k = _past_adverbs(toks, m.tok_end)
         verb = speech_verb_at(toks, k) if k < len(toks) and toks[k].start < end else None
@@ -445,21 +393,21 @@ def tag_before(b: BookContext, seg: Segment) -> tuple[str, Mention, str] | None:
                 continue  # "She said nothing, but …": not the speaker
             if lead_in and _later_speech(b, k + 1, end):
                 break  # "A had said proudly …, and B, who …, added impatiently:": B's
-            return ("said-before", m, verb)
+            return Tag("said-before", m, verb)
     if lead_in:
         # "Mrs. Weston had left her seat to join him and say, ": the one who says
         found = speech_subject(b, start, end, nouns=False)  # not "gave in to Naruto's request,"
         if found is not None and found[0].kind in ("name", "desc"):
-            return ("lead-in", found[0], found[1])
+            return Tag("lead-in", *found)
     subjects = [
         m for m in ms if not (_after_preposition(toks, m) and not m.possessive)
     ]  # '"…," to Mr. Gradgrind, "…"' addresses him
     if not subjects:
         return None
     m = subjects[0]
-    if not lead_in and any(w in b.text[m.end : end].lower() for w in _SILENT):
+    if not lead_in and any(w in b.text[m.end : end].lower() for w in SILENCE):
         return None  # "She was silent. "…"": the listener, not the speaker
-    return ("lead-in" if lead_in else "beat-before", m, "")
+    return Tag("lead-in" if lead_in else "beat-before", m, "")
 
 
 def _silent_after(b: BookContext, k: int, end: int) -> bool:
@@ -474,7 +422,7 @@ def _later_speech(b: BookContext, k: int, end: int) -> bool:
     toks = b.tokens
     while k < len(toks) and toks[k].start < end:
         w = toks[k].lower
-        if w in SPEECH_VERBS and w not in _WEAK_SPEECH:
+        if w in SPEECH_VERBS and w not in WEAK_SPEECH_VERBS:
             return True
         k += 1
     return False
@@ -482,7 +430,7 @@ def _later_speech(b: BookContext, k: int, end: int) -> bool:
 
 def tag_previous_paragraph(
     b: BookContext, para: int
-) -> tuple[str, Mention, str] | None:
+) -> Tag | None:
     """A narration paragraph whose last sentence announces speech introduces the next quote
     ("Katharine saw it, too, and exclaimed:" / "…and the six armed man chose to be the group's
     speaker once again.")."""
@@ -503,4 +451,4 @@ def tag_previous_paragraph(
     if found is None:
         return None
     kind = "lead-in" if text.endswith((":", ",", "-", "—", "–")) else "lead-in-prev"
-    return (kind, found[0], found[1])
+    return Tag(kind, *found)

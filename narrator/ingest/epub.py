@@ -21,6 +21,7 @@ from ebooklib import epub
 from lxml import etree
 
 from ..errors import IngestError
+from ..language import normalize
 from ..types import Book
 from .cover import embeddable_cover
 from .html import (
@@ -139,6 +140,7 @@ def read_epub(path: Path, *, title: str | None = None, author: str | None = None
         series_index=_series_index(book),
         warnings=tuple(warnings),
         unspoken=unspoken,
+        language=normalize(_dc(book, "language")),
     )
 
 

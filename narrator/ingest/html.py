@@ -21,6 +21,7 @@ from typing import Literal
 from lxml import etree
 
 from ..errors import IngestError
+from ..language import normalize
 from ..types import Book, Chapter
 from .markup import BLOCK_NAMES, PARAGRAPH_MARK, parse_markup
 from .text import decode, read_bytes
@@ -344,7 +345,21 @@ def read_html(path: Path, *, title: str | None = None, author: str | None = None
         series=meta.get("series"),
         warnings=tuple(warnings),
         unspoken=unspoken,
+        language=page_language(root),
     )
+
+
+def page_language(root: etree._Element) -> str | None:
+    """The page's language: `<html lang>` (or `xml:lang`), else a `Content-Language` or
+    `language` meta element; None when it names none."""
+    for attribute in ("lang", "{http://www.w3.org/XML/1998/namespace}lang"):
+        if normalize(root.get(attribute)):
+            return normalize(root.get(attribute))
+    for element in root.iter("meta", "{http://www.w3.org/1999/xhtml}meta"):
+        kind = (element.get("http-equiv") or element.get("name") or "").lower()
+        if kind in ("content-language", "language", "dc.language") and normalize(element.get("content")):
+            return normalize(element.get("content"))
+    return None
 
 
 def filename_title(path: Path) -> str:

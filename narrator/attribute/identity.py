@@ -1,0 +1,347 @@
+"""Identity: which name forms are one person.
+
+Discovery (characters.py) finds the forms a book writes names in; this module merges them the
+way a reader does: "Mr. Darcy" = "Fitzwilliam Darcy" = "Darcy" when only one Darcy fits, but
+"Mrs. Weston" is never "Mr. Weston", and "Mr. John Knightley" stays apart from "Mr. Knightley".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..types import Character, Gender
+from .vocabulary import ABBREVIATIONS, HONORIFICS, HONORIFICS_FEMALE, HONORIFICS_MALE
+
+
+@dataclass
+class NameForm:
+    """One way the book writes a name ("Mr. Darcy", "Darcy", "the Rabbit"), with the evidence
+    discovery gathered at its occurrences."""
+
+    words: tuple[str, ...]
+    count: int = 0
+    the_count: int = 0
+    """Occurrences after "the" ("the Rabbit")."""
+    prep_count: int = 0
+    """Occurrences after a place preposition ("at Randalls") or inside a longer capitalised
+    name ("New York"): signs of a place."""
+    evidence: int = 0
+    """Occurrences that behave like a person: an honorific, a possessive, an action verb after
+    it, a relation before it ("her brother Tobias")."""
+    speech: int = 0
+    """Occurrences as the speaker of a speech tag ("said Emma", '"…" Emma said')."""
+    vocative: int = 0
+    """Occurrences as someone addressed ('"Well, Emma!"', ", Emma,")."""
+    common: bool = False
+    """A one-word name that is also an ordinary word ("May", "Will")."""
+    strict: int = 0
+    """Occurrences that are capitalised mid-sentence (the rest are sentence-initial only)."""
+    male: int = 0
+    female: int = 0
+    """Pronouns and relations that showed the form's gender (and the first-name prior)."""
+
+    @property
+    def honorific(self) -> str | None:
+        first = self.words[0].lower()
+        return first if first in HONORIFICS and len(self.words) > 1 else None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.words[1:] if self.honorific else self.words
+
+    def display(self) -> str:
+        words = list(self.words)
+        if self.honorific and words[0].lower() in ABBREVIATIONS:
+            words[0] = words[0] + "."
+        text = " ".join(words)
+        if self.the_count * 2 > self.count and not self.honorific:
+            text = "The " + text
+        return text
+
+
+@dataclass
+class _Cluster:
+    """The forms of one person."""
+
+    forms: list[NameForm] = field(default_factory=list)
+    honorific_gender: Counter = field(default_factory=Counter)
+
+    @property
+    def count(self) -> int:
+        return sum(f.count for f in self.forms)
+
+    def gender(self) -> Gender:
+        """An honorific counts five pronouns; one side must have at least twice the other."""
+        male = 5 * self.honorific_gender["male"] + sum(f.male for f in self.forms)
+        female = 5 * self.honorific_gender["female"] + sum(f.female for f in self.forms)
+        if male >= 2 and male >= 2 * female:
+            return "male"
+        if female >= 2 and female >= 2 * male:
+            return "female"
+        if male + female == 1:
+            return "male" if male else "female"
+        return "unknown"
+
+
+def _honorific_gender(word: str) -> str | None:
+    w = word.lower()
+    if w in HONORIFICS_MALE:
+        return "male"
+    if w in HONORIFICS_FEMALE:
+        return "female"
+    return None
+
+
+class _Clusters:
+    """Clusters under construction, indexed by full name and by honorific + surname."""
+
+    def __init__(self) -> None:
+        self.clusters: list[_Cluster] = []
+        self.full: dict[tuple[str, ...], _Cluster] = {}
+        """Full names (two or more name words, lower case, honorific dropped but "mrs" kept)."""
+        self.hon: dict[tuple[str, str], _Cluster] = {}
+        """(honorific, surname) → cluster."""
+
+    def new(self, form: NameForm) -> _Cluster:
+        c = _Cluster()
+        self.clusters.append(c)
+        return self.add(c, form)
+
+    def add(self, c: _Cluster, form: NameForm) -> _Cluster:
+        c.forms.append(form)
+        g = _honorific_gender(form.honorific or "")
+        if g:
+            c.honorific_gender[g] += form.count
+        return c
+
+
+def cluster(forms: Sequence[NameForm]) -> tuple[Character, ...]:
+    """The characters the forms name, most mentioned first: full names first, then honorific +
+    surname (merged into the one full name it can mean), then single names."""
+    cs = _Clusters()
+    by_count = sorted(forms, key=lambda f: -f.count)
+    for f in by_count:
+        if len(f.names) >= 2:
+            key = tuple(w.lower() for w in f.names)
+            if f.honorific in ("mrs",):
+                key = ("mrs", *key)  # "Mrs. Newland Archer" is his wife
+            c = cs.full.get(key)
+            cs.full[key] = cs.add(c, f) if c else cs.new(f)
+    for f in by_count:
+        if f.honorific and len(f.names) == 1:
+            h = "mr" if f.honorific in ("mister",) else f.honorific
+            key2 = (h, f.names[0].lower())
+            c = cs.hon.get(key2)
+            cs.hon[key2] = cs.add(c, f) if c else cs.new(f)
+    _merge_titled_into_full(cs, forms)
+    full_last_words = {key[-1] for key in cs.full}
+    for f in by_count:
+        if len(f.words) == 1:
+            _place_single_name(cs, f, full_last_words)
+    return _characters(cs.clusters)
+
+
+def _merge_titled_into_full(cs: _Clusters, forms: Sequence[NameForm]) -> None:
+    """Merge "Mr. Darcy" into "Fitzwilliam Darcy" when exactly one gender-compatible Darcy exists
+    ("Miss" forms first)."""
+    order = {"miss": 0, "mademoiselle": 0, "mlle": 0}
+    for (h, surname), c in sorted(
+        cs.hon.items(), key=lambda kv: (order.get(kv[0][0], 1), -kv[1].count)
+    ):
+        g = _honorific_gender(h)
+        matches = [
+            fc
+            for key, fc in cs.full.items()
+            if key[-1] == surname
+            and fc is not c
+            and key[0] != "mrs"
+            and (g is None or fc.gender() in (g, "unknown"))
+        ]
+        if len(matches) > 1:
+            matches = [fc for fc in matches if fc.gender() == g] or matches
+        if len(matches) != 1 or any(
+            ff.honorific in ("miss", "mrs")
+            and h in ("miss", "mrs")
+            and ff.honorific != h
+            for ff in matches[0].forms
+        ):
+            continue
+        target = matches[0]
+        if h in ("mrs", "lady"):
+            continue  # a wife or mother shares the surname of the family's full names
+        if (
+            h == "mr"
+            and target.count < c.count
+            and any(ff.honorific == h for ff in target.forms)
+            and any(ff.honorific == "mrs" and len(ff.names) >= 2 and ff.names[-1].lower() == surname
+                    for ff in forms)
+        ):
+            continue  # "Mr. John Knightley" is named in full to tell him from "Mr. Knightley"
+        if any(
+            _honorific_gender(ff.honorific or "") not in (None, g)
+            for ff in target.forms
+        ):
+            continue
+        target.forms.extend(c.forms)
+        target.honorific_gender.update(c.honorific_gender)
+        cs.clusters.remove(c)
+        cs.hon[(h, surname)] = target
+
+
+def _place_single_name(cs: _Clusters, f: NameForm, full_last_words: set[str]) -> None:
+    """A one-word form joins the one person it can be (as a title, a first name or a surname),
+    or becomes a character of its own."""
+    w = f.words[0].lower()
+    if w in HONORIFICS:
+        # "the Countess" is the one Countess the book names ("Countess Olenska")
+        titled_by = {id(c): c for (h, _), c in cs.hon.items() if h == w}
+        if len(titled_by) == 1:
+            cs.add(next(iter(titled_by.values())), f)
+            return
+    firsts = _clusters_by_first_name(cs, f, w, full_last_words)
+    if len(firsts) == 1:
+        cs.add(firsts[0], f)
+        return
+    cands = _clusters_by_surname(cs, f, w)
+    if len(cands) == 1:
+        cs.add(cands[0], f)
+    else:
+        cs.new(f)
+
+
+def _clusters_by_first_name(
+    cs: _Clusters, f: NameForm, w: str, full_last_words: set[str]
+) -> list[_Cluster]:
+    """The people whose full name starts with w, unless w is mostly a surname or a title."""
+    as_surname = sum(c.count for (_, sn), c in cs.hon.items() if sn == w)
+    as_first = sum(c.count for key, c in cs.full.items() if key[0] == w)
+    is_surname = as_surname > 2 * as_first
+    # "the Rabbit" is the White Rabbit, not "Rabbit Sends" (but "the Marchioness" is the
+    # Marchioness Manson)
+    titled = f.the_count * 2 > f.count and w in full_last_words
+    if is_surname or titled:
+        return []
+    firsts = list({id(c): c for key, c in cs.full.items() if key[0] == w}.values())
+    if len(firsts) > 1:
+        # "Jane" is Jane Fairfax (named so 60 times), not Miss Jane Bates (once)
+        def as_first_name(c: _Cluster) -> int:
+            return sum(ff.count for ff in c.forms if len(ff.names) >= 2 and ff.names[0].lower() == w)
+
+        big = sorted(firsts, key=lambda c: -as_first_name(c))
+        if as_first_name(big[0]) >= 3 * as_first_name(big[1]):
+            firsts = [big[0]]
+    return firsts
+
+
+def _clusters_by_surname(cs: _Clusters, f: NameForm, w: str) -> list[_Cluster]:
+    """The people w can be as a surname; among several, the one "Mr." (or the one man, or the
+    one of the form's own gender)."""
+    lasts = {id(c): c for key, c in cs.full.items() if key[-1] == w}
+    lasts.update({id(c): c for (h, s), c in cs.hon.items() if s == w})
+    cands = list(lasts.values())
+    if len(cands) > 1:
+        mister = [c for (h, s), c in cs.hon.items() if s == w and h == "mr"] or [
+            c
+            for (h, s), c in cs.hon.items()
+            if s == w and _honorific_gender(h) == "male"
+        ]
+        if len({id(c) for c in mister}) == 1:
+            cands = mister[:1]
+        else:
+            g = (
+                "male"
+                if f.male > 2 * f.female and f.male >= 2
+                else "female"
+                if f.female > 2 * f.male and f.female >= 2
+                else None
+            )
+            want = g or "male"
+            cands = [c for c in cands if c.gender() == want]
+    return cands
+
+
+def _characters(clusters: list[_Cluster]) -> tuple[Character, ...]:
+    """One Character per cluster, named by its canonical form; a name that is also another
+    character's canonical name stays with the bigger one; families are dropped."""
+    result = []
+    for c in clusters:
+        best = _canonical(c.forms)
+        aliases = []
+        for f in sorted(c.forms, key=lambda f: -f.count):
+            d = f.display()
+            if d not in aliases:
+                aliases.append(d)
+            bare = " ".join(f.words)
+            if bare not in aliases and f.the_count * 2 > f.count:
+                aliases.append(bare)
+        result.append(Character(best.display(), tuple(aliases), c.gender(), c.count))
+    result.sort(key=lambda ch: -ch.mentions)
+    surnames = {n.split()[-1].lower() for ch in result for n in (ch.name, *ch.aliases) if len(n.split()) >= 2}
+    seen: set[str] = set()
+    unique = []
+    for ch in result:
+        if ch.name.lower() in seen or _is_family(ch.name, surnames):
+            continue
+        seen.add(ch.name.lower())
+        unique.append(ch)
+    return tuple(unique)
+
+
+def _is_family(name: str, surnames: set[str]) -> bool:
+    """ "The Hilberys", "the Lawrence Leffertses": a family named by the plural of a surname
+    speaks only through its members."""
+    words = name.split()
+    last = words[-1].lower()
+    return (
+        (len(words) == 1 or (words[0].lower() == "the" and len(words) <= 3))
+        and last.endswith("s")
+        and (last[:-1] in surnames or (last.endswith("es") and last[:-2] in surnames))
+    )
+
+
+def _canonical(forms: list[NameForm]) -> NameForm:
+    """The fullest common form: "Ralph Denham" over "Denham", "Mr. Knightley" over "Knightley"."""
+    total = sum(f.count for f in forms)
+    top = max(forms, key=lambda f: (f.count, len(f.words)))
+    surnames = {f.names[-1].lower() for f in forms if len(f.names) >= 2}
+    firsts = {f.names[0].lower() for f in forms if len(f.names) >= 2}
+    titled_same = [
+        f
+        for f in forms
+        if f.honorific
+        and len(f.names) == 1
+        and len(top.words) == 1
+        and top.words[0].lower() not in firsts
+        and f.names[0].lower() == top.words[0].lower()
+        and f.count >= 2
+    ]
+    if top.common:
+        # "May" is also a verb: "Miss Welland" names her unambiguously
+        formal = [f for f in forms if f.honorific and f.count >= 2]
+        if formal:
+            return max(formal, key=lambda f: f.count)
+    if (
+        len(top.words) > 1
+        or top.words[0].lower() not in surnames
+        or top.the_count * 2 > top.count
+    ):
+        if titled_same:
+            return max(
+                titled_same, key=lambda f: f.count
+            )  # "Mr. Childers" over "Childers"
+        return top  # "Emma", "Tom", "Mr. Knightley": the usual form
+    full = [
+        f
+        for f in forms
+        if len(f.names) >= 2 and not f.honorific and f.count * 20 >= total
+    ]
+    if full:
+        return max(full, key=lambda f: f.count)
+    titled = [
+        f for f in forms if f.honorific and (f.count * 20 >= total or f.count >= 3)
+    ]
+    if titled:
+        return max(titled, key=lambda f: f.count)
+    return max(forms, key=lambda f: (f.count, len(f.words)))
