@@ -198,3 +198,18 @@ def test_a_folder_from_an_older_narrator_is_adopted(tmp_path: Path) -> None:
     again = render(book, output=out, engine=preset_fake_engine())
     assert (again.chapters_written, again.chapters_unchanged) == (0, 3)
     assert Manifest.read(folder).source is not None
+
+
+def test_subtitles_rewritten_alone_are_on_record_and_pruned_with_their_chapter(tmp_path: Path) -> None:
+    book = tmp_path / "three.txt"
+    book.write_text(THREE, encoding="utf-8")
+    out = tmp_path / "out"
+    folder = out / "Ann" / "Three"
+    options = {"output": out, "title": "Three", "author": "Ann"}
+    render(book, engine=preset_fake_engine(), **options)
+    vtt = render(book, engine=preset_fake_engine(), subtitles="vtt", **options)
+    assert vtt.chapters_written == 0 and len(list(folder.glob("*.vtt"))) == 3 and not list(folder.glob("*.srt"))
+    assert "03 - Chapter 3 - Dusk.vtt" in Manifest.read(folder).files
+    book.write_text(THREE.split("Chapter 3")[0], encoding="utf-8")
+    render(book, engine=preset_fake_engine(), subtitles="vtt", **options)
+    assert sorted(p.name for p in folder.glob("*.vtt")) == ["01 - Chapter 1 - Dawn.vtt", "02 - Chapter 2 - Noon.vtt"]
