@@ -11,7 +11,7 @@ the finding asks for a one-line error: its time must stay flat.
 `--root` measures another checkout (e.g. /work/main, the code before the fix); `--timeout`
 stops a case that hangs there.
 
-Cases (issue 10 findings 1, 3, 4 and the indented-paragraph half of 5):
+Cases (issue 10 findings 1, 3, 4 and 5):
   html_nested      400 nested <div><p> (x1: 240 levels, under the 1,000 bound)
   html_long_text   one <p> of 10.1 MB followed by <h1>Chapter 2</h1>
   xhtml_deep       XHTML nested 1,000 deep (refused)
@@ -23,6 +23,8 @@ Cases (issue 10 findings 1, 3, 4 and the indented-paragraph half of 5):
   lexicon_backtrack  '(a+)+$' on a line of 5,000 a's
   lexicon_doubling 26 rules '(.+)' -> '\\1\\1' on a 100-character line (refused)
   indented_text    10,000 words, hard-wrapped, indented paragraphs, no blank lines
+  dry_run_chapters `render --dry-run` of a book of 500 short chapters
+  long_paragraph   render (fake engine) of a 10,000-word one-paragraph chapter
 """
 from __future__ import annotations
 
@@ -178,6 +180,26 @@ def case_lexicon_doubling(folder: Path, k: float) -> tuple[str, str]:
     return code, "result = f'{len(said):,} chars'"
 
 
+def case_dry_run_chapters(folder: Path, k: float) -> tuple[str, str]:
+    path = folder / "many.txt"
+    path.write_text("".join(f'Chapter {i}\n\n"Is it far?" asked Anna. The boats rocked on the grey water.\n\n'
+                            for i in range(1, int(500 * k) + 1)))
+    code = (f"from narrator.pipeline import prepare\nfrom narrator.progress import print_plan\n"
+            f"plan = prepare(Path({str(path)!r}), engine=preset_fake_engine(), output=Path({str(folder)!r}))\n"
+            "print_plan(plan)\n")
+    return code, "result = f'{len(plan.chapters)} chapters planned'"
+
+
+def case_long_paragraph(folder: Path, k: float) -> tuple[str, str]:
+    path = folder / "paragraph.txt"
+    sentence = "The keeper climbed the stair again and looked out over the dark water for a while. "
+    path.write_text("Chapter 1\n\n" + sentence * int(10_000 * k / 16) + "\n")
+    code = (f"from narrator.pipeline import render\n"
+            f"done = render(Path({str(path)!r}), engine=preset_fake_engine(), jobs=1, subtitles='none',\n"
+            f"              output=Path({str(folder)!r}) / 'out', cache_dir=Path({str(folder)!r}) / 'cache')\n")
+    return code, "result = f'{done.audio_seconds / 60:.0f} min of audio'"
+
+
 def case_indented_text(folder: Path, k: float) -> tuple[str, str]:
     path = folder / "indented.txt"
     path.write_text(indented_text(int(10_000 * k)))
@@ -194,6 +216,8 @@ import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 import narrator.ingest, narrator.lexicon, narrator.segment  # imports are not the work measured
+import narrator.pipeline, narrator.progress
+from tests.conftest import preset_fake_engine
 started = time.perf_counter()
 try:
 {work}

@@ -8,6 +8,7 @@ chapter start and each scene break, and writes subtitles from the real line timi
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,18 @@ class Utterance:
 
 
 @dataclass(frozen=True, slots=True)
+class Emptied:
+    """A line a lexicon rule left with nothing to say: it is read as the book spells it."""
+
+    rule: str
+    """The rule, as lexicon messages name it (file, section, pattern)."""
+    chapter: int
+    offset: int
+    """Where the line starts in `Book.text` (the `[offset]` of the script's text form)."""
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ChapterPlan:
     chapter: Chapter
     utterances: tuple[Utterance, ...]
@@ -58,6 +71,8 @@ class ChapterPlan:
     """Integrated loudness (LUFS) every line is matched to; None leaves levels as rendered."""
     subtitles: str
     """"srt", "vtt" or "none": subtitles written beside the MP3."""
+    emptied: tuple[Emptied, ...] = ()
+    """Lines the lexicon would have silenced (read as the book has them instead)."""
 
     @property
     def words(self) -> int:
@@ -107,33 +122,80 @@ def plan_chapter(
 ) -> ChapterPlan:
     """What the chapter says: its spoken lines in order, each with a voice, and the pauses.
 
-    The lexicon respells each line for the engine (`Utterance.said`); the book's spelling stays
-    in `Utterance.text` for subtitles."""
+    A line longer than `MAX_UTTERANCE_CHARS` is said in pieces (`split_long`), each its own
+    utterance of the same line. The lexicon respells each piece for the engine
+    (`Utterance.said`); the book's spelling stays in `Utterance.text` for subtitles."""
     book = script.book
     out: list[Utterance] = []
+    emptied: list[Emptied] = []
     has_heading = chapter.heading_end > chapter.heading_start >= 0
 
-    def said(text: str) -> str:
-        if not lexicon:
-            return ""
-        respelled = lexicon.apply(text)
-        return respelled if respelled != text else ""
+    def say(line: Line, text: str, voice: VoiceProfile, is_title: bool = False) -> None:
+        for piece in split_long(text) if not is_title else [text]:
+            if is_title or spoken_text(piece):
+                out.append(Utterance(line, piece, voice, is_title, _respelled(lexicon, piece, line, emptied)))
 
     for line in script.chapter_lines(chapter.index):
         segment = line.segment
         if not book.is_spoken(segment.start, segment.end):
             if has_heading and segment.start == chapter.heading_start:
-                out.append(Utterance(line, chapter.title, cast.voice_for(None), True, said(chapter.title)))
+                say(line, chapter.title, cast.voice_for(None), is_title=True)
             continue
-        text = _MARKUP.sub(" ", segment.text)
-        if spoken_text(text):
-            out.append(Utterance(line, text, cast.voice_for(line.speaker), False, said(text)))
+        say(line, _MARKUP.sub(" ", segment.text), cast.voice_for(line.speaker))
     if not out:  # a chapter with nothing to say still has its title read
-        title = chapter.title or book.title
-        out.append(Utterance(_title_line(chapter), title, cast.voice_for(None), True, said(title)))
+        say(_title_line(chapter), chapter.title or book.title, cast.voice_for(None), is_title=True)
     kinds = _kinds(out, book.text)
     return ChapterPlan(chapter, tuple(out), tuple(pacing.seconds(k) for k in kinds), path,
-                       tuple(kinds), loudness_target, subtitles)
+                       tuple(kinds), loudness_target, subtitles, tuple(emptied))
+
+
+def _respelled(lexicon: Lexicon | None, text: str, line: Line, emptied: list[Emptied]) -> str:
+    """What the lexicon makes of `text` ("" when nothing changed). A respelling with nothing left
+    to say is not taken: the line is read as written and noted in `emptied` (a lexicon changes
+    how words sound, never whether they are read)."""
+    if not lexicon:
+        return ""
+    respelled = lexicon.apply(text)
+    if respelled == text:
+        return ""
+    if spoken_text(respelled) or not spoken_text(text):
+        return respelled
+    rule = next((rule for rule, after in lexicon.steps(text) if not spoken_text(after)), str(lexicon.source))
+    emptied.append(Emptied(rule, line.chapter, line.segment.start, text))
+    return ""
+
+
+MAX_UTTERANCE_CHARS = 2000
+"""Longest text handed to the engine at once (about 350 words, two minutes of speech). A longer
+line, e.g. a 10,000-word paragraph of a hard-wrapped book, is spoken in pieces, so memory follows
+this bound, not the paragraph. A line this long or shorter is one piece, as it always was."""
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+")
+_CLAUSE_END = re.compile(r"[,;:][\"'”’»)\]]*\s+|\s+[-–—]+\s+|[–—]\s*")
+_SPACE = re.compile(r"\s+")
+
+
+def split_long(text: str, limit: int = MAX_UTTERANCE_CHARS) -> list[str]:
+    """`text` as pieces of at most `limit` characters that join back into `text`: each cut is
+    after the window's last sentence end, else its last clause (comma, semicolon, dash), else
+    its last space; a run of `limit` characters without any of them is cut where it reaches the
+    limit. Linear: each window is searched once per kind of cut."""
+    pieces = []
+    start = 0
+    while len(text) - start > limit:
+        stop = start + limit
+        cut = next((c for c in (_last_end(p, text, start, stop) for p in (_SENTENCE_END, _CLAUSE_END, _SPACE))
+                    if c > start), stop)
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def _last_end(pattern: re.Pattern[str], text: str, start: int, stop: int) -> int:
+    last = start
+    for match in pattern.finditer(text, start, stop):
+        last = match.end()
+    return last
 
 
 def render_chapter(
@@ -219,12 +281,12 @@ def chapter_cues(plan: ChapterPlan, timeline: Sequence[tuple[int, int]], sample_
     return cues
 
 
-def chapter_tags(book: Book, chapter: Chapter) -> Tags:
-    """Tags of one chapter file; titles are unique within the book (a repeated or missing title
-    gets its chapter number), so players that list by title never show two the same."""
+def chapter_tags(book: Book, chapter: Chapter, title: str | None = None) -> Tags:
+    """Tags of one chapter file. `title`: its entry of `chapter_titles(book)` (computed here when
+    not given; pass it when tagging every chapter, so a book of many chapters stays linear)."""
     series, series_index = split_series(book.series, book.series_index)
     return Tags(
-        title=_unique_title(book, chapter),
+        title=title if title is not None else chapter_titles(book)[chapter.index - 1],
         album=book.title,
         artist=book.author,
         album_artist=book.author,
@@ -237,10 +299,12 @@ def chapter_tags(book: Book, chapter: Chapter) -> Tags:
     )
 
 
-def _unique_title(book: Book, chapter: Chapter) -> str:
-    title = chapter.title or book.title
-    same = [c for c in book.chapters if (c.title or book.title) == title]
-    return title if len(same) <= 1 else f"{title} ({chapter.index})"
+def chapter_titles(book: Book) -> list[str]:
+    """The title tag of each chapter, in order, unique within the book (a repeated or missing
+    title gets its chapter number), so players that list by title never show two the same."""
+    titles = [c.title or book.title for c in book.chapters]
+    counts = Counter(titles)
+    return [t if counts[t] <= 1 else f"{t} ({c.index})" for t, c in zip(titles, book.chapters)]
 
 
 def _kinds(utterances: Sequence[Utterance], text: str) -> list[Boundary]:

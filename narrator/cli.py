@@ -1,10 +1,11 @@
 """The `narrator` command: thin click adapters over `narrator.pipeline`."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,18 @@ PIPER_HELP = (
     "and voice = \"NAME\", a path to the .onnx file, or \"NAME#N\" for speaker N of a "
     "multi-speaker voice. Piper itself: pip install 'narrator[piper]'."
 )
-BOOK = click.Path(exists=False, dir_okay=True, path_type=Path)
-FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+class PathType(click.Path):
+    """click.Path that refuses a NUL character (one `Error:` line) before anything asks the
+    operating system about the path: os.stat would raise ValueError, a traceback."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if "\0" in os.fsdecode(value):
+            self.fail(f"{os.fsdecode(value)!r} is not a path: it holds a NUL character.", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+BOOK = PathType(exists=False, dir_okay=True, path_type=Path)
+FILE = PathType(exists=True, dir_okay=False, path_type=Path)
 DEFAULTS = RenderOptions()
 """The CLI's defaults are the Python API's: every default is written once, in narrator/options.py."""
 VOICE = VoiceProfile()
@@ -109,7 +120,7 @@ def _use_piper_dir(ctx: click.Context, param: click.Parameter, value: Path | Non
 
 
 piper_model_option = click.option(
-    "--piper-model", type=click.Path(exists=True, path_type=Path), metavar="PATH", envvar="NARRATOR_PIPER_DIR",
+    "--piper-model", type=PathType(exists=True, path_type=Path), metavar="PATH", envvar="NARRATOR_PIPER_DIR",
     expose_value=False, callback=_use_piper_dir, is_eager=True,
     help="Folder of Piper voices (.onnx + .onnx.json), or one .onnx file.")
 voices_option = click.option("--voices", "voices", multiple=True, type=FILE, metavar="TOML",
@@ -159,7 +170,7 @@ book_options = _stack([
 """Options every command that reads a book shares (their names are RenderOptions fields)."""
 
 render_options = _stack([
-    click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=DEFAULTS.output,
+    click.option("-o", "--output", type=PathType(file_okay=False, path_type=Path), default=DEFAULTS.output,
                  show_default=True, help="Folder for the audiobooks (Author/Title/NN - Chapter.mp3)."),
     engine_option(),
     click.option("--format", type=click.Choice(OUTPUT_FORMATS), default=DEFAULTS.format, show_default=True,
@@ -170,13 +181,19 @@ render_options = _stack([
     click.option("--loudness", type=LoudnessType(), metavar="LUFS|off", default=DEFAULTS.loudness,
                  help="Match every line to this loudness (default: [loudness] target in the voice "
                       f"files, else {DEFAULT_TARGET:g}); off keeps the engine's levels."),
-    click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
+    click.option("--cache", "cache_dir", type=PathType(file_okay=False, path_type=Path),
                  default=DEFAULTS.cache_dir,
                  help="Line cache folder, shared by all workers (default: $XDG_CACHE_HOME/narrator)."),
     click.option("-j", "--jobs", type=click.IntRange(min=1), default=DEFAULTS.jobs,
                  help="Chapters rendered at once, in worker processes (default: number of cores)."),
     click.option("--scheduler", metavar="ADDRESS", default=DEFAULTS.scheduler,
-                 help="Dask scheduler (e.g. tcp://host:8786) to run the chapters on instead."),
+                 help="Dask scheduler to run the chapters on instead: tls://host:8786 with the --tls-* "
+                      "certificates (tcp:// only on a private network: jobs travel as pickles)."),
+    click.option("--tls-ca-file", type=FILE, metavar="PEM",
+                 help="TLS scheduler: the certificate authority that signed the cluster's certificates."),
+    click.option("--tls-cert", type=FILE, metavar="PEM", help="TLS scheduler: this client's certificate."),
+    click.option("--tls-key", type=FILE, metavar="PEM",
+                 help="TLS scheduler: this client's private key (if not in --tls-cert)."),
     click.option("-q", "--quiet", is_flag=True, help="No progress display."),
 ])
 """Options `render` and `render-library` share: where the audiobooks go, in what form, and
@@ -194,6 +211,25 @@ def _engine(name: str | None) -> Engine | None:
 def _options(engine: str | None = None, **values: Any) -> RenderOptions:
     """RenderOptions from a command's parameters (named as its fields)."""
     return RenderOptions(engine=_engine(engine), **values)
+
+
+@contextlib.contextmanager
+def _tls(values: dict[str, Any]) -> Iterator[None]:
+    """While a command runs: the `--tls-*` certificates (taken out of `values`) in the Dask
+    config, where `distributed` looks for them, and encryption required."""
+    ca, cert, key = (values.pop(name) for name in ("tls_ca_file", "tls_cert", "tls_key"))
+    if ca is None and cert is None and key is None:
+        yield
+        return
+    if ca is None or cert is None:
+        raise click.UsageError("TLS needs --tls-ca-file and --tls-cert (and --tls-key unless the key is in the "
+                               "certificate file).")
+    import dask.config
+
+    with dask.config.set({"distributed.comm.tls.ca-file": str(ca), "distributed.comm.tls.client.cert": str(cert),
+                          "distributed.comm.tls.client.key": str(key) if key else None,
+                          "distributed.comm.require-encryption": True}):
+        yield
 
 
 @cli.command()
@@ -215,11 +251,18 @@ def render(book: Path, dry_run: bool, quiet: bool, **values: Any) -> None:
         narrator render text/the-lighthouse-keepers.md --output output
     """
     from .progress import RenderProgress, print_plan, print_result
+    from .runner import collision
 
+    click.get_current_context().with_resource(_tls(values))
     plan = pipeline.prepare(book, _options(**values))
     for warning in plan.warnings:
         click.echo(f"Warning: {warning}", err=True)
+    for note in plan.notes:
+        click.echo(note, err=True)
     if dry_run:
+        taken = collision(plan)
+        if taken:
+            click.echo(f"Warning: {taken}", err=True)
         print_plan(plan)
         return
     with RenderProgress(len(plan.chapters), plan.lines, quiet=quiet) as progress:
@@ -227,10 +270,19 @@ def render(book: Path, dry_run: bool, quiet: bool, **values: Any) -> None:
     print_result(plan, result, quiet=quiet)
     if result.m4b is not None and not quiet:
         click.echo(f"Wrote {result.m4b}", err=True)
+    if result.removed and not quiet:
+        click.echo(f"Removed {_removed(result.removed, plan.book_dir)}", err=True)
+
+
+def _removed(paths: list[Path], folder: Path) -> str:
+    """`N files of an earlier render that this one replaces: a, b, …` (paths in `folder`)."""
+    names = [str(p.relative_to(folder)) if p.is_relative_to(folder) else p.name for p in paths]
+    shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+    return f"{counted(len(paths), 'file')} of an earlier render that this one replaces: {shown}"
 
 
 @cli.command("render-library")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("directory", type=PathType(exists=True, file_okay=False, path_type=Path))
 @voices_option
 @language_option
 @piper_model_option
@@ -249,12 +301,16 @@ def render_library_cmd(directory: Path, quiet: bool, **values: Any) -> None:
     from .library import render_library
     from .progress import RenderProgress
 
+    click.get_current_context().with_resource(_tls(values))
     with RenderProgress(quiet=quiet) as progress:
         result = render_library(directory, _options(**values), progress=progress.update)
     for b in result.books:
         state = f"error: {b.error}" if b.error else (
             f"{b.rendered} rendered, {b.skipped} skipped, {len(b.failures)} failed")
-        click.echo(f"{b.path.name}: {state}")
+        removed = f", {counted(b.removed, 'old file')} removed" if b.removed else ""
+        click.echo(f"{b.path.name}: {state}{removed}")
+        for note in b.notes:
+            click.echo(f"  note: {note}")
         for f in b.failures:
             click.echo(f"  failed {f.label}: {f.error}")
     click.echo(f"{counted(len(result.books), 'book')}: {counted(result.rendered, 'chapter')} rendered, "
@@ -358,7 +414,7 @@ def _gender_shown(gender: str) -> str:
 
 
 @cli.command("eval")
-@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("dirs", nargs=-1, required=True, type=PathType(exists=True, path_type=Path))
 @click.option("--gold-characters", is_flag=True, help="Also score with the gold character list given.")
 @click.option("--errors", type=click.IntRange(min=0), default=0, help="Print this many wrong cases.")
 def eval_cmd(dirs: tuple[Path, ...], gold_characters: bool, errors: int) -> None:
@@ -389,7 +445,7 @@ def eval_cmd(dirs: tuple[Path, ...], gold_characters: bool, errors: int) -> None
 @click.option("--rate", type=click.IntRange(60, 500), default=VOICE.rate, show_default=True, help="Words per minute.")
 @click.option("--pitch", type=click.IntRange(0, 100), default=VOICE.pitch, show_default=True)
 @engine_option(default=VOICE.engine, help="Engine to speak with (with --character: as `render --engine`).")
-@click.option("--book", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="BOOK",
+@click.option("--book", type=PathType(exists=True, dir_okay=False, path_type=Path), metavar="BOOK",
               help="With --character: the book whose cast to take the voice from.")
 @click.option("--character", metavar="NAME",
               help="Speak with NAME's voice in BOOK as `render` casts it (its cast file, --voices, --engine, "
@@ -402,7 +458,7 @@ def eval_cmd(dirs: tuple[Path, ...], gold_characters: bool, errors: int) -> None
               help="Pronunciation lexicon to apply first (with --book: default BOOK.lexicon.toml).")
 @click.option("--loudness", type=LoudnessType(), metavar="LUFS|off", default=DEFAULT_TARGET, show_default=True,
               help="Match the line to this loudness; off keeps the engine's level (with --book: the book's).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("say.mp3"),
+@click.option("-o", "--output", type=PathType(dir_okay=False, path_type=Path), default=Path("say.mp3"),
               show_default=True)
 @click.pass_context
 def say_cmd(ctx: click.Context, text: str, voice: str, rate: int, pitch: int, engine: str, book: Path | None,
@@ -448,7 +504,7 @@ def say_cmd(ctx: click.Context, text: str, voice: str, rate: int, pitch: int, en
 @click.argument("names", nargs=-1, metavar="NAME...")
 @click.option("--list", "list_only", is_flag=True,
               help="List the voices that can be downloaded (NAME...: only those starting so, e.g. en_GB).")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--dir", "directory", type=PathType(file_okay=False, path_type=Path), default=None,
               help="Folder to put voices in (default: $NARRATOR_PIPER_DIR or ~/.local/share/narrator/piper).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def download_cmd(names: tuple[str, ...], list_only: bool, directory: Path | None, quiet: bool) -> None:

@@ -31,6 +31,11 @@ class ExportError(NarratorError):
     """Encoding or writing the audio failed."""
 
 
+class OutputError(ExportError):
+    """The output folder cannot be used: it cannot be written, or another book's audiobook is
+    there."""
+
+
 @dataclass(frozen=True, slots=True)
 class ChapterFailure:
     """One chapter that could not be rendered (the others still were)."""

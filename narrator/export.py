@@ -497,17 +497,18 @@ def split_series(series: str | None, index: object = None) -> tuple[str | None, 
     return name, found
 
 
+def cover_path(directory: Path, cover: bytes) -> Path:
+    """Where `write_cover` puts `cover`: `cover.jpg` (or `.png`, `.gif`…, by content)."""
+    return Path(directory) / f"cover{image_type(cover)[1]}"
+
+
 def write_cover(directory: Path, cover: bytes | None) -> Path | None:
-    """`cover.jpg` (or `.png`, `.gif`…, by content) in `directory`, written atomically; other
-    kinds are removed. Left untouched when it already holds these bytes. None when there is no cover."""
+    """The cover as `cover_path(directory, cover)`, written atomically; left untouched when it
+    already holds these bytes. None when there is no cover. (A cover of another kind that an
+    earlier render wrote is removed with the book's other stale files: narrator.resume.prune.)"""
     if not cover:
         return None
-    suffix = image_type(cover)[1]
-    path = Path(directory) / f"cover{suffix}"
-    for other in (".jpg", ".png", ".gif", ".bmp", ".webp"):
-        if other != suffix:
-            with contextlib.suppress(OSError):
-                (Path(directory) / f"cover{other}").unlink()
+    path = cover_path(directory, cover)
     try:
         if path.read_bytes() == cover:
             return path
@@ -550,6 +551,6 @@ def write_playlist(
 
 __all__ = [
     "MP3_DELAY_FRAMES", "Marker", "Tags", "atomic_write_bytes", "atomic_write_text", "book_dir",
-    "chapter_filename", "image_type", "sanitize_name", "split_series", "write_cover", "write_mp3",
+    "chapter_filename", "cover_path", "image_type", "sanitize_name", "split_series", "write_cover", "write_mp3",
     "write_playlist",
 ]

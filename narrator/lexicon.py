@@ -26,7 +26,8 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,15 +73,28 @@ class Lexicon:
 
     def apply(self, text: str) -> str:
         """`text` with every entry applied (see the module docs for order and matching)."""
+        last = deque(self.steps(text), maxlen=1)
+        return last[0][1] if last else text
+
+    def steps(self, text: str) -> Iterator[tuple[str, str]]:
+        """What `apply` does, one rule at a time: (the rule, as messages name it; the text after
+        it) for the [words] pass (when a word matched) and each [[regex]] rule, in order."""
         if not self:
-            return text
+            return
         words, table, rules = _compiled(self)
         if words is not None:
+            matched: list[str] = []
+
             def respell(m: re.Match[str]) -> str:
                 found = m.group(0)
+                matched.append(found)
                 return table[found] if found in table else table.get(found.lower(), found)
 
             text = words.sub(respell, text)
+            if matched:
+                names = list(dict.fromkeys(matched))
+                shown = ", ".join(map(repr, names[:3])) + (", …" if len(names) > 3 else "")
+                yield f"Lexicon {self.source!r} [words] {shown}", text
         limit = max_output(text)
         if len(text) > limit:
             raise LexiconError(f"Lexicon {self.source!r} [words]: respellings make a line longer than {limit:,} "
@@ -97,7 +111,7 @@ class Lexicon:
             if len(text) > limit:
                 raise LexiconError(f"{where} makes a line longer than {limit:,} characters (each rule may "
                                    "respell, not multiply, the text); fix the rule.")
-        return text
+            yield where, text
 
     def digest(self) -> str:
         return hashlib.sha256(repr((self.words, self.regex)).encode()).hexdigest()

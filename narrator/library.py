@@ -35,6 +35,11 @@ class BookSummary:
     """The book could not be read or planned (then none of its chapters ran)."""
     playlist: Path | None = None
     """The book's playlist (or .m4b) once all its chapters are done."""
+    notes: list[str] = field(default_factory=list)
+    """What the user should know: e.g. the book went to another folder than its title's, because
+    a different book with the same title and author is in that one."""
+    removed: int = 0
+    """Files of an earlier render of the book that this one replaced, removed."""
 
     @property
     def failed(self) -> int:
@@ -100,7 +105,8 @@ def render_library(directory: Path, options: RenderOptions | None = None, *, pro
     rendered = run_plans(plans, options, progress=progress, name_books=True)
     for plan, summary, book in zip(plans, planned, rendered):
         summary.rendered, summary.skipped = book.chapters_written, book.chapters_unchanged
-        summary.failures = book.failures
+        summary.failures, summary.notes = book.failures, book.notes
+        summary.book_dir = book.book_dir or summary.book_dir
         result.stats.add(book.stats)
         if book.failures:
             continue
@@ -110,4 +116,5 @@ def render_library(directory: Path, options: RenderOptions | None = None, *, pro
             summary.error = f"chapters written, but: {exc}"
             continue
         summary.playlist = finished.playlist or finished.m4b
+        summary.removed = len(finished.removed)
     return result

@@ -25,6 +25,8 @@ from .export import Tags, _atomic, image_type
 
 CHAPTER_DIR = ".chapters"
 """Where an M4B render keeps its chapter MP3s (inside the book folder)."""
+STAMP = "m4b.json"
+"""Beside the chapter MP3s: what the .m4b was made from (so an unchanged book is not encoded again)."""
 AAC_BITRATE = "64k"
 _GAPLESS = ("-af", "asetpts=N/SR/TB")
 """Stamp the joined chapters by their sample count. ffmpeg drops each MP3's encoder delay and
@@ -97,7 +99,7 @@ def write_m4b(files: Sequence[Path], titles: Sequence[str], path: Path, tags: Ta
     if not files or len(files) != len(titles):
         raise ValueError("write_m4b needs one title per chapter file, and at least one file")
     path = Path(path)
-    stamp = Path(files[0]).parent / "m4b.json"
+    stamp = Path(files[0]).parent / STAMP
     full_key = hashlib.sha256(json.dumps([key, path.name, repr(tags)]).encode()).hexdigest() if key else None
     if full_key and path.exists():
         try:
@@ -141,4 +143,4 @@ def write_m4b(files: Sequence[Path], titles: Sequence[str], path: Path, tags: Ta
     return path
 
 
-__all__ = ["CHAPTER_DIR", "ffmetadata", "ffmpeg_exe", "write_m4b"]
+__all__ = ["CHAPTER_DIR", "STAMP", "ffmetadata", "ffmpeg_exe", "write_m4b"]

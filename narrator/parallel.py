@@ -18,12 +18,15 @@ not start last and leave the other workers idle at the end.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import logging
 import multiprocessing
 import os
 import queue as queue_module
 import signal
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -104,7 +107,7 @@ def run_task(task: ChapterTask, engine: Engine | None = None,
             return TaskResult(skipped=True, seconds=seconds)
         outcome = render_chapter(task.job, engine, progress)
         record_chapter(task.book_dir, task.path, task.fingerprint, outcome.seconds, outcome.timeline,
-                       outcome.sample_rate)
+                       outcome.sample_rate, also=[outcome.subtitles] if outcome.subtitles else [])
         return TaskResult(seconds=outcome.seconds, stats=outcome.stats)
     except NarratorError as exc:
         return TaskResult(error=str(exc))
@@ -177,6 +180,7 @@ REPORT_EVERY = 0.2
 
 
 def _init_worker(progress_queue: Any, spec: Engine | str | None, cwd: str, environ: dict[str, str]) -> None:
+    _exit_with_parent()
     # A forkserver child starts with the server's cwd and environment, which may be older than
     # the caller's (e.g. XDG_CACHE_HOME set since): take the caller's, as a spawned child would.
     os.chdir(cwd)
@@ -186,6 +190,32 @@ def _init_worker(progress_queue: Any, spec: Engine | str | None, cwd: str, envir
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["queue"] = progress_queue
     _WORKER["engine"] = spec
+
+
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal the kernel sends a process when its parent dies (Linux)."""
+
+
+def _exit_with_parent() -> None:
+    """A worker must not outlive the render that started it: killed with `kill -9`, the main
+    process used to leave its workers rendering on, with PPID 1.
+
+    A worker's parent is the fork server (which exits when the main process does: its pipe from
+    the main process reaches EOF), or the main process itself under spawn. On Linux the kernel
+    kills the worker when that parent dies (PR_SET_PDEATHSIG); everywhere, a thread waits on the
+    parent's sentinel and ends the worker when it closes."""
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not a multiprocessing child: nothing to follow
+        return
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    threading.Thread(target=_exit_when_gone, args=(parent,), name="narrator-parent-watch", daemon=True).start()
+
+
+def _exit_when_gone(parent: Any) -> None:
+    parent.join()  # returns once the parent process has ended
+    os._exit(1)
 
 
 def _pool_task(task_id: int, task: ChapterTask) -> TaskResult:
@@ -242,20 +272,45 @@ def run_tasks(
     if scheduler is not None:
         yield from _run_dask(tasks, engine, scheduler, tally)
     elif jobs <= 1 or len(tasks) == 1:
-        for i, task in enumerate(tasks):
-            result = run_task(task, engine, partial(tally.line, i))
-            tally.chapter(i, task.lines, result.ok)
-            yield i, result
+        yield from _run_here(tasks, engine, tally)
     else:
         yield from _run_pool(tasks, engine, min(jobs, len(tasks)), tally)
 
 
-def _run_pool(tasks: Sequence[ChapterTask], engine: Engine | None, workers: int,
+def _run_here(tasks: Sequence[ChapterTask], engine: Engine | None,
               tally: _Tally) -> Iterator[tuple[int, TaskResult]]:
+    """In this process, in book order, with `engine` itself."""
+    for i, task in enumerate(tasks):
+        result = run_task(task, engine, partial(tally.line, i))
+        tally.chapter(i, task.lines, result.ok)
+        yield i, result
+
+
+def start_pool(workers: int, engine: Engine | None) -> tuple[Any, ProcessPoolExecutor]:
+    """(progress queue, pool of `workers` processes set up by `_init_worker`). OSError (or
+    NotImplementedError) when the platform cannot give processes shared locks (a container
+    without /dev/shm)."""
     ctx = _context()
     channel = ctx.Queue()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                               initargs=(channel, engine_spec(engine), os.getcwd(), dict(os.environ)))
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(channel, engine_spec(engine), os.getcwd(), dict(os.environ)))
+    except BaseException:
+        channel.close()
+        raise
+    return channel, pool
+
+
+def _run_pool(tasks: Sequence[ChapterTask], engine: Engine | None, workers: int,
+              tally: _Tally) -> Iterator[tuple[int, TaskResult]]:
+    try:
+        channel, pool = start_pool(workers, engine)
+    except (OSError, NotImplementedError) as exc:  # e.g. no /dev/shm: no locks between processes
+        reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
+        log.warning("cannot start worker processes here (no shared memory for their locks: %s); "
+                    "rendering one chapter at a time in this process", reason)
+        yield from _run_here(tasks, engine, tally)
+        return
     futures: dict[Future, int] = {}
     finished = False
     try:
@@ -300,6 +355,34 @@ def _drain(channel: Any, tally: _Tally) -> None:
         tally.line(task_id, done)
 
 
+TLS_OPTIONS = ("--tls-ca-file, --tls-cert and --tls-key (or distributed.comm.tls.ca-file, .client.cert and "
+               ".client.key in the Dask config)")
+
+
+def connect(address: str) -> Any:
+    """A `distributed.Client` for the scheduler at `address`, with the TLS certificates of the
+    Dask config (`--tls-*` set them) for a tls:// address; one NarratorError line when it cannot.
+
+    Jobs and results cross this connection as pickles, which run code where they are read: the
+    scheduler and its workers must be trusted, and plain tcp:// belongs on a private network."""
+    import dask.config
+    from distributed import Client
+
+    if address.startswith("tls://") and not dask.config.get("distributed.comm.tls.ca-file", None):
+        raise NarratorError(f"the scheduler {address} speaks TLS: give its certificates with {TLS_OPTIONS}")
+    try:
+        return Client(address, timeout="30s")
+    except ValueError as exc:
+        raise NarratorError(f"--scheduler {address!r} is not a Dask scheduler address ({exc}); give one such as "
+                            "tls://host:8786") from exc
+    except RuntimeError as exc:  # e.g. "encryption required by Dask configuration": a tcp:// address
+        raise NarratorError(f"cannot use the Dask scheduler at {address}: {exc}; with TLS certificates give a "
+                            "tls:// address") from exc
+    except (OSError, TimeoutError, TypeError) as exc:  # unreachable, TLS refused, a bad certificate
+        raise NarratorError(f"cannot reach the Dask scheduler at {address}: {type(exc).__name__}: "
+                            f"{' '.join(str(exc).split())}") from exc
+
+
 def _dask_task(task: ChapterTask, spec: Engine | str | None) -> TaskResult:
     return run_task(task, resolve_engine(spec))
 
@@ -311,10 +394,7 @@ def _run_dask(tasks: Sequence[ChapterTask], engine: Engine | None, scheduler: st
     except ImportError as exc:
         raise NarratorError("--scheduler needs dask.distributed: pip install 'narrator[cluster]'") from exc
     own = not isinstance(scheduler, Client)
-    try:
-        client: Client = Client(scheduler, timeout="30s") if own else cast(Client, scheduler)
-    except (OSError, TimeoutError) as exc:
-        raise NarratorError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    client: Client = connect(str(scheduler)) if own else cast(Client, scheduler)
     try:
         spec = engine_spec(engine)
         order = longest_first(tasks)

@@ -19,11 +19,12 @@ from typing import Any
 from .assemble import Pacing
 from .attribute import attribute
 from .cast import CastMember, cast_members
-from .chapter import plan_chapter
+from .chapter import ChapterPlan, Emptied, plan_chapter
 from .engines import Engine, cached_engine
 from .errors import CastError, RenderError
 from .export import book_dir, chapter_filename, split_series
 from .ingest import read_book
+from .ingest.html import filename_title
 from .lexicon import find_lexicon
 from .m4b import CHAPTER_DIR
 from .options import FIELDS, RUN_FIELDS, RenderOptions
@@ -33,8 +34,12 @@ from .script_file import apply_speaker_edits, read_speaker_edits
 from .segment import segment_book
 from .types import Book, Cast, Character, Script
 from .voices import VoiceConfig, load_voices
+from .wording import counted
 
 CAST_SUFFIX = ".cast.toml"
+SCRIPT_SUFFIX = ".script.txt"
+UNKNOWN_AUTHOR = "Unknown Author"
+"""What the readers call a book's author when the file does not say."""
 log = logging.getLogger(__name__)
 
 
@@ -68,21 +73,36 @@ def default_cast_file(book_path: Path) -> Path:
     return Path(book_path).with_name(Path(book_path).stem + CAST_SUFFIX)
 
 
+def default_script_file(book_path: Path) -> Path:
+    return Path(book_path).with_name(Path(book_path).stem + SCRIPT_SUFFIX)
+
+
+def script_file(book_path: Path, options: RenderOptions) -> Path | None:
+    """The edited script a render honours: `options.script_file`, else `BOOK.script.txt` beside
+    the book if there is one (as the cast and lexicon files are found)."""
+    if options.script_file is not None:
+        return options.script_file
+    found = default_script_file(book_path)
+    return found if found.is_file() else None
+
+
 def load_config(book_path: Path, options: RenderOptions) -> VoiceConfig:
     """Presets, then `options.voices` files, then the book's cast file (`options.cast_file`, else
     `BOOK.cast.toml` beside the book, if any)."""
     files = list(options.voices)
-    if options.cast_file is not None:
-        files.append(options.cast_file)
-    elif default_cast_file(book_path).exists():
-        files.append(default_cast_file(book_path))
-    return load_voices(files)
+    cast = options.cast_file
+    if cast is None and default_cast_file(book_path).exists():
+        cast = default_cast_file(book_path)
+    if cast is not None and cast.is_dir():
+        raise CastError(f"Cast file {str(cast)!r} is a folder; a cast file is a .toml file (write one with "
+                        "`narrator cast BOOK --write`).")
+    return load_voices(files + ([cast] if cast is not None else []))
 
 
 def build_script(book_path: Path, options: RenderOptions, config: VoiceConfig | None = None, *,
                  book: Book | None = None) -> Script:
     """Read (unless `book` is given) and attribute a book, honouring the cast file's characters
-    and an edited script (`options.script_file`)."""
+    and an edited script (`options.script_file`; `prepare` also finds `BOOK.script.txt`)."""
     config = load_config(book_path, options) if config is None else config
     if book is None:
         book = load_book(book_path, title=options.title, author=options.author, include=options.include,
@@ -105,7 +125,8 @@ def prepare(book_path: Path, options: RenderOptions | None = None, *, book: Book
     """
     options = options_from(options, overrides)
     config = load_config(book_path, options)
-    script = build_script(book_path, options, config, book=book)
+    edited = script_file(book_path, options)
+    script = build_script(book_path, replace(options, script_file=edited), config, book=book)
     book = script.book
     words = find_lexicon(book_path, options.lexicon)
     target = options.loudness_target(config.loudness)
@@ -123,7 +144,10 @@ def prepare(book_path: Path, options: RenderOptions | None = None, *, book: Book
                      lexicon=words, loudness_target=target, subtitles=options.subtitles)
         for chapter in book.chapters
     ]
-    return RenderPlan(script, members, tuple(plans), directory, options, Path(book_path), book.warnings)
+    notes = (f"Using the edited script {edited} (found beside the book; --script FILE gives another)",) \
+        if edited is not None and options.script_file is None else ()
+    return RenderPlan(script, members, tuple(plans), directory, options, Path(book_path),
+                      book.warnings + _guessed(book_path, book, options) + _silenced(plans), notes)
 
 
 def render(book_path: Path, options: RenderOptions | None = None, *, plan: RenderPlan | None = None,
@@ -159,6 +183,40 @@ def _check_voices(members: Sequence[CastMember], override: Engine | None) -> Non
                 f"Unknown {engine.name} voice {m.voice.voice!r} for {m.name!r}; "
                 "run `narrator voices` to list the voices you can use."
             )
+
+
+def _guessed(book_path: Path, book: Book, options: RenderOptions) -> tuple[str, ...]:
+    """A warning when the file did not say the title or author, so the book folder's name was
+    guessed (two such books would share `Unknown Author/Text`)."""
+    guessed = []
+    if options.title is None and book.title == filename_title(Path(book_path)):
+        guessed.append(f"the title {book.title!r} comes from the file name")
+    if options.author is None and book.author == UNKNOWN_AUTHOR:
+        guessed.append("the author is unknown")
+    if not guessed:
+        return ()
+    return (f"{' and '.join(guessed)}; pass --title and --author to name the book (its tags and its folder "
+            "in the output).",)
+
+
+def _silenced(plans: Sequence[ChapterPlan]) -> tuple[str, ...]:
+    """One warning per lexicon rule that would have left lines with nothing to say."""
+    by_rule: dict[str, list[Emptied]] = {}
+    for plan in plans:
+        for emptied in plan.emptied:
+            by_rule.setdefault(emptied.rule, []).append(emptied)
+    return tuple(
+        f"{rule} leaves nothing to say of {counted(len(found), 'line')}, which narrator reads as the book has "
+        f"{'it' if len(found) == 1 else 'them'} (the first: chapter {found[0].chapter}, [{found[0].offset}] "
+        f"{_short(found[0].text)!r}); a lexicon changes how words sound, not whether they are read: fix the rule, "
+        "or edit the book."
+        for rule, found in by_rule.items()
+    )
+
+
+def _short(text: str, limit: int = 50) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _cast_characters(config: VoiceConfig) -> tuple[Character, ...]:

@@ -20,19 +20,25 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cast import CastMember
-from .chapter import ChapterJob, ChapterPlan, chapter_tags
+from .chapter import ChapterJob, ChapterPlan, chapter_tags, chapter_titles
 from .engines import Engine
-from .errors import ChapterFailure
-from .export import remove_stale_parts, sanitize_name, write_cover, write_playlist
+from .errors import ChapterFailure, OutputError
+from .export import cover_path, remove_stale_parts, sanitize_name, write_cover, write_playlist
 from .options import RenderOptions
 from .parallel import ChapterTask, ProgressFn, TaskResult, run_tasks
-from .resume import Manifest, audio_part, fingerprint, rewrite_subtitles
+from .resume import Manifest, Source, audio_part, claim, fingerprint, prune, record_files, rewrite_subtitles
+from .subtitles import subtitle_path
 from .synthesize import SynthesisStats, default_cache_dir
 from .types import Script
+
+MAX_SAME_NAME = 99
+"""render-library: books of one title and author go to `Title`, `Title (2)` … up to this."""
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +56,23 @@ class RenderPlan:
     source: Path = Path()
     """The book file."""
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    """What the user should know that is not a problem (e.g. the edited script found and used)."""
 
     @property
     def lines(self) -> int:
         return sum(len(c.utterances) for c in self.chapters)
+
+    def identity(self) -> Source:
+        """The book this plan renders, as a book folder's manifest records its owner."""
+        return Source.of(self.source, self.script.book.text)
+
+    def moved_to(self, directory: Path) -> RenderPlan:
+        """The same plan writing into book folder `directory` instead."""
+        if Path(directory) == self.book_dir:
+            return self
+        chapters = tuple(replace(c, path=Path(directory) / c.path.relative_to(self.book_dir)) for c in self.chapters)
+        return replace(self, chapters=chapters, book_dir=Path(directory))
 
 
 @dataclass(slots=True)
@@ -71,6 +90,13 @@ class RenderResult:
     m4b: Path | None = None
     failures: list[ChapterFailure] = field(default_factory=list)
     """Chapters that failed, by file name (the others were written)."""
+    book_dir: Path | None = None
+    """The book folder written: the plan's, unless render-library had to choose another."""
+    notes: list[str] = field(default_factory=list)
+    """What the user should know about where the book went (one line each)."""
+    removed: list[Path] = field(default_factory=list)
+    """Files an earlier render wrote that this one replaced (chapters renamed or gone, the
+    other format, old subtitles), removed once the book was complete."""
 
     def count(self, task: ChapterTask, outcome: TaskResult) -> None:
         """Take in what running one of the book's chapters did."""
@@ -90,11 +116,12 @@ def chapter_tasks(plan: RenderPlan, *, engine: Engine | None = None, cache_dir: 
                   label_prefix: str = "") -> list[ChapterTask]:
     """One self-contained task per chapter (see narrator.parallel), in book order."""
     book = plan.script.book
+    titles = chapter_titles(book)
     tasks = []
     for chapter_plan in plan.chapters:
         chapter = chapter_plan.chapter
         label = f"{label_prefix}chapter {chapter.index}" + (f" \"{chapter.title}\"" if chapter.title else "")
-        job = ChapterJob(chapter_plan, chapter_tags(book, chapter), cache_dir)
+        job = ChapterJob(chapter_plan, chapter_tags(book, chapter, titles[chapter.index - 1]), cache_dir)
         digest = fingerprint(chapter_plan, book, engine, job.tags.title)
         tasks.append(ChapterTask(job, digest, plan.book_dir, label, len(chapter_plan.utterances),
                                  chapter_plan.estimated_seconds))
@@ -107,8 +134,22 @@ def run_plans(plans: list[RenderPlan], options: RenderOptions, *, progress: Prog
     `options` say (engine, cache, jobs, scheduler); a result per plan, in order.
 
     Never raises for a failed chapter: it is in its book's `failures`, the others are written.
-    `name_books`: failures name the book file too (`tide.md: chapter 2 "The Causeway"`)."""
+    Raises OutputError before any work when the output cannot be written, or (one book, from
+    `render`) when its folder holds another book's audiobook; with `name_books` (render-library)
+    such a book goes to a folder of its own (`Title (2)`), said in its result's `notes`, and
+    failures name the book file too (`tide.md: chapter 2 "The Causeway"`)."""
+    check_writable(options.output)
+    if any(plan.options.format == "m4b" for plan in plans):
+        from .m4b import ffmpeg_exe
+
+        ffmpeg_exe()  # no ffmpeg: say so now, not after every chapter was rendered
     cache_dir = Path(options.cache_dir or default_cache_dir()).resolve()  # one cache for every worker
+    cache_problem = _unwritable(cache_dir)
+    if cache_problem:  # lines still render; the next render synthesizes them all again
+        log.warning("the line cache %s cannot be written (%s): no line is kept for the next render; give "
+                    "--cache a folder you can write", cache_dir, cache_problem)
+    results = [RenderResult() for _ in plans]
+    plans = [_place(plan, result, name_books) for plan, result in zip(plans, results)]
     tasks: list[ChapterTask] = []
     owner: list[int] = []
     for n, plan in enumerate(plans):
@@ -117,8 +158,6 @@ def run_plans(plans: list[RenderPlan], options: RenderOptions, *, progress: Prog
         for task in chapter_tasks(plan, engine=options.engine, cache_dir=cache_dir, label_prefix=prefix):
             tasks.append(task)
             owner.append(n)
-    results = [RenderResult() for _ in plans]
-    # (two plans with one book_dir, e.g. two books with the same title and author, meet here first)
     manifests = {plan.book_dir: Manifest.read(plan.book_dir) for plan in plans}
     todo = []
     for i, task in enumerate(tasks):
@@ -138,6 +177,67 @@ def run_plans(plans: list[RenderPlan], options: RenderOptions, *, progress: Prog
     return results
 
 
+def check_writable(folder: Path) -> None:
+    """Raise one OutputError line, before any work, when nothing can be written in `folder`
+    (read-only, not a folder, no space left for even an empty file)."""
+    reason = _unwritable(folder)
+    if reason:
+        raise OutputError(f"cannot write to {folder}: {reason}; choose another --output")
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why nothing can be written in `folder` (created if missing), or None when it can."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".narrator-probe-")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return reason[:1].lower() + reason[1:]
+    return None
+
+
+REFUSED_FIX = ("pass --title and --author to name this one, or --output to render it elsewhere (or delete that "
+               "folder if its audiobook can go)")
+
+
+def collision(plan: RenderPlan) -> str | None:
+    """What `render` would refuse: the plan's book folder holds another book's audiobook (for
+    `--dry-run`, which writes nothing); None when it is free or this book's."""
+    owner = Manifest.read(plan.book_dir).source
+    source = plan.identity()
+    if owner is None or owner.same_book(source):
+        return None
+    return f"{_held(plan.book_dir, owner, source)}; rendering would stop: {REFUSED_FIX}"
+
+
+def _held(folder: Path, owner: Source, source: Source) -> str:
+    return f"{folder} holds the audiobook of {owner.path}, another book with the same title and author as {source.path}"
+
+
+def _place(plan: RenderPlan, result: RenderResult, rename: bool) -> RenderPlan:
+    """The plan, writing into a book folder that holds this book's audiobook or none: its own
+    folder, else (`rename`) the first free `Title (N)`; OutputError when it cannot (render)."""
+    source = plan.identity()
+    other = claim(plan.book_dir, source)
+    if other is None:
+        result.book_dir = plan.book_dir
+        return plan
+    held = _held(plan.book_dir, other, source)
+    if not rename:
+        raise OutputError(f"{held}; {REFUSED_FIX}")
+    for n in range(2, MAX_SAME_NAME + 1):
+        folder = plan.book_dir.with_name(f"{plan.book_dir.name} ({n})")
+        if claim(folder, source) is None:
+            result.book_dir = folder
+            result.notes.append(f"{held}, so this one went to {folder.name!r}; to name it, give it a title and "
+                                "author of its own (render it with `narrator render BOOK --title … --author …`, "
+                                "or put Title: and Author: lines at the top of a text file)")
+            return plan.moved_to(folder)
+    raise OutputError(f"{held}, and so do {MAX_SAME_NAME - 1} more folders; give this book a title of its own")
+
+
 def _written(plan: RenderPlan, result: RenderResult) -> None:
     """The book's chapter files that exist now, and their length, in book order."""
     manifest = Manifest.read(plan.book_dir)
@@ -150,24 +250,45 @@ def _written(plan: RenderPlan, result: RenderResult) -> None:
 
 
 def finish_book(plan: RenderPlan, result: RenderResult) -> RenderResult:
-    """After every chapter is written: the cover file, then the playlist (or the .m4b)."""
+    """After every chapter is written: the cover file, then the playlist (or the .m4b); then the
+    files of earlier renders that this one replaced are removed."""
+    plan = plan.moved_to(result.book_dir or plan.book_dir)
     manifest = Manifest.read(plan.book_dir)
-    result.cover = write_cover(plan.book_dir, plan.script.book.cover)
+    book = plan.script.book
+    keep = [*result.files, *(subtitle_path(c.path, c.subtitles) for c in plan.chapters if c.subtitles != "none")]
+    result.cover = _cover(plan, manifest)
     if plan.options.format == "m4b":
-        from .m4b import write_m4b
+        from .m4b import STAMP, write_m4b
 
-        book = plan.script.book
+        titles = chapter_titles(book)
         result.m4b = write_m4b(
-            result.files, [chapter_tags(book, c.chapter).title for c in plan.chapters],
+            result.files, [titles[c.chapter.index - 1] for c in plan.chapters],
             plan.book_dir / f"{sanitize_name(book.title, 'Untitled')}.m4b",
             replace(chapter_tags(book, book.chapters[0]), track=None),
             key=json.dumps([audio_part(manifest.fingerprint(c.path)) for c in plan.chapters]))
-        return result
-    titles = [c.chapter.title for c in plan.chapters]
-    durations = [manifest.seconds(c.path) for c in plan.chapters]
-    result.playlist = write_playlist(result.files, plan.book_dir / f"{plan.book_dir.name}.m3u",
-                                     titles, durations)
+        made = [result.m4b, result.files[0].parent / STAMP]
+    else:
+        titles = [c.chapter.title for c in plan.chapters]
+        durations = [manifest.seconds(c.path) for c in plan.chapters]
+        result.playlist = write_playlist(result.files, plan.book_dir / f"{plan.book_dir.name}.m3u",
+                                         titles, durations)
+        made = [result.playlist]
+    made += [result.cover] if result.cover else []
+    record_files(plan.book_dir, made)
+    result.removed = prune(plan.book_dir, [*keep, *made])
     return result
 
 
-__all__ = ["RenderPlan", "RenderResult", "chapter_tasks", "finish_book", "run_plans"]
+def _cover(plan: RenderPlan, manifest: Manifest) -> Path | None:
+    """The book's cover as a file in its folder, unless a cover narrator did not write is there
+    (the user's own: it stays)."""
+    cover = plan.script.book.cover
+    if not cover:
+        return None
+    path = cover_path(plan.book_dir, cover)
+    if path.exists() and not manifest.wrote(path) and path.read_bytes() != cover:
+        return None
+    return write_cover(plan.book_dir, cover)
+
+
+__all__ = ["RenderPlan", "RenderResult", "chapter_tasks", "check_writable", "collision", "finish_book", "run_plans"]

@@ -5,7 +5,9 @@ input, so a segment can be found again in the file it came from.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import Literal
 
@@ -57,9 +59,20 @@ class Book:
     """The language the book is written in, a BCP 47 tag in lower case (`en`, `hi`, `pt-br`),
     when the file says so (EPUB `dc:language`, HTML `lang`) or `--language` does; None: the
     voice files' own language. Casting picks voices that speak it."""
+    _unspoken_index: tuple[list[int], list[int]] = field(init=False, repr=False, compare=False)
+    """(range starts, running maximum of their ends), sorted by start: `is_spoken` bisects it
+    instead of scanning every heading of the book for every line."""
+
+    def __post_init__(self) -> None:
+        ranges = sorted(self.unspoken)
+        object.__setattr__(self, "_unspoken_index", ([s for s, _ in ranges], list(accumulate(
+            (e for _, e in ranges), max))))
 
     def is_spoken(self, start: int, end: int) -> bool:
-        return not any(s <= start and end <= e for s, e in self.unspoken)
+        """False when [start, end) lies wholly inside one unspoken range."""
+        starts, reach = self._unspoken_index
+        at = bisect_right(starts, start)  # the ranges that begin at or before `start`
+        return at == 0 or reach[at - 1] < end
 
     def chapter_text(self, chapter: Chapter) -> str:
         return self.text[chapter.start : chapter.end]
@@ -103,9 +116,17 @@ class Script:
     book: Book
     characters: tuple[Character, ...]
     lines: tuple[Line, ...]
+    _by_chapter: dict[int, tuple[Line, ...]] = field(init=False, repr=False, compare=False)
+    """The lines grouped by chapter once, so that asking for every chapter's lines is linear."""
+
+    def __post_init__(self) -> None:
+        groups: dict[int, list[Line]] = {}
+        for line in self.lines:
+            groups.setdefault(line.chapter, []).append(line)
+        object.__setattr__(self, "_by_chapter", {k: tuple(v) for k, v in groups.items()})
 
     def chapter_lines(self, index: int) -> tuple[Line, ...]:
-        return tuple(line for line in self.lines if line.chapter == index)
+        return self._by_chapter.get(index, ())
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,7 +138,7 @@ def test_missing_encoder(runner: CliRunner, book_path: Path, tmp_path: Path, mon
     monkeypatch.setattr(builtins, "__import__", no_lameenc)
     # --jobs 1: the patched import only exists in this process, not in worker processes
     message = one_line_error(run(runner, "render", book_path, "-o", tmp_path / "o", "--engine", "fake", "-q",
-                                 "--jobs", "1"))
+                                 "--jobs", "1", "--title", "Harbour", "--author", "Ann Writer"))
     assert "pip install lameenc" in message
 
 

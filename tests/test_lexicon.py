@@ -114,3 +114,24 @@ def test_lexicon_patterns_keep_python_re_syntax(tmp_path):
     lexicon = lex(tmp_path, "[[regex]]\npattern = '(?P<n>\\d+)(?:st|nd|rd|th)\\b'\nreplace = '\\g<n>'\n"
                             "[[regex]]\npattern = '(?i)\\bmr\\.'\nreplace = 'Mister'\n")
     assert lexicon.apply("MR. Smith came 2nd") == "Mister Smith came 2"
+
+
+def test_a_rule_that_silences_lines_is_one_warning_naming_file_rule_and_first_line(tmp_path, monkeypatch):
+    """Issue 10: a rule that emptied a line was ignored without a word. The line is read as the
+    book has it, and the render says which rule did it, how often, and where first."""
+    from click.testing import CliRunner
+
+    from narrator import cli as cli_module
+    from narrator.cli import cli
+    from tests.conftest import preset_fake_engine
+
+    book = tmp_path / "harbour.txt"
+    book.write_text('Chapter 1\n\n"Hmm," said Tom.\n\n"Hmm!" said Anna.\n\nThe "Anna" boat sailed.\n', encoding="utf-8")
+    (tmp_path / "harbour.lexicon.toml").write_text("[words]\n\"Hmm\" = \"\"\n", encoding="utf-8")
+    monkeypatch.setattr(cli_module, "_engine", lambda name: preset_fake_engine())
+    result = CliRunner().invoke(cli, ["render", str(book), "--engine", "fake", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    (warning,) = [row for row in result.output.splitlines() if "nothing to say" in row]
+    offset = book.read_text().index('"Hmm,"')
+    assert "harbour.lexicon.toml" in warning and "[words] 'Hmm'" in warning and "2 lines" in warning
+    assert f"chapter 1, [{offset}]" in warning and "fix the rule" in warning

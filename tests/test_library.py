@@ -19,7 +19,8 @@ def library(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "harbour.txt").write_text(BOOK_TEXT, encoding="utf-8")
     (folder / "tide.md").write_text(make_book(800, chapters=3, seed=2), encoding="utf-8")
-    (folder / "harbour.script.txt").write_text("not a book\n", encoding="utf-8")
+    quote = BOOK_TEXT.index('"He is late again,"')  # an edited script: not a book, used for harbour.txt
+    (folder / "harbour.script.txt").write_text(f'[{quote}] Anna: "He is late again,"\n', encoding="utf-8")
     (folder / "notes.toml").write_text("", encoding="utf-8")
     return folder
 
@@ -85,3 +86,35 @@ def test_library_takes_render_output_options(library: Path, tmp_path: Path,
     louder = CliRunner().invoke(cli, ["render-library", str(library), "-o", str(out), "--engine", "fake", "-q",
                                       "--subtitles", "vtt"])
     assert "0 skipped" in louder.output and "5 chapters rendered" in louder.output  # loudness is in the fingerprint
+
+
+def test_a_tls_scheduler_with_certificates(library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10: jobs and results cross the scheduler connection as pickles; `--scheduler
+    tls://…` with `--tls-*` certificates encrypts and authenticates it. Without them, a tls://
+    scheduler is one line saying what to give."""
+    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("cryptography")
+    security = distributed.Security.temporary()  # a self-signed certificate, in memory
+    pems = {}
+    for name, text in (("ca", security.tls_ca_file), ("cert", security.tls_client_cert),
+                       ("key", security.tls_client_key)):
+        pems[name] = tmp_path / f"{name}.pem"
+        pems[name].write_text(text, encoding="utf-8")
+    monkeypatch.setattr(cli_module, "_engine", lambda name: preset_fake_engine())
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tls://",
+                                  security=security, dashboard_address=":0", silence_logs=40) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tls://")
+        command = ["render-library", str(library), "-o", str(tmp_path / "out"), "--engine", "fake", "-q",
+                   "--scheduler", address, "--cache", str(tmp_path / "cache")]
+        refused = CliRunner().invoke(cli, command)
+        assert refused.exit_code == 1 and "Traceback" not in refused.output
+        assert refused.output.strip().splitlines()[-1].startswith("Error: the scheduler tls://")
+        assert "--tls-ca-file" in refused.output
+        done = CliRunner().invoke(cli, [*command, "--tls-ca-file", str(pems["ca"]), "--tls-cert", str(pems["cert"]),
+                                        "--tls-key", str(pems["key"])])
+        assert done.exit_code == 0, done.output
+        assert "2 books: 5 chapters rendered, 0 skipped, 0 failed" in done.output
+    import dask.config
+
+    assert dask.config.get("distributed.comm.tls.ca-file", None) is None  # the command's settings are gone

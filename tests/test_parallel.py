@@ -1,7 +1,14 @@
 """Parallel chapter rendering: same files as one process, exact progress, failures per chapter."""
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +21,8 @@ from narrator.resume import read_manifest
 from narrator.runner import chapter_tasks
 from narrator.synthesize import spoken_text
 from tests.conftest import preset_fake_engine
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -115,3 +124,81 @@ def test_jobs_must_not_change_what_a_failure_means(book_path: Path, tmp_path: Pa
         render(book_path, output=tmp_path / "out", engine=engine, jobs=2)
     assert not list((tmp_path / "out").rglob("*.part"))
     shutil.rmtree(tmp_path / "out")
+
+
+WORKER_HELPER = """
+import os, pathlib, time
+
+def mark_and_wait(folder):
+    pathlib.Path(folder, str(os.getpid())).touch()
+    time.sleep(300)
+"""
+MAIN = """
+import sys, time
+from pathlib import Path
+from narrator.parallel import start_pool
+import helper
+
+folder = Path(sys.argv[1])
+channel, pool = start_pool(2, None)
+for _ in range(2):
+    pool.submit(helper.mark_and_wait, str(folder))
+while len(list(folder.iterdir())) < 2:
+    time.sleep(0.05)
+print("ready", flush=True)
+time.sleep(300)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")  # a zombie has exited; only its parent's reaping is missing
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_workers_exit_when_the_main_process_is_killed(tmp_path: Path) -> None:
+    """Issue 10: `kill -9` of the main process left its workers rendering on (PPID 1)."""
+    (tmp_path / "helper.py").write_text(WORKER_HELPER, encoding="utf-8")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path)])}
+    main = subprocess.Popen([sys.executable, "-c", MAIN, str(marks)], env=env, stdout=subprocess.PIPE, text=True)
+    workers: list[int] = []
+    try:
+        assert main.stdout is not None and main.stdout.readline().strip() == "ready"
+        workers = [int(p.name) for p in marks.iterdir()]
+        assert len(workers) == 2 and all(_running(pid) for pid in workers)
+        main.kill()
+        main.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(_running(pid) for pid in workers):
+            time.sleep(0.05)
+        assert not [pid for pid in workers if _running(pid)]
+    finally:
+        main.kill()
+        main.wait(timeout=30)
+        if main.stdout is not None:
+            main.stdout.close()
+        for pid in workers:  # only if the test failed: do not leave them behind
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_without_shared_memory_the_render_runs_in_this_process(
+        long_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 10: where /dev/shm is missing, creating multiprocessing's locks fails and `render`
+    died with a SemLock traceback. It now renders in one process, after a one-line notice."""
+    import multiprocessing.synchronize
+
+    def no_shm(*args: object, **kwargs: object) -> None:
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(multiprocessing.synchronize._multiprocessing, "SemLock", no_shm)  # type: ignore[attr-defined]
+    with caplog.at_level(logging.WARNING, logger="narrator.parallel"):
+        result = render(long_book, output=tmp_path / "out", engine=preset_fake_engine(), jobs=2)
+    assert result.chapters_written == 5 and not result.failures
+    (notice,) = [r.getMessage() for r in caplog.records]
+    assert "\n" not in notice and "No such file or directory" in notice and "in this process" in notice

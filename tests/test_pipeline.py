@@ -114,3 +114,24 @@ def test_render_takes_every_prepare_option_but_not_with_a_plan(book_path: Path, 
     plan = prepare(book_path, output=tmp_path / "out2", engine=engine)
     with pytest.raises(TypeError, match="title"):
         render(book_path, plan=plan, engine=engine, title="Other")
+
+
+def test_a_long_paragraph_reaches_the_engine_in_bounded_pieces_with_subtitles_for_all(
+        tmp_path: Path, engine) -> None:
+    """Issue 10: a hard-wrapped chapter that is one paragraph was one engine call, so memory
+    followed the paragraph. Now every call is bounded, and every word still reaches the engine
+    once and the subtitles."""
+    from narrator.chapter import MAX_UTTERANCE_CHARS
+    from narrator.subtitles import parse_stamp
+
+    sentences = [f"The keeper climbed stair number {i} and looked out over the dark water. " for i in range(60)]
+    book = tmp_path / "keeper.txt"
+    book.write_text("Chapter 1\n\n" + "".join(sentences) + "\n", encoding="utf-8")
+    result = render(book, output=tmp_path / "out", engine=engine)
+    assert len(engine.calls) > 2 and max(len(text) for text, _ in engine.calls) <= MAX_UTTERANCE_CHARS
+    words = re.findall(r"[A-Za-z0-9]+", "".join(sentences))
+    assert re.findall(r"[A-Za-z0-9]+", " ".join(t for t, _ in engine.calls))[2:] == words  # after "Chapter 1"
+    srt = result.files[0].with_suffix(".srt").read_text(encoding="utf-8")
+    assert re.findall(r"[A-Za-z0-9]+", " ".join(b.split("\n", 2)[2] for b in srt.strip().split("\n\n")))[2:] == words
+    last_end = parse_stamp(re.findall(r"--> (\S+)", srt)[-1])
+    assert abs(last_end - MP3(result.files[0]).info.length) < 0.1

@@ -2,7 +2,6 @@
 does only the missing work."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -160,7 +159,7 @@ def test_encoder_crash_mid_chapter_leaves_no_file_under_its_name(tmp_path: Path)
     names = sorted(os.listdir(plan.book_dir))
     assert [n for n in names if n.endswith(".mp3")] == ["01 - Chapter 1.mp3", "02 - Chapter 2.mp3"]
     assert not [n for n in names if "03" in n or n.endswith(".part")]
-    assert json.loads((plan.book_dir / MANIFEST).read_text()).keys() == {"01 - Chapter 1.mp3", "02 - Chapter 2.mp3"}
+    assert read_manifest(plan.book_dir).keys() == {"01 - Chapter 1.mp3", "02 - Chapter 2.mp3"}
 
 
 def test_temp_files_a_killed_render_left_are_removed_once_stale(tmp_path: Path) -> None:

@@ -99,3 +99,35 @@ def test_an_offset_that_is_no_quote_names_the_line(script: Script, tmp_path: Pat
 def test_a_folder_given_as_script_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ScriptError, match="is a folder"):
         read_speaker_edits(tmp_path)
+
+
+def test_an_edited_script_beside_the_book_is_used_and_said(book_path: Path, tmp_path: Path, monkeypatch) -> None:
+    """Issue 10: BOOK.script.txt beside the book was ignored (while BOOK.cast.toml and
+    BOOK.lexicon.toml are read), so a plain re-render undid the user's fixes."""
+    from click.testing import CliRunner
+
+    from narrator import cli as cli_module
+    from narrator.cli import cli
+    from narrator.pipeline import prepare
+    from tests.conftest import preset_fake_engine
+
+    original = make_script(load_book(book_path))
+    beside = book_path.with_name("harbour.script.txt")
+    beside.write_text(give_tom_line_to("Anna", to_text(original)), encoding="utf-8")
+    offset = next(s for s, who in speakers(original).items() if who == "Tom"
+                  and book_path.read_text()[s:].startswith('"I told you'))
+    plan = prepare(book_path, engine=preset_fake_engine())
+    assert speakers(plan.script)[offset] == "Anna"
+    assert plan.notes == (f"Using the edited script {beside} (found beside the book; --script FILE gives another)",)
+    monkeypatch.setattr(cli_module, "_engine", lambda name: preset_fake_engine())
+    shown = CliRunner().invoke(cli, ["render", str(book_path), "--engine", "fake", "--dry-run"])
+    assert shown.exit_code == 0 and f"Using the edited script {beside}" in shown.output
+    # --script wins over the file beside the book
+    other = edit(tmp_path, to_text(original))
+    chosen = prepare(book_path, engine=preset_fake_engine(), script_file=other)
+    assert speakers(chosen.script)[offset] == "Tom" and chosen.notes == ()
+    # the book changed under the script: the clear message of a stale script, naming the file
+    book_path.write_text("Chapter 1\n\nA new first line.\n\n" + book_path.read_text(), encoding="utf-8")
+    with pytest.raises(ScriptError, match=rf"{re.escape(str(beside))}:\d+: no quote starts at offset .*narrator "
+                                          r"script BOOK"):
+        prepare(book_path, engine=preset_fake_engine())
