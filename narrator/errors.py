@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .wording import counted
+
 
 class NarratorError(Exception):
     """Base class: the message says what went wrong and what to do."""
@@ -61,6 +63,6 @@ class RenderError(NarratorError):
         more = f" (and {len(failures) - 1} more: " + ", ".join(f.label for f in failures[1:4]) + \
             (", …" if len(failures) > 4 else "") + ")" if len(failures) > 1 else ""
         super().__init__(
-            f"{len(failures)} of {total} chapters failed, {done} done: {first.label}: {first.error}"
+            f"{len(failures)} of {counted(total, 'chapter')} failed, {done} done: {first.label}: {first.error}"
             f"{more}; fix the cause and run the command again to render only what is missing"
         )

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .errors import ScriptError
 from .types import NARRATOR, UNKNOWN, Line, Script
+from .wording import counted
 
 JSONL_FIELDS = ("chapter", "start", "end", "kind", "speaker", "confidence", "evidence", "text")
 _OPEN_BRACKETS = ("[", "\uff3b")  # "［": full-width, as some input methods type it
@@ -172,6 +173,7 @@ def _ignored_edits(
     missing = [start for start, line in quotes.items() if start not in edits and line.segment.text.strip()]
     if missing and any(e.line for e in edits.values()):
         first = quotes[min(missing)]
-        notes.append(f"{source}: {len(missing)} quote line(s) of the book are not in the file (the first at "
-                     f"[{first.segment.start}], chapter {first.chapter}); they keep narrator's speakers.")
+        verb = "is" if len(missing) == 1 else "are"
+        notes.append(f"{source}: {counted(len(missing), 'quote line')} of the book {verb} not in the file (the "
+                     f"first at [{first.segment.start}], chapter {first.chapter}); they keep narrator's speakers.")
     return tuple(notes)

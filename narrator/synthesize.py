@@ -20,6 +20,7 @@ import numpy as np
 from .engines.base import Engine
 from .errors import EngineError
 from .types import Clip, VoiceProfile
+from .wording import counted
 
 CACHE_FORMAT = 2
 """Bump when the stored bytes or the meaning of a key change: old entries are then never read."""
@@ -102,7 +103,7 @@ def check_clip(text: str, clip: Clip, voice: VoiceProfile) -> None:
     low, high = plausible_range(spoken, voice.rate)
     if not low <= clip.seconds <= high:
         raise EngineError(
-            f"implausible duration {clip.seconds:.2f}s for {word_count(spoken)} word(s) at "
+            f"implausible duration {clip.seconds:.2f}s for {counted(word_count(spoken), 'word')} at "
             f"{voice.rate} wpm (expected {low:.2f}-{high:.2f}s): truncated or garbled"
         )
 

@@ -87,7 +87,7 @@ def test_deleted_quote_lines_are_reported(script: Script, tmp_path: Path) -> Non
     path = edit(tmp_path, "\n".join(kept))
     changed = apply_speaker_edits(script, read_speaker_edits(path), str(path))
     dropped = sum(1 for line in lines if line.startswith("[") and "Tom:" in line)
-    assert any(f"{dropped} quote line(s) of the book are not in the file" in w for w in changed.book.warnings)
+    assert any(f"{dropped} quote lines of the book are not in the file" in w for w in changed.book.warnings)
 
 
 def test_an_offset_that_is_no_quote_names_the_line(script: Script, tmp_path: Path) -> None:
