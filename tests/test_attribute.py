@@ -332,3 +332,25 @@ def test_a_long_book_of_dialogue_is_attributed_throughout() -> None:
     segments = segment_book(book)
     script = attribute(book, segments)
     assert sum(1 for ln in script.lines if ln.speaker == "Emma") > 1000
+
+
+def test_a_cast_file_is_laid_over_discovery() -> None:
+    """Cast entries rename (an entry whose aliases hold the old name), merge (an alias naming
+    another character) and add people; characters the cast does not mention stay discovered."""
+    text = (
+        "Hobbes sat by the fire, and Gull mended a net. Martha came in.\n\n"
+        '"Cold night," said Hobbes.\n\n"Colder at sea," said Gull.\n\n'
+        '"Tea, then," said Martha.\n\n"Aye," said Pim. Pim was the cabin boy.\n'
+    )
+    book = book_of(text)
+    cast = [
+        Character("Captain Hobbes", ("Hobbes", "Gull"), "male"),
+        Character("Pim the boy", ("Pim",), "male"),
+        Character("Nell", (), "female"),
+    ]
+    script = attribute(book, segment_book(book), cast=cast)
+    speakers = [ln.speaker for ln in script.lines if ln.segment.kind == "quote"]
+    assert speakers == ["Captain Hobbes", "Captain Hobbes", "Martha", "Pim the boy"]
+    names = {c.name for c in script.characters}
+    assert {"Captain Hobbes", "Martha", "Pim the boy", "Nell"} <= names
+    assert not {"Hobbes", "Gull", "Pim"} & names

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..types import Character, Gender
 from ._text import Token
-from .identity import NameForm, cluster
+from .identity import NameForm, alias_key, cluster
 from .names import FIRST_NAME_GENDER
 from .vocabulary import (
     ABBREVIATIONS,
@@ -634,11 +634,6 @@ class CharacterIndex:
     def gender(self, name: str) -> Gender:
         c = self.characters.get(name)
         return c.gender if c else "unknown"
-
-
-def alias_key(alias: str) -> tuple[str, ...]:
-    words = alias.replace(".", " ").replace(",", " ").split()
-    return tuple(w.lower() for w in words)
 
 
 def enrich_given(

@@ -7,7 +7,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ..types import NARRATOR, Book, Character, Gender, Segment
 from ._text import Token, TokenIndex, tokenize
@@ -89,6 +90,21 @@ def read_context(
     )
 
 
+def with_characters(b: BookContext, characters: Sequence[Character], **changes: Any) -> BookContext:
+    """The context with another list of characters (their aliases indexed and every mention found
+    again), and any other fields in `changes`."""
+    index = CharacterIndex(characters)
+    mentions = find_mentions(b.text, list(b.tokens), index)
+    return replace(
+        b,
+        index=index,
+        characters=tuple(characters),
+        mentions=mentions,
+        mention_starts=[m.start for m in mentions],
+        **changes,
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class BookContext:
     """Everything about the book the attribution pass needs, computed once before it starts and
@@ -106,6 +122,8 @@ class BookContext:
     characters: Sequence[Character]
     mentions: Sequence[Mention]
     mention_starts: Sequence[int]
+    renames: Mapping[str, str] = field(default_factory=dict)
+    """A described speaker's label → the name the cast file gives them (applied to the script)."""
     first_person: bool = field(init=False)
     """The narration says "I" often enough to be told by a character."""
     narrator: str | None = field(init=False)
@@ -218,7 +236,7 @@ class PassState:
         if m.label not in self.pending and m.label not in self.described:
             self.pending[m.label] = Character(
                 m.label,
-                (self.book.text[m.start : m.end],),
+                (" ".join(self.book.text[m.start : m.end].split()),),
                 _AS_GENDER.get(m.gender, "unknown"),
                 0,
             )

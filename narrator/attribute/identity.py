@@ -8,7 +8,7 @@ way a reader does: "Mr. Darcy" = "Fitzwilliam Darcy" = "Darcy" when only one Dar
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..types import Character, Gender
@@ -345,3 +345,92 @@ def _canonical(forms: list[NameForm]) -> NameForm:
     if titled:
         return max(titled, key=lambda f: f.count)
     return max(forms, key=lambda f: (f.count, len(f.words)))
+
+
+def alias_key(alias: str) -> tuple[str, ...]:
+    """How an alias is looked up in the text: lower-case words, dots and commas dropped."""
+    words = alias.replace(".", " ").replace(",", " ").split()
+    return tuple(w.lower() for w in words)
+
+
+# --- the cast file, laid over discovery ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CastOverlay:
+    """The characters as a cast file sees them."""
+
+    characters: tuple[Character, ...]
+    renames: Mapping[str, str]
+    """A described speaker's label ("the six-armed man") → the name the cast file gives it."""
+
+
+def apply_cast(discovered: Sequence[Character], cast: Sequence[Character]) -> CastOverlay:
+    """Discovered characters seen through a cast file's entries.
+
+    The cast file is laid over discovery instead of replacing it, so a file written by `narrator
+    cast --write` changes no decision. An entry claims the discovered character of its own name;
+    then those its aliases name (a renamed entry keeps its old name among its aliases; an alias
+    added by hand merges that character in); an entry that claimed nothing so far, then any
+    character sharing one of its aliases. An entry that claims nothing is a person the user adds,
+    or, when it reads like a description ("the six-armed man"), a described speaker to rename.
+    Mention counts stay discovery's."""
+    claim = _claims(discovered, cast)
+    out: list[Character] = []
+    done: set[int] = set()
+    for i, c in enumerate(discovered):
+        e = claim.get(i)
+        if e is None:
+            out.append(c)
+        elif e not in done:
+            done.add(e)
+            out.append(_claimed(cast[e], [d for j, d in enumerate(discovered) if claim.get(j) == e]))
+    renames: dict[str, str] = {}
+    for e, entry in enumerate(cast):
+        for a in (entry.name, *entry.aliases):
+            if _description_like(a):
+                renames.setdefault(" ".join(a.split()), entry.name)
+        if e not in done and not _description_like(entry.name):
+            out.append(Character(entry.name, entry.aliases, entry.gender, 0))
+    return CastOverlay(tuple(out), renames)
+
+
+def _claims(discovered: Sequence[Character], cast: Sequence[Character]) -> dict[int, int]:
+    """Discovered character index → the cast entry that claims it (see `apply_cast`)."""
+    names = [alias_key(c.name) for c in discovered]
+    claim: dict[int, int] = {}
+
+    def take(e: int, keys: set[tuple[str, ...]], by_name: bool) -> None:
+        for i, c in enumerate(discovered):
+            forms = {names[i]} if by_name else {alias_key(a) for a in (c.name, *c.aliases)}
+            if i not in claim and forms & keys:
+                claim[i] = e
+
+    for e, entry in enumerate(cast):
+        take(e, {alias_key(entry.name)}, True)
+    for e, entry in enumerate(cast):
+        take(e, {alias_key(a) for a in (entry.name, *entry.aliases)}, True)
+    for e, entry in enumerate(cast):
+        if e not in claim.values():
+            take(e, {alias_key(a) for a in (entry.name, *entry.aliases)}, False)
+    return claim
+
+
+def _claimed(entry: Character, group: Sequence[Character]) -> Character:
+    """The discovered characters an entry claims, as one character under the entry's name (and
+    the entry's gender, when it gives one)."""
+    aliases: list[str] = []
+    for a in (*(a for g in group for a in (g.name, *g.aliases)), *entry.aliases):
+        if a not in aliases:
+            aliases.append(a)
+    genders = {g.gender for g in group} - {"unknown"}
+    gender: Gender = entry.gender
+    if gender == "unknown" and len(genders) == 1:
+        gender = genders.pop()
+    return Character(entry.name, tuple(aliases), gender, sum(g.mentions for g in group))
+
+
+def _description_like(name: str) -> bool:
+    """ "the six-armed man", "his wife": a speaker the pass names by a description."""
+    first = name.split(" ", 1)[0]
+    return first[:1].islower() or first.lower() in ("the", "a", "an", "his", "her", "my")
