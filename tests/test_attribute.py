@@ -354,3 +354,24 @@ def test_a_cast_file_is_laid_over_discovery() -> None:
     names = {c.name for c in script.characters}
     assert {"Captain Hobbes", "Martha", "Pim the boy", "Nell"} <= names
     assert not {"Hobbes", "Gull", "Pim"} & names
+
+
+FERRY = (
+    "I had been walking since dawn when I reached the ferry. Pell was sitting on an upturned boat, and he was "
+    'smoking his pipe.\n\n"Crossing?" asked Pell.\n\n"If you will take me," I said.\n\n"It\'ll cost you a penny."\n'
+)
+
+
+def test_a_cast_entry_with_the_alias_i_is_the_first_person_narrator() -> None:
+    """ "I" in a cast entry's aliases makes that character the narrator; "I" alone names the
+    unnamed narrator; "I" is never looked for in the text as a name."""
+    book = book_of(FERRY)
+    segments = segment_book(book)
+
+    def speakers(cast: list[Character]) -> list[str | None]:
+        return [ln.speaker for ln in attribute(book, segments, cast=cast).lines if ln.segment.kind == "quote"]
+
+    assert speakers([]) == ["Pell", "I", "Pell"]
+    assert speakers([Character("Wren", ("I",), "female")]) == ["Pell", "Wren", "Pell"]
+    assert speakers([Character("Pell", ("Pell", "I"))])[1] == "Pell"
+    assert "I" not in {alias for c in discover_characters(book, segments) for alias in c.aliases}

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import tomllib
 from click.testing import CliRunner
 
 from narrator import cli as cli_module
@@ -204,3 +205,34 @@ def test_a_voices_file_naming_one_character_keeps_the_others(runner: CliRunner, 
     voices = tmp_path / "mine.toml"
     voices.write_text('[characters."Tobias"]\nvoice = "en-gb+m3"\n', encoding="utf-8")
     assert run(runner, "script", book, "--voices", voices, "--format", "jsonl").output == before
+
+
+FIRST_PERSON_BOOK = """I had been walking since dawn when I reached the ferry. Pell was sitting on an upturned boat,
+and he was smoking his pipe. I sat down beside him and I waited.
+
+"Crossing?" asked Pell.
+
+"If you will take me," I said.
+
+"It'll cost you a penny."
+
+I paid him, and he pushed off into the grey water. I watched the bank slide away.
+"""
+
+
+def test_a_first_person_narrator_is_a_cast_member_of_their_own(runner: CliRunner, tmp_path: Path) -> None:
+    """The unnamed "I" who speaks is cast as "I", not as the narration voice: the written cast
+    file is valid (one [narrator] table), changes nothing, and renaming "I" names them."""
+    book = tmp_path / "ferry.txt"
+    book.write_text(FIRST_PERSON_BOOK, encoding="utf-8")
+    before = run(runner, "script", book, "--format", "jsonl").output
+    assert '"speaker": "I"' in before
+    assert run(runner, "cast", book, "--write").exit_code == 0
+    cast_file = book.with_name("ferry.cast.toml")
+    data = tomllib.loads(cast_file.read_text(encoding="utf-8"))
+    assert "I" in data["characters"] and data["narrator"]["voice"] != data["characters"]["I"]["voice"]
+    assert run(runner, "script", book, "--format", "jsonl").output == before
+    cast_file.write_text(cast_file.read_text(encoding="utf-8").replace('[characters."I"]', '[characters."Tom Bell"]'),
+                         encoding="utf-8")
+    after = run(runner, "script", book, "--format", "jsonl").output
+    assert after == before.replace('"speaker": "I"', '"speaker": "Tom Bell"')

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..types import Character, Gender
 from ._text import Token
-from .identity import NameForm, alias_key, cluster
+from .identity import SELF, NameForm, alias_key, cluster
 from .names import FIRST_NAME_GENDER
 from .vocabulary import (
     ABBREVIATIONS,
@@ -625,8 +625,8 @@ class CharacterIndex:
         for c in characters:
             for alias in (c.name, *c.aliases):
                 key = alias_key(alias)
-                if not key or c.name in self.keys[key]:
-                    continue
+                if not key or key in SELF or c.name in self.keys[key]:
+                    continue  # "I" is the narrator's pronoun, never a name to look for
                 self.keys[key].append(c.name)
                 self.max_len = max(self.max_len, len(key))
         self.first_words = {k[0] for k in self.keys}

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from ..types import NARRATOR, UNKNOWN, Book, Character, Line, Script, Segment
+from ..types import FIRST_PERSON, UNKNOWN, Book, Character, Line, Script, Segment
 from .context import CLOSING_MARKS, PassState, is_subject, pick_name
 from .conversation import vocatives
 from .data import OTHER, SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Turn
@@ -206,7 +206,7 @@ def _advance(state: PassState, pos: int) -> None:
             state.seen_description(m)
             history.add(m.start, m.label, weight)
         elif m.kind == "pron" and m.gender == "first" and b.first_person and weight == SUBJECT:
-            history.add(m.start, b.narrator or NARRATOR, SUBJECT)
+            history.add(m.start, b.narrator or FIRST_PERSON, SUBJECT)
         elif m.kind == "pron" and m.gender in ("male", "female") and weight == SUBJECT:
             ranked = history.ranked(m.gender, m.start)
             if ranked and state.gender_of(ranked[0]) == m.gender:
@@ -234,7 +234,8 @@ def _script(book: Book, state: PassState) -> Script:
         speaker = b.renames.get(d.speaker, d.speaker)
         lines.append(Line(ch, s, speaker, conf, d.evidence, q.addressees))
     chars = list(b.characters)
-    if b.narrator is None and b.first_person and state.used.get(NARRATOR):
-        chars.append(Character(NARRATOR, ("I",), "unknown", state.used[NARRATOR]))
-    chars.extend(replace(c, name=b.renames.get(c.name, c.name)) for c in state.described.values())
+    more = list(state.described.values())
+    if b.narrator is None and b.first_person and state.used.get(FIRST_PERSON):
+        more.insert(0, Character(FIRST_PERSON, (), "unknown", state.used[FIRST_PERSON]))
+    chars.extend(replace(c, name=b.renames.get(c.name, c.name)) for c in more)
     return Script(book, tuple(chars), tuple(lines))

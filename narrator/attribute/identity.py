@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..types import Character, Gender
+from ..types import FIRST_PERSON, Character, Gender
 from .vocabulary import ABBREVIATIONS, HONORIFICS, HONORIFICS_FEMALE, HONORIFICS_MALE
 
 
@@ -356,13 +356,20 @@ def alias_key(alias: str) -> tuple[str, ...]:
 # --- the cast file, laid over discovery ----------------------------------------------------
 
 
+SELF = frozenset((("i",), ("me",), ("myself",)))
+"""Alias keys that mean the first-person narrator: never a name to look for in the text."""
+
+
 @dataclass(frozen=True, slots=True)
 class CastOverlay:
     """The characters as a cast file sees them."""
 
     characters: tuple[Character, ...]
     renames: Mapping[str, str]
-    """A described speaker's label ("the six-armed man") → the name the cast file gives it."""
+    """A described speaker's label ("the six-armed man"), or `FIRST_PERSON`, → the name the cast
+    file gives it."""
+    narrator: str | None = None
+    """The discovered character an entry with the alias "I" marks as the first-person narrator."""
 
 
 def apply_cast(discovered: Sequence[Character], cast: Sequence[Character]) -> CastOverlay:
@@ -373,8 +380,10 @@ def apply_cast(discovered: Sequence[Character], cast: Sequence[Character]) -> Ca
     then those its aliases name (a renamed entry keeps its old name among its aliases; an alias
     added by hand merges that character in); an entry that claimed nothing so far, then any
     character sharing one of its aliases. An entry that claims nothing is a person the user adds,
-    or, when it reads like a description ("the six-armed man"), a described speaker to rename.
-    Mention counts stay discovery's."""
+    or, when it reads like a description ("the six-armed man") or is the first-person narrator
+    ("I", or any name with the alias "I"), a speaker to rename. Mention counts stay discovery's."""
+    selfish = [any(alias_key(a) in SELF for a in (e.name, *e.aliases)) for e in cast]
+    cast = [Character(e.name, tuple(a for a in e.aliases if alias_key(a) not in SELF), e.gender) for e in cast]
     claim = _claims(discovered, cast)
     out: list[Character] = []
     done: set[int] = set()
@@ -386,13 +395,18 @@ def apply_cast(discovered: Sequence[Character], cast: Sequence[Character]) -> Ca
             done.add(e)
             out.append(_claimed(cast[e], [d for j, d in enumerate(discovered) if claim.get(j) == e]))
     renames: dict[str, str] = {}
+    narrator = None
     for e, entry in enumerate(cast):
         for a in (entry.name, *entry.aliases):
             if _description_like(a):
                 renames.setdefault(" ".join(a.split()), entry.name)
-        if e not in done and not _description_like(entry.name):
+        if selfish[e] and e in done:
+            narrator = entry.name
+        elif selfish[e]:
+            renames[FIRST_PERSON] = entry.name
+        elif e not in done and not _description_like(entry.name):
             out.append(Character(entry.name, entry.aliases, entry.gender, 0))
-    return CastOverlay(tuple(out), renames)
+    return CastOverlay(tuple(out), renames, narrator)
 
 
 def _claims(discovered: Sequence[Character], cast: Sequence[Character]) -> dict[int, int]:
@@ -401,6 +415,7 @@ def _claims(discovered: Sequence[Character], cast: Sequence[Character]) -> dict[
     claim: dict[int, int] = {}
 
     def take(e: int, keys: set[tuple[str, ...]], by_name: bool) -> None:
+        keys -= SELF
         for i, c in enumerate(discovered):
             forms = {names[i]} if by_name else {alias_key(a) for a in (c.name, *c.aliases)}
             if i not in claim and forms & keys:
