@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..types import Character, Gender
 from ._text import Token
-from .identity import SELF, NameForm, alias_key, cluster
+from .identity import SELF, NameForm, alias_key, cluster, speaks_alone
 from .names import FIRST_NAME_GENDER
 from .vocabulary import (
     ABBREVIATIONS,
@@ -592,12 +592,17 @@ def _first_name_prior(f: NameForm) -> None:
 
 
 def _without_plurals(kept: list[NameForm]) -> list[NameForm]:
-    """ "Bennets" beside "Bennet": the plural is the family, not a person."""
+    """ "Bennets" beside "Bennet": the plural is the family, not a person (unless the forms
+    ending in that word speak as one person: "said Sikes" beside a misprinted "Mr. Sike")."""
     stems = {tuple(w.lower() for w in f.words) for f in kept}
+    by_last: dict[str, list[NameForm]] = defaultdict(list)
+    for f in kept:
+        by_last[f.words[-1].lower()].append(f)
     return [
         f
         for f in kept
-        if not (
+        if speaks_alone(by_last[f.words[-1].lower()])
+        or not (
             f.words[-1].endswith("s")
             and (*(w.lower() for w in f.words[:-1]), f.words[-1].lower()[:-1]) in stems
         )

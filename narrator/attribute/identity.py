@@ -266,8 +266,11 @@ def _characters(clusters: list[_Cluster]) -> tuple[Character, ...]:
     """One Character per cluster, named by its canonical form; a name that is also another
     character's canonical name stays with the bigger one; families are dropped."""
     result = []
+    alone: set[str] = set()
     for c in clusters:
         best = _canonical(c.forms)
+        if speaks_alone(c.forms):
+            alone.add(best.display())
         aliases = []
         for f in sorted(c.forms, key=lambda f: -f.count):
             d = f.display()
@@ -282,11 +285,23 @@ def _characters(clusters: list[_Cluster]) -> tuple[Character, ...]:
     seen: set[str] = set()
     unique = []
     for ch in result:
-        if ch.name.lower() in seen or _is_family(ch.name, surnames):
+        if ch.name.lower() in seen or (_is_family(ch.name, surnames) and ch.name not in alone):
             continue
         seen.add(ch.name.lower())
         unique.append(ch)
     return tuple(unique)
+
+
+FAMILY_SPEAKS_MIN = 3
+"""A name that ends like a plural is one person when its forms are the subject of a speech tag
+at least this often (and more often than they follow "the")."""
+
+
+def speaks_alone(forms: Sequence[NameForm]) -> bool:
+    """ "said Sikes", again and again: a name that ends like a plural ("Sikes" beside a misprinted "Mr.
+    Sike") but speaks as one person, more often than it follows "the", is no family."""
+    speech = sum(f.speech for f in forms)
+    return speech >= FAMILY_SPEAKS_MIN and speech > sum(f.the_count for f in forms)
 
 
 def _is_family(name: str, surnames: set[str]) -> bool:
