@@ -375,3 +375,15 @@ def test_a_cast_entry_with_the_alias_i_is_the_first_person_narrator() -> None:
     assert speakers([Character("Wren", ("I",), "female")]) == ["Pell", "Wren", "Pell"]
     assert speakers([Character("Pell", ("Pell", "I"))])[1] == "Pell"
     assert "I" not in {alias for c in discover_characters(book, segments) for alias in c.aliases}
+
+
+def test_a_name_said_only_in_dialogue_joins_the_one_who_answers_to_it() -> None:
+    """ "Skipper" is only ever said to Hobbes, who answers as "said Hobbes": one person, even
+    though the pronoun after the vocative ("Skipper, she is taking water!") is the boat's."""
+    text = "Hobbes stood at the wheel, and he swore at the wind while Martha held the lamp for him.\n\n" + "".join(
+        f'"Skipper, she is taking water{"!" * k}" cried Martha.\n\n"Then bail{"!" * k}" said Hobbes.\n\n'
+        for k in range(1, 4)
+    ) + '"Are you afraid, Skipper?" asked Martha.\n\n"Not of the sea," said Hobbes.\n'
+    names = characters_of(text)
+    assert "Hobbes" in names and "Skipper" not in names
+    assert "Skipper" in names["Hobbes"].aliases

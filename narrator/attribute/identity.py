@@ -362,6 +362,45 @@ def _canonical(forms: list[NameForm]) -> NameForm:
     return max(forms, key=lambda f: (f.count, len(f.words)))
 
 
+def merge_characters(
+    characters: Sequence[Character], links: Sequence[tuple[str, str]]
+) -> tuple[Character, ...]:
+    """The characters with each linked pair made one (aliases joined, a proper name kept over an
+    epithet such as "the Jew"), most mentioned first; unchanged without links."""
+    if not links:
+        return tuple(characters)
+    parent = {c.name: c.name for c in characters}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in links:
+        if a in parent and b in parent and root(a) != root(b):
+            parent[root(a)] = root(b)
+    groups: dict[str, list[Character]] = {}
+    for c in characters:
+        groups.setdefault(root(c.name), []).append(c)
+    out = [_one_person(group) for group in groups.values()]
+    return tuple(sorted(out, key=lambda c: -c.mentions))
+
+
+def _one_person(group: Sequence[Character]) -> Character:
+    """Characters the dialogue showed to be one person, under the name of the one with a proper
+    name ("Mr. Fagin", not "the Jew"), then the most mentioned."""
+    if len(group) == 1:
+        return group[0]
+    head = max(group, key=lambda c: (not c.name.lower().startswith("the "), c.mentions))
+    aliases = [head.name]
+    for c in group:
+        aliases += [a for a in (c.name, *c.aliases) if a not in aliases]
+    genders = {c.gender for c in group} - {"unknown"}
+    gender = genders.pop() if len(genders) == 1 else head.gender
+    return Character(head.name, tuple(aliases), gender, sum(c.mentions for c in group))
+
+
 def alias_key(alias: str) -> tuple[str, ...]:
     """How an alias is looked up in the text: lower-case words, dots and commas dropped."""
     words = alias.replace(".", " ").replace(",", " ").split()

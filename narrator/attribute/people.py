@@ -1,9 +1,11 @@
 """Who the book's people are, once its text is indexed.
 
 Discovery (characters.py) and the merging of name forms (identity.py) read how names are
-written. This step adds what needs the whole indexed book: the user's cast file, laid over what
-discovery found (renames, merges, additions), so that writing the cast changes no decision; and
-the first-person narrator, a character of their own ("I"), named when the text names them.
+written. This step adds what needs the whole indexed book, in this order: names the dialogue
+shows to be one person (a nickname, an epithet, a lisped title: the person called "Bill"
+answers, again and again, as "said Sikes"); the user's cast file, laid over what discovery found
+(renames, merges, additions), so that writing the cast changes no decision; and the first-person
+narrator, a character of their own ("I"), named when the text names them.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from typing import Any
 from ..types import Book, Character, Segment
 from .context import BookContext, read_context, with_characters
 from .conversation import vocatives
-from .identity import CastOverlay, apply_cast
+from .data import Tag
+from .identity import CastOverlay, apply_cast, merge_characters
 from .tags import tag_after, tag_before
-from .vocabulary import STOPWORDS
+from .vocabulary import HONORIFICS, STOPWORDS
 
 TOKENS_PER_NARRATOR_ADDRESS = 2000
 """The narrator's name, by the oldest rule: addressed in quotes once per this many tokens (1 to
@@ -27,6 +30,9 @@ TOKENS_PER_NARRATOR_ADDRESS = 2000
 MIN_NARRATOR_REPLIES = 2
 """The narrator's name, by the replies: the name the quotes "I said" answers address, at least
 this often (and more often than any other name)."""
+MIN_REPLY_LINKS = 3
+"""Two names are one person when the one addressed by the first answers with a named tag for the
+second at least this often (and the other conditions of `reply_links`)."""
 _EXPLICIT = frozenset(("said-after", "said-before", "possessive"))
 
 
@@ -40,7 +46,8 @@ def read_people(
     discovery's, with the `cast` file's entries laid over them; and the first-person narrator's
     name when the book is told by one."""
     b = read_context(book, segments, characters)
-    overlay = apply_cast(b.characters, cast) if cast else CastOverlay(tuple(b.characters), {})
+    chars = tuple(b.characters) if characters is not None else merge_characters(b.characters, reply_links(b))
+    overlay = apply_cast(chars, cast) if cast else CastOverlay(chars, {})
     b = _with_characters(b, overlay.characters, renames=overlay.renames)
     if not b.first_person:
         return b
@@ -93,15 +100,21 @@ def narrator_name(b: BookContext) -> str | None:
 
 def _first_person_tag(b: BookContext, segs: Sequence[Segment], k: int) -> bool:
     """Quote k of the paragraph is tagged "I said" / "I answered" (after it or before it)."""
+    t = _quote_tag(b, segs, k, _EXPLICIT | {"lead-in"})
+    return t is not None and t.mention.kind == "pron" and t.mention.gender == "first"
+
+
+def _quote_tag(b: BookContext, segs: Sequence[Segment], k: int, kinds: frozenset[str]) -> Tag | None:
+    """The tag of one of these kinds right after quote k, else right before it."""
     after = segs[k + 1] if k + 1 < len(segs) else None
     before = segs[k - 1] if k > 0 else None
     for t in (
         tag_after(b, after) if after is not None and after.text.strip() else None,
         tag_before(b, before) if before is not None else None,
     ):
-        if t and t.kind in _EXPLICIT | {"lead-in"} and t.mention.kind == "pron" and t.mention.gender == "first":
-            return True
-    return False
+        if t is not None and t.kind in kinds:
+            return t
+    return None
 
 
 def _named_in_answer(b: BookContext, seg: Segment) -> str | None:
@@ -150,3 +163,88 @@ def addressed_never_narrated(b: BookContext) -> str | None:
             if score > best_score:
                 best, best_score = name, score
     return best
+
+
+# --- one person, two names: what the dialogue shows ---------------------------------------
+
+
+def reply_links(b: BookContext) -> list[tuple[str, str]]:
+    """(name, other name) pairs that the dialogue shows to be one person.
+
+    N is addressed by name ("…, Bill?") and the reply, one or two paragraphs on, carries a
+    named tag for E ("said Sikes"): at least MIN_REPLY_LINKS times, more often than a tag for N
+    itself, for at least half of the replies to N; the two never address each other; their
+    genders fit (a name only ever said in dialogue has no gender of its own: "Thquire, she…"
+    is about someone else); and N is no title + surname that several full names share ("Miss
+    Bennet" may be any of the sisters)."""
+    turns, addressed = _dialogue_turns(b)
+    links: Counter = Counter()
+    own: Counter = Counter()
+    replies: Counter = Counter()
+    for (p1, _, voc), (p2, speaker, _) in zip(turns, turns[1:], strict=False):
+        if speaker is None or not 1 <= p2 - p1 <= 2:
+            continue
+        for v in voc:
+            replies[v] += 1
+            if v == speaker:
+                own[v] += 1
+            else:
+                links[(v, speaker)] += 1
+    narrated = {m.names[0] for m in b.mentions if m.kind == "name" and len(m.names) == 1 and not b.in_quote(m.start)}
+    return [
+        (v, e)
+        for (v, e), n in links.most_common()
+        if n >= MIN_REPLY_LINKS
+        and n > own[v]
+        and 2 * n >= replies[v]
+        and addressed[frozenset((v, e))] * 10 <= n
+        and (_gender_fits(b.index.gender(v), b.index.gender(e)) or v not in narrated)
+        and not _shared_surname(b, v)
+    ]
+
+
+def _dialogue_turns(b: BookContext) -> tuple[list[tuple[int, str | None, tuple[str, ...]]], Counter]:
+    """Every paragraph with quotes as (number, the speaker its first quote's named tag gives,
+    the names its quotes address); and how often each pair of names speaks to the other."""
+    turns: list[tuple[int, str | None, tuple[str, ...]]] = []
+    addressed: Counter = Counter()
+    for para, segs in b.by_paragraph.items():
+        quotes = [k for k, s in enumerate(segs) if s.kind == "quote"]
+        if not quotes:
+            continue
+        voc: tuple[str, ...] = ()
+        for k in quotes:
+            s = segs[k]
+            ms = b.mentions_between(s.start, s.end)
+            voc += tuple(v for v in vocatives(b.text, s.start, s.end, ms, b.tokens) if v not in voc)
+        t = _quote_tag(b, segs, quotes[0], _EXPLICIT)
+        speaker = None
+        if t is not None and t.mention.kind == "name" and len(t.mention.names) == 1:
+            speaker = t.mention.names[0] if t.mention.names[0] not in voc else None
+        if speaker is not None:
+            for v in voc:
+                addressed[frozenset((speaker, v))] += 1
+        turns.append((para, speaker, voc))
+    return turns, addressed
+
+
+def _shared_surname(b: BookContext, name: str) -> bool:
+    """ "Miss Bennet" may be any of the Bennet sisters: a title and a surname that several
+    characters' full names end in ties no one."""
+    words = name.split()
+    if len(words) != 2 or words[0].rstrip(".").lower() not in HONORIFICS:
+        return False
+    last = words[1].lower()
+    owners = {
+        c.name
+        for c in b.index.characters.values()
+        for a in (c.name, *c.aliases)
+        if len(a.split()) >= 2
+        and a.split()[-1].lower() == last
+        and a.split()[0].rstrip(".").lower() not in HONORIFICS
+    }
+    return len(owners) >= 2
+
+
+def _gender_fits(a: str, b: str) -> bool:
+    return a == b or "unknown" in (a, b)
