@@ -103,6 +103,10 @@ class _Clusters:
         """Full names (two or more name words, lower case, honorific dropped but "mrs" kept)."""
         self.hon: dict[tuple[str, str], _Cluster] = {}
         """(honorific, surname) → cluster."""
+        self.as_surname: Counter = Counter()
+        """Word → occurrences of the forms that use it after a title ("Colonel Hartley")."""
+        self.as_first: Counter = Counter()
+        """Word → occurrences of the forms that use it as a first name ("Hartley Vane")."""
 
     def new(self, form: NameForm) -> _Cluster:
         c = _Cluster()
@@ -111,6 +115,10 @@ class _Clusters:
 
     def add(self, c: _Cluster, form: NameForm) -> _Cluster:
         c.forms.append(form)
+        if form.honorific and len(form.names) == 1:
+            self.as_surname[form.names[0].lower()] += form.count
+        elif len(form.names) >= 2:
+            self.as_first[form.names[0].lower()] += form.count
         g = _honorific_gender(form.honorific or "")
         if g:
             c.honorific_gender[g] += form.count
@@ -215,9 +223,7 @@ def _clusters_by_first_name(
     cs: _Clusters, f: NameForm, w: str, full_last_words: set[str]
 ) -> list[_Cluster]:
     """The people whose full name starts with w, unless w is mostly a surname or a title."""
-    as_surname = sum(c.count for (_, sn), c in cs.hon.items() if sn == w)
-    as_first = sum(c.count for key, c in cs.full.items() if key[0] == w)
-    is_surname = as_surname > 2 * as_first
+    is_surname = _mostly_surname(cs, w)
     # "the Rabbit" is the White Rabbit, not "Rabbit Sends" (but "the Marchioness" is the
     # Marchioness Manson)
     titled = f.the_count * 2 > f.count and w in full_last_words
@@ -233,6 +239,14 @@ def _clusters_by_first_name(
         if as_first_name(big[0]) >= 3 * as_first_name(big[1]):
             firsts = [big[0]]
     return firsts
+
+
+def _mostly_surname(cs: _Clusters, w: str) -> bool:
+    """The book writes w after a title ("Colonel Fitzwilliam") more than twice as often as
+    before a surname ("Mr. Fitzwilliam Darcy"). The forms that use the word count, not the
+    clusters they joined: Mr. Darcy's cluster, which the one "Mr. Fitzwilliam Darcy" joined,
+    would outweigh the Colonel named so 29 times."""
+    return cs.as_surname[w] > 2 * cs.as_first[w]
 
 
 def _clusters_by_surname(cs: _Clusters, f: NameForm, w: str) -> list[_Cluster]:
