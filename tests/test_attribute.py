@@ -387,17 +387,3 @@ def test_a_name_said_only_in_dialogue_joins_the_one_who_answers_to_it() -> None:
     names = characters_of(text)
     assert "Hobbes" in names and "Skipper" not in names
     assert "Skipper" in names["Hobbes"].aliases
-
-
-def test_a_story_of_a_few_thousand_words_keeps_a_person_named_once_in_an_apposition() -> None:
-    """Past 3,000 words discovery asks for two mentions; "Tomoe, the ferryman's daughter," is
-    a person all the same (until the text is novel-length)."""
-    filler = "The rain came in long grey sheets across the valley, and the hills beyond the river were lost. " * 6
-    text = "".join(f"{filler}\n\n" for _ in range(60)) + (
-        "Hisako was mending a net by the fire. Hisako did not look up.\n\n"
-        "Tomoe, the ferryman's daughter, was arguing with a man in a grey coat at the landing.\n\n"
-        '"That\'s not yours!" she shouted.\n'
-    )
-    assert 3000 < len(text.split()) < 10000
-    assert "Tomoe" in characters_of(text)
-    assert quote_lines(text)[-1].speaker == "Tomoe"

@@ -99,11 +99,6 @@ SOME_PLACE_SHARE = 0.2
 she), that rarely speaks, is a place ("at Randalls", "in London")."""
 RARE_FORM = 3
 """A form seen fewer times than this that never speaks and has little evidence is dropped."""
-SHORT_STORY_TOKENS = 12000
-"""A text of fewer tokens (a story, a fan-fiction chapter) may name a speaker once, in an
-apposition ("Tomoe, the ferryman's daughter,"). Measured: in a novel the people found so (one-off
-names) only moved conversation turns."""
-_APPOSITION_DETERMINERS = frozenset("the a an his her their my our your".split())
 
 
 def discover(
@@ -241,8 +236,6 @@ def _scan_forms(
             form.strict += 1
         _note_position(form, tokens, i)
         _note_person_evidence(form, text, tokens, i, end)
-        if n < SHORT_STORY_TOKENS:
-            _note_apposition(form, text, tokens, i, end)
         _note_speech(form, text, tokens, i, end, in_quote)
         _note_gender(form, text, tokens, i, end, stats)
         i = end
@@ -412,31 +405,6 @@ def _note_person_evidence(form: NameForm, text: str, tokens: Sequence[Token], st
             form.evidence += 1
 
 
-def _note_apposition(form: NameForm, text: str, tokens: Sequence[Token], start: int, end: int) -> None:
-    """ "Tomoe, the ferryman's daughter," / "Pell, an old fisherman,": a person noun in an
-    apposition right after the name is person evidence (and gives a gender). Not after "in" or
-    "at" ("at South End, a young woman…" is about someone else)."""
-    if end >= len(tokens) or text[tokens[end - 1].end : tokens[end].start].strip() != ",":
-        return
-    if tokens[end - 1].possessive or tokens[end].lower not in _APPOSITION_DETERMINERS or tokens[end].cap:
-        return
-    if start > 0 and tokens[start - 1].lower in _PLACE_PREPOSITIONS:
-        return
-    for k in range(end + 1, min(end + 5, len(tokens))):
-        t = tokens[k]
-        if t.cap or any(c in text[tokens[k - 1].end : t.start] for c in ",.;:!?\"“”"):
-            return
-        if t.lower in STOPWORDS:
-            return  # "Ireland, her account to her husband": no apposition
-        if t.lower in PERSON_NOUNS and not t.possessive:
-            form.apposition += 1
-            form.evidence += 1
-            g = PERSON_NOUNS[t.lower]
-            if g in ("male", "female"):
-                _count_gender(form, g)
-            return
-
-
 def _note_speech(
     form: NameForm, text: str, tokens: Sequence[Token], start: int, end: int, in_quote: Callable[[int], bool]
 ) -> None:
@@ -540,27 +508,25 @@ def keep(f: NameForm, min_count: int) -> bool:
 def _written_as_name(f: NameForm) -> bool:
     """Capitalised mid-sentence at least once, or it speaks or is addressed, or it acted like a
     person twice."""
-    return bool(f.strict or f.speech + f.vocative + f.apposition >= 1 or (f.count >= 2 and f.evidence >= 2))
+    return bool(f.strict or f.speech + f.vocative >= 1 or (f.count >= 2 and f.evidence >= 2))
 
 
 def _seen_enough(f: NameForm, min_count: int) -> bool:
-    """It speaks or is addressed (or described in an apposition), or it is seen often enough
-    with some evidence, or it has an honorific."""
+    """It speaks or is addressed, or it is seen often enough with some evidence, or it has an
+    honorific."""
     return bool(
-        f.speech + f.vocative + f.apposition >= 1
+        f.speech + f.vocative >= 1
         or (f.count >= min_count and f.evidence >= 1)
         or (f.honorific and f.count >= 1)
     )
 
 
 def _acts_as_person(f: NameForm, min_count: int) -> bool:
-    """An honorific, speech, address, an apposition, consistent pronouns, or (in a short text)
-    any evidence."""
+    """An honorific, speech, address, consistent pronouns, or (in a short text) any evidence."""
     return bool(
         f.honorific
         or f.speech
         or f.vocative
-        or f.apposition
         or f.male + f.female >= min_count
         or (min_count == 1 and f.evidence >= 1)
     )
@@ -594,7 +560,7 @@ def _thing_after_the(f: NameForm) -> bool:
 def _rare_and_silent(f: NameForm, min_count: int) -> bool:
     return bool(
         f.count < RARE_FORM
-        and f.speech + f.vocative + f.apposition == 0
+        and f.speech + f.vocative == 0
         and f.evidence < min_count
         and not f.honorific
     )

@@ -41,9 +41,6 @@ class NameForm:
     male: int = 0
     female: int = 0
     """Pronouns and relations that showed the form's gender (and the first-name prior)."""
-    apposition: int = 0
-    """Occurrences described as a person right after the name ("Tomoe, the ferryman's
-    daughter,"); counted in short texts only."""
 
     @property
     def honorific(self) -> str | None:
