@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..types import Character, Gender
@@ -621,10 +621,13 @@ def _contiguous(text: str, a: Token, b: Token) -> bool:
 
 
 class CharacterIndex:
-    """Maps word sequences (lower case, honorific dots removed) to character names."""
+    """Maps word sequences (lower case, honorific dots removed) to character names, and the
+    epithets the book ties to one character ("the beadle" → Mr. Bumble)."""
 
-    def __init__(self, characters: Sequence[Character]) -> None:
+    def __init__(self, characters: Sequence[Character], epithets: Mapping[str, str] | None = None) -> None:
         self.characters = {c.name: c for c in characters}
+        self.epithets = dict(epithets or {})
+        """Lower-case noun → the one character "the NOUN" means in this book."""
         self.keys: dict[tuple[str, ...], list[str]] = defaultdict(list)
         self.max_len = 1
         for c in characters:

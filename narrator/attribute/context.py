@@ -87,10 +87,16 @@ def read_context(
     )
 
 
-def with_characters(b: BookContext, characters: Sequence[Character], **changes: Any) -> BookContext:
-    """The context with another list of characters (their aliases indexed and every mention found
-    again), and any other fields in `changes`."""
-    index = CharacterIndex(characters)
+def with_characters(
+    b: BookContext,
+    characters: Sequence[Character],
+    epithets: Mapping[str, str] | None = None,
+    **changes: Any,
+) -> BookContext:
+    """The context with another list of characters (their aliases and `epithets` indexed, every
+    mention found again; the epithets stay the context's unless given), and any other fields in
+    `changes`."""
+    index = CharacterIndex(characters, b.index.epithets if epithets is None else epithets)
     mentions = find_mentions(b.text, list(b.tokens), index)
     return replace(
         b,

@@ -144,6 +144,7 @@ def cluster(forms: Sequence[NameForm]) -> tuple[Character, ...]:
             c = cs.hon.get(key2)
             cs.hon[key2] = cs.add(c, f) if c else cs.new(f)
     _merge_titled_into_full(cs, forms)
+    _merge_neutral_titles(cs)
     full_last_words = {key[-1] for key in cs.full}
     for f in by_count:
         if len(f.words) == 1:
@@ -192,6 +193,27 @@ def _merge_titled_into_full(cs: _Clusters, forms: Sequence[NameForm]) -> None:
             for ff in target.forms
         ):
             continue
+        target.forms.extend(c.forms)
+        target.honorific_gender.update(c.honorific_gender)
+        cs.clusters.remove(c)
+        cs.hon[(h, surname)] = target
+
+
+_NEUTRAL_TITLES = frozenset(("dr", "doctor"))
+"""Titles that say nothing of gender or family: "Doctor Losberne" is the one Losberne."""
+
+
+def _merge_neutral_titles(cs: _Clusters) -> None:
+    """ "Doctor Losberne" (said once) is "Mr. Losberne": a neutral title + surname joins the one
+    other person of that surname (a family of Losbernes ties no one)."""
+    for (h, surname), c in list(cs.hon.items()):
+        if h not in _NEUTRAL_TITLES or c not in cs.clusters:
+            continue
+        others = {id(o): o for (h2, s2), o in cs.hon.items() if s2 == surname and o is not c}
+        others.update({id(o): o for key, o in cs.full.items() if key[-1] == surname and o is not c})
+        if len(others) != 1:
+            continue
+        target = next(iter(others.values()))
         target.forms.extend(c.forms)
         target.honorific_gender.update(c.honorific_gender)
         cs.clusters.remove(c)

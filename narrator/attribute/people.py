@@ -11,18 +11,18 @@ narrator, a character of their own ("I"), named when the text names them.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from ..types import Book, Character, Segment
-from .context import BookContext, read_context, with_characters
+from .context import CLOSING_MARKS, BookContext, read_context, with_characters
 from .conversation import vocatives
 from .data import Tag
 from .identity import CastOverlay, apply_cast, merge_characters
 from .tags import tag_after, tag_before
-from .vocabulary import HONORIFICS, STOPWORDS
+from .vocabulary import HONORIFICS, PERSON_NOUNS, ROLE_NOUNS, SPEECH_VERBS, STOPWORDS
 
 TOKENS_PER_NARRATOR_ADDRESS = 2000
 """The narrator's name, by the oldest rule: addressed in quotes once per this many tokens (1 to
@@ -49,6 +49,9 @@ def read_people(
     chars = tuple(b.characters) if characters is not None else merge_characters(b.characters, reply_links(b))
     overlay = apply_cast(chars, cast) if cast else CastOverlay(chars, {})
     b = _with_characters(b, overlay.characters, renames=overlay.renames)
+    ties = epithets(b)
+    if ties:
+        b = with_characters(b, b.characters, ties)
     if not b.first_person:
         return b
     narrator = overlay.narrator or narrator_name(b) or addressed_never_narrated(b)
@@ -248,3 +251,80 @@ def _shared_surname(b: BookContext, name: str) -> bool:
 
 def _gender_fits(a: str, b: str) -> bool:
     return a == b or "unknown" in (a, b)
+
+
+# --- epithets: "the beadle" is Mr. Bumble ---------------------------------------------------
+
+TITLE_NOUNS = {
+    "dr": "doctor", "doctor": "doctor", "captain": "captain", "colonel": "colonel", "major": "major",
+    "general": "general", "lieutenant": "lieutenant", "sergeant": "sergeant", "inspector": "inspector",
+    "professor": "professor",
+}
+"""A title that is also the noun the book calls its bearer by ("Doctor Losberne": "the doctor")."""
+_GENERIC_NOUNS = frozenset(PERSON_NOUNS) - frozenset(ROLE_NOUNS)
+"""Nouns for anyone ("the man", "the lady"), never one person's epithet."""
+_APPOSITION_END = frozenset("of in at to who whose with from".split())
+MIN_EPITHET_TAGS = 2
+"""An epithet counts when "said the NOUN" tags a quote at least this often."""
+
+
+def epithets(b: BookContext) -> dict[str, str]:
+    """Nouns the book ties to one character, that "said the NOUN" uses for a speaker: the noun of
+    an apposition in the narration ("Mr. Bumble, the beadle,"; "Mr. Sowerberry, the parochial
+    undertaker") or a title the character bears ("Doctor Losberne": "the doctor"). A noun tied
+    to two characters, or a noun for anyone ("the man"), ties no one."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for noun, name in _appositions(b):
+        owners[noun].add(name)
+    for c in b.characters:
+        for a in (c.name, *c.aliases):
+            words = a.split()
+            title = words[0].rstrip(".").lower() if len(words) >= 2 else ""
+            if title in TITLE_NOUNS:
+                owners[TITLE_NOUNS[title]].add(c.name)
+    speaking = _speaking_nouns(b)
+    return {noun: next(iter(names)) for noun, names in owners.items() if len(names) == 1 and noun in speaking}
+
+
+def _appositions(b: BookContext) -> list[tuple[str, str]]:
+    """(noun, character) for every "NAME, the|a [one or two modifiers] NOUN" in the narration
+    whose noun phrase ends there (a comma, a full stop, "of", "who"…)."""
+    toks, out = b.tokens, []
+    for m in b.mentions:
+        e = m.tok_end
+        if m.kind != "name" or len(m.names) != 1 or m.possessive or e + 1 >= len(toks) or b.in_quote(m.start):
+            continue
+        if b.text[toks[e - 1].end : toks[e].start].strip() != "," or toks[e].lower not in ("the", "a", "an"):
+            continue
+        if b.text[max(0, m.start - 2) : m.start].strip() == ",":
+            continue  # "Mr. Brittles, Mr. Giles, the tinker": a list, no apposition
+        for k in range(e + 1, min(e + 4, len(toks))):
+            t = toks[k]
+            if t.cap or b.text[toks[k - 1].end : t.start].strip() or t.lower in STOPWORDS:
+                break
+            ends = b.text[t.end : t.end + 1] in (",", ".", ";", ":", "!", "?", "—")
+            if ends or (k + 1 < len(toks) and toks[k + 1].lower in _APPOSITION_END):
+                if t.lower not in _GENERIC_NOUNS and not t.possessive:
+                    out.append((t.lower, m.names[0]))
+                break
+    return out
+
+
+def _speaking_nouns(b: BookContext) -> set[str]:
+    """Lower-case nouns that speak, twice at least, in a speech tag right after a quote:
+    '"…," said the doctor', '"…" the beadle said'."""
+    toks, counts = b.tokens, Counter[str]()
+    for k in range(1, len(toks) - 1):
+        t, noun = toks[k], toks[k + 1]
+        if t.lower != "the" or t.cap or noun.cap or noun.lower in STOPWORDS:
+            continue
+        verb_before = toks[k - 1].lower in SPEECH_VERBS and _after_quote(b, toks[k - 1].start)
+        verb_after = k + 2 < len(toks) and toks[k + 2].lower in SPEECH_VERBS and _after_quote(b, t.start)
+        if verb_before or verb_after:
+            counts[noun.lower] += 1
+    return {noun for noun, n in counts.items() if n >= MIN_EPITHET_TAGS}
+
+
+def _after_quote(b: BookContext, pos: int) -> bool:
+    """A closing quote mark (and perhaps a comma) right before `pos`."""
+    return b.text[max(0, pos - 4) : pos].rstrip(" ,\n")[-1:] in CLOSING_MARKS
