@@ -7,7 +7,7 @@ way a reader does: "Mr. Darcy" = "Fitzwilliam Darcy" = "Darcy" when only one Dar
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -206,17 +206,23 @@ _NEUTRAL_TITLES = frozenset(("dr", "doctor"))
 def _merge_neutral_titles(cs: _Clusters) -> None:
     """ "Doctor Losberne" (said once) is "Mr. Losberne": a neutral title + surname joins the one
     other person of that surname (a family of Losbernes ties no one)."""
+    by_surname: dict[str, dict[int, _Cluster]] = defaultdict(dict)
+    for (_, surname), o in cs.hon.items():
+        by_surname[surname][id(o)] = o
+    for key, o in cs.full.items():
+        by_surname[key[-1]][id(o)] = o
+    live = {id(c) for c in cs.clusters}
     for (h, surname), c in list(cs.hon.items()):
-        if h not in _NEUTRAL_TITLES or c not in cs.clusters:
+        if h not in _NEUTRAL_TITLES or id(c) not in live:
             continue
-        others = {id(o): o for (h2, s2), o in cs.hon.items() if s2 == surname and o is not c}
-        others.update({id(o): o for key, o in cs.full.items() if key[-1] == surname and o is not c})
+        others = [o for i, o in by_surname[surname].items() if i != id(c) and i in live]
         if len(others) != 1:
             continue
-        target = next(iter(others.values()))
+        target = others[0]
         target.forms.extend(c.forms)
         target.honorific_gender.update(c.honorific_gender)
         cs.clusters.remove(c)
+        live.discard(id(c))
         cs.hon[(h, surname)] = target
 
 
