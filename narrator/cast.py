@@ -405,10 +405,16 @@ def write_cast_file(members: Sequence[CastMember], path: Path, *, title: str, fo
         else:
             lines += [f"[characters.{_toml_string(m.name)}]", f"lines = {m.lines}",
                       f"gender = {_toml_string(m.gender)}",
-                      f"aliases = [{', '.join(_toml_string(a) for a in m.aliases if a != m.name)}]",
+                      f"aliases = [{', '.join(_toml_string(a) for a in _aliases(m))}]",
                       *_profile_lines(m.voice), ""]
     atomic_write_text(path, "\n".join(lines))
     return path
+
+
+def _aliases(m: CastMember) -> list[str]:
+    """The forms of the name the book uses, the cast name first: an entry renamed by hand still
+    finds its character by the old name."""
+    return [m.name, *(a for a in m.aliases if a != m.name)]
 
 
 def _profile_lines(voice: VoiceProfile) -> list[str]:
@@ -423,5 +429,10 @@ def _profile_lines(voice: VoiceProfile) -> list[str]:
 
 
 def _toml_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    """A TOML basic string: quotes, backslashes and control characters (a line break inside a
+    described speaker's words) escaped."""
+    escaped = "".join(
+        "\\" + c if c in '"\\' else f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c
+        for c in value
+    )
     return f'"{escaped}"'

@@ -64,9 +64,15 @@ def load_book(
     return read_book(Path(path), title=title, author=author, include=include, notes=notes)
 
 
-def make_script(book: Book, *, characters: Sequence[Character] | None = None) -> Script:
-    """Segment and attribute a book: the script `narrator script` prints."""
-    return attribute(book, segment_book(book), characters=characters)
+def make_script(
+    book: Book,
+    *,
+    characters: Sequence[Character] | None = None,
+    cast: Sequence[Character] | None = None,
+) -> Script:
+    """Segment and attribute a book: the script `narrator script` prints. `characters` replace
+    discovery; `cast` (a cast file's characters) is laid over it."""
+    return attribute(book, segment_book(book), characters=characters, cast=cast)
 
 
 def default_cast_file(book_path: Path) -> Path:
@@ -109,7 +115,7 @@ def build_script(book_path: Path, options: RenderOptions, config: VoiceConfig | 
                          notes=options.notes)
     if options.language is not None and book.language != options.language:
         book = replace(book, language=options.language)
-    script = make_script(book, characters=_cast_characters(config) or None)
+    script = make_script(book, cast=_cast_characters(config) or None)
     if options.script_file is not None:
         edits = read_speaker_edits(options.script_file)
         script = apply_speaker_edits(script, edits, str(options.script_file))

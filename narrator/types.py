@@ -17,6 +17,10 @@ Gender = Literal["male", "female", "unknown"]
 NARRATOR = "Narrator"
 """Cast name of the voice that reads narration (and chapter titles)."""
 
+FIRST_PERSON = "I"
+"""Cast name of a first-person narrator the text never names (their quotes: "…," I said). Not
+`NARRATOR`: that is the voice reading the narration, which a speaking character must not take."""
+
 UNKNOWN = "unknown"
 """Speaker of a quote when nothing supports a guess; it is read by a neutral voice."""
 

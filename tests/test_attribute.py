@@ -332,3 +332,58 @@ def test_a_long_book_of_dialogue_is_attributed_throughout() -> None:
     segments = segment_book(book)
     script = attribute(book, segments)
     assert sum(1 for ln in script.lines if ln.speaker == "Emma") > 1000
+
+
+def test_a_cast_file_is_laid_over_discovery() -> None:
+    """Cast entries rename (an entry whose aliases hold the old name), merge (an alias naming
+    another character) and add people; characters the cast does not mention stay discovered."""
+    text = (
+        "Hobbes sat by the fire, and Gull mended a net. Martha came in.\n\n"
+        '"Cold night," said Hobbes.\n\n"Colder at sea," said Gull.\n\n'
+        '"Tea, then," said Martha.\n\n"Aye," said Pim. Pim was the cabin boy.\n'
+    )
+    book = book_of(text)
+    cast = [
+        Character("Captain Hobbes", ("Hobbes", "Gull"), "male"),
+        Character("Pim the boy", ("Pim",), "male"),
+        Character("Nell", (), "female"),
+    ]
+    script = attribute(book, segment_book(book), cast=cast)
+    speakers = [ln.speaker for ln in script.lines if ln.segment.kind == "quote"]
+    assert speakers == ["Captain Hobbes", "Captain Hobbes", "Martha", "Pim the boy"]
+    names = {c.name for c in script.characters}
+    assert {"Captain Hobbes", "Martha", "Pim the boy", "Nell"} <= names
+    assert not {"Hobbes", "Gull", "Pim"} & names
+
+
+FERRY = (
+    "I had been walking since dawn when I reached the ferry. Pell was sitting on an upturned boat, and he was "
+    'smoking his pipe.\n\n"Crossing?" asked Pell.\n\n"If you will take me," I said.\n\n"It\'ll cost you a penny."\n'
+)
+
+
+def test_a_cast_entry_with_the_alias_i_is_the_first_person_narrator() -> None:
+    """ "I" in a cast entry's aliases makes that character the narrator; "I" alone names the
+    unnamed narrator; "I" is never looked for in the text as a name."""
+    book = book_of(FERRY)
+    segments = segment_book(book)
+
+    def speakers(cast: list[Character]) -> list[str | None]:
+        return [ln.speaker for ln in attribute(book, segments, cast=cast).lines if ln.segment.kind == "quote"]
+
+    assert speakers([]) == ["Pell", "I", "Pell"]
+    assert speakers([Character("Wren", ("I",), "female")]) == ["Pell", "Wren", "Pell"]
+    assert speakers([Character("Pell", ("Pell", "I"))])[1] == "Pell"
+    assert "I" not in {alias for c in discover_characters(book, segments) for alias in c.aliases}
+
+
+def test_a_name_said_only_in_dialogue_joins_the_one_who_answers_to_it() -> None:
+    """ "Skipper" is only ever said to Hobbes, who answers as "said Hobbes": one person, even
+    though the pronoun after the vocative ("Skipper, she is taking water!") is the boat's."""
+    text = "Hobbes stood at the wheel, and he swore at the wind while Martha held the lamp for him.\n\n" + "".join(
+        f'"Skipper, she is taking water{"!" * k}" cried Martha.\n\n"Then bail{"!" * k}" said Hobbes.\n\n'
+        for k in range(1, 4)
+    ) + '"Are you afraid, Skipper?" asked Martha.\n\n"Not of the sea," said Hobbes.\n'
+    names = characters_of(text)
+    assert "Hobbes" in names and "Skipper" not in names
+    assert "Skipper" in names["Hobbes"].aliases

@@ -149,7 +149,15 @@ def test_cast_file_round_trip(tmp_path: Path) -> None:
     path = write_cast_file(members, tmp_path / "b.cast.toml", title='A "quoted" title')
     again = cast_members(script, load_voices([path]))
     assert {m.name: m.voice for m in again} == {m.name: m.voice for m in members}
-    assert load_voices([path]).characters["Anna"].aliases == ("Annie",)
+    assert load_voices([path]).characters["Anna"].aliases == ("Anna", "Annie")  # renamed, still "Anna"
     with pytest.raises(CastError, match="--force"):
         write_cast_file(members, path, title="T")
     write_cast_file(members, path, title="T", force=True)
+
+
+def test_cast_file_survives_line_breaks_and_quotes_in_names(tmp_path: Path) -> None:
+    """A described speaker's words can hold a line break ("the\nhousemaid"): the TOML stays valid."""
+    odd = Character('the "old"\nhousemaid', ("the\nhousemaid\t",), "female")
+    script = make_script([odd.name], [odd])
+    path = write_cast_file(cast_members(script, load_voices()), tmp_path / "b.cast.toml", title="T")
+    assert load_voices([path]).characters[odd.name].aliases == (odd.name, "the\nhousemaid\t")

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import tomllib
 from click.testing import CliRunner
 
 from narrator import cli as cli_module
@@ -146,3 +147,92 @@ def test_missing_encoder(runner: CliRunner, book_path: Path, tmp_path: Path, mon
 def test_every_command_has_help(runner: CliRunner, command: str) -> None:
     result = run(runner, command, "--help")
     assert result.exit_code == 0 and "Example:" in result.output
+
+
+CAST_BOOK = """Mara stepped into the clearing where the four guards waited by the fire. They turned at the
+sound, and the tall grey man chose to be their speaker.
+
+"Go home, girl. There is nothing for you here," he said.
+
+"I will not go without my brother," Mara said.
+
+"Then you will wait a long time! We all swore to keep him!" This time the strangely masked man was the one to speak.
+
+"Swear what you like," said Mara. "Tobias comes home with me."
+
+Tobias looked up from the fire. "Mara? Is that you?"
+"""
+
+
+def test_writing_the_cast_changes_no_decision(runner: CliRunner, tmp_path: Path) -> None:
+    """`cast --write` then `script`: every speaker, confidence and evidence stays the same, the
+    described speakers ("the strangely masked man") included: the cast file is laid over
+    discovery instead of replacing it."""
+    book = tmp_path / "clearing.txt"
+    book.write_text(CAST_BOOK, encoding="utf-8")
+    before = run(runner, "script", book, "--format", "jsonl").output
+    assert '"speaker": "the strangely masked man"' in before
+    assert run(runner, "cast", book, "--write").exit_code == 0
+    assert book.with_name("clearing.cast.toml").exists()
+    assert run(runner, "script", book, "--format", "jsonl").output == before
+
+
+def test_renaming_a_cast_entry_renames_the_character(runner: CliRunner, tmp_path: Path) -> None:
+    """A character renamed in the cast file keeps every line under the new name; no line moves
+    to anyone else, and a described speaker can be renamed too."""
+    book = tmp_path / "clearing.txt"
+    book.write_text(CAST_BOOK, encoding="utf-8")
+    before = [json.loads(x) for x in run(runner, "script", book, "--format", "jsonl").output.splitlines()]
+    run(runner, "cast", book, "--write")
+    cast_file = book.with_name("clearing.cast.toml")
+    text = cast_file.read_text(encoding="utf-8")
+    assert '[characters."Mara"]' in text and '[characters."the strangely masked man"]' in text
+    text = text.replace('[characters."Mara"]', '[characters."Mara Hollis"]')
+    cast_file.write_text(text.replace('[characters."the strangely masked man"]', '[characters."Osric"]'),
+                         encoding="utf-8")
+    after = [json.loads(x) for x in run(runner, "script", book, "--format", "jsonl").output.splitlines()]
+    new_names = {"Mara": "Mara Hollis", "the strangely masked man": "Osric"}
+    renamed = [(new_names.get(r["speaker"], r["speaker"]), r["confidence"]) for r in before]
+    assert [(r["speaker"], r["confidence"]) for r in after] == renamed
+    assert any(r["speaker"] == "Mara Hollis" for r in after) and any(r["speaker"] == "Osric" for r in after)
+
+
+def test_a_voices_file_naming_one_character_keeps_the_others(runner: CliRunner, tmp_path: Path) -> None:
+    """A voice chosen for one character in a --voices file leaves everyone else's lines alone."""
+    book = tmp_path / "clearing.txt"
+    book.write_text(CAST_BOOK, encoding="utf-8")
+    before = run(runner, "script", book, "--format", "jsonl").output
+    voices = tmp_path / "mine.toml"
+    voices.write_text('[characters."Tobias"]\nvoice = "en-gb+m3"\n', encoding="utf-8")
+    assert run(runner, "script", book, "--voices", voices, "--format", "jsonl").output == before
+
+
+FIRST_PERSON_BOOK = """I had been walking since dawn when I reached the ferry. Pell was sitting on an upturned boat,
+and he was smoking his pipe. I sat down beside him and I waited.
+
+"Crossing?" asked Pell.
+
+"If you will take me," I said.
+
+"It'll cost you a penny."
+
+I paid him, and he pushed off into the grey water. I watched the bank slide away.
+"""
+
+
+def test_a_first_person_narrator_is_a_cast_member_of_their_own(runner: CliRunner, tmp_path: Path) -> None:
+    """The unnamed "I" who speaks is cast as "I", not as the narration voice: the written cast
+    file is valid (one [narrator] table), changes nothing, and renaming "I" names them."""
+    book = tmp_path / "ferry.txt"
+    book.write_text(FIRST_PERSON_BOOK, encoding="utf-8")
+    before = run(runner, "script", book, "--format", "jsonl").output
+    assert '"speaker": "I"' in before
+    assert run(runner, "cast", book, "--write").exit_code == 0
+    cast_file = book.with_name("ferry.cast.toml")
+    data = tomllib.loads(cast_file.read_text(encoding="utf-8"))
+    assert "I" in data["characters"] and data["narrator"]["voice"] != data["characters"]["I"]["voice"]
+    assert run(runner, "script", book, "--format", "jsonl").output == before
+    cast_file.write_text(cast_file.read_text(encoding="utf-8").replace('[characters."I"]', '[characters."Tom Bell"]'),
+                         encoding="utf-8")
+    after = run(runner, "script", book, "--format", "jsonl").output
+    assert after == before.replace('"speaker": "I"', '"speaker": "Tom Bell"')

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..types import Book, Character, Segment
-from ._text import tokenize
-from .characters import discover
 from .core import attribute
+from .people import read_people
 from .weights import RankedChoice, Trace, Weights
 
 __all__ = ["RankedChoice", "Trace", "Weights", "attribute", "discover_characters"]
@@ -21,11 +20,6 @@ __all__ = ["RankedChoice", "Trace", "Weights", "attribute", "discover_characters
 def discover_characters(
     book: Book, segments: Mapping[int, Sequence[Segment]]
 ) -> tuple[Character, ...]:
-    """Characters named in the book (most mentioned first), with aliases and gender."""
-    spans = [
-        (s.start, s.end)
-        for segs in segments.values()
-        for s in segs
-        if s.kind == "quote"
-    ]
-    return discover(book.text, tokenize(book.text), spans)
+    """Characters named in the book (most mentioned first), with aliases and gender: the ones
+    the attribution starts from."""
+    return tuple(read_people(book, segments).characters)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..types import Character, Gender
 from ._text import Token
-from .identity import NameForm, cluster
+from .identity import SELF, NameForm, alias_key, cluster, speaks_alone
 from .names import FIRST_NAME_GENDER
 from .vocabulary import (
     ABBREVIATIONS,
@@ -592,12 +592,17 @@ def _first_name_prior(f: NameForm) -> None:
 
 
 def _without_plurals(kept: list[NameForm]) -> list[NameForm]:
-    """ "Bennets" beside "Bennet": the plural is the family, not a person."""
+    """ "Bennets" beside "Bennet": the plural is the family, not a person (unless the forms
+    ending in that word speak as one person: "said Sikes" beside a misprinted "Mr. Sike")."""
     stems = {tuple(w.lower() for w in f.words) for f in kept}
+    by_last: dict[str, list[NameForm]] = defaultdict(list)
+    for f in kept:
+        by_last[f.words[-1].lower()].append(f)
     return [
         f
         for f in kept
-        if not (
+        if speaks_alone(by_last[f.words[-1].lower()])
+        or not (
             f.words[-1].endswith("s")
             and (*(w.lower() for w in f.words[:-1]), f.words[-1].lower()[:-1]) in stems
         )
@@ -616,17 +621,20 @@ def _contiguous(text: str, a: Token, b: Token) -> bool:
 
 
 class CharacterIndex:
-    """Maps word sequences (lower case, honorific dots removed) to character names."""
+    """Maps word sequences (lower case, honorific dots removed) to character names, and the
+    epithets the book ties to one character ("the beadle" → Mr. Bumble)."""
 
-    def __init__(self, characters: Sequence[Character]) -> None:
+    def __init__(self, characters: Sequence[Character], epithets: Mapping[str, str] | None = None) -> None:
         self.characters = {c.name: c for c in characters}
+        self.epithets = dict(epithets or {})
+        """Lower-case noun → the one character "the NOUN" means in this book."""
         self.keys: dict[tuple[str, ...], list[str]] = defaultdict(list)
         self.max_len = 1
         for c in characters:
             for alias in (c.name, *c.aliases):
                 key = alias_key(alias)
-                if not key or c.name in self.keys[key]:
-                    continue
+                if not key or key in SELF or c.name in self.keys[key]:
+                    continue  # "I" is the narrator's pronoun, never a name to look for
                 self.keys[key].append(c.name)
                 self.max_len = max(self.max_len, len(key))
         self.first_words = {k[0] for k in self.keys}
@@ -634,11 +642,6 @@ class CharacterIndex:
     def gender(self, name: str) -> Gender:
         c = self.characters.get(name)
         return c.gender if c else "unknown"
-
-
-def alias_key(alias: str) -> tuple[str, ...]:
-    words = alias.replace(".", " ").replace(",", " ").split()
-    return tuple(w.lower() for w in words)
 
 
 def enrich_given(

@@ -7,12 +7,13 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from ..types import NARRATOR, Book, Character, Gender, Segment
+from ..types import FIRST_PERSON, Book, Character, Gender, Segment
 from ._text import Token, TokenIndex, tokenize
 from .characters import CharacterIndex, discover, enrich_given
-from .conversation import Conversation, vocatives
+from .conversation import Conversation
 from .data import History, Mention, QuoteState
 from .mentions import find_mentions
 from .vocabulary import CLAUSE_OPENERS
@@ -26,9 +27,6 @@ FIRST_PERSON_SHARE = 0.3
 times it says "he" or "she" …"""
 TOKENS_PER_I = 500
 """… and at least once per this many tokens (no fewer than 2, no more than 20 times)."""
-TOKENS_PER_NARRATOR_ADDRESS = 2000
-"""The narrator's name: addressed in quotes once per this many tokens (1 to 3 times at least),
-and more than twice as often as the narration names them."""
 
 
 def is_subject(b: BookContext, m: Mention) -> bool:
@@ -89,6 +87,27 @@ def read_context(
     )
 
 
+def with_characters(
+    b: BookContext,
+    characters: Sequence[Character],
+    epithets: Mapping[str, str] | None = None,
+    **changes: Any,
+) -> BookContext:
+    """The context with another list of characters (their aliases and `epithets` indexed, every
+    mention found again; the epithets stay the context's unless given), and any other fields in
+    `changes`."""
+    index = CharacterIndex(characters, b.index.epithets if epithets is None else epithets)
+    mentions = find_mentions(b.text, list(b.tokens), index)
+    return replace(
+        b,
+        index=index,
+        characters=tuple(characters),
+        mentions=mentions,
+        mention_starts=[m.start for m in mentions],
+        **changes,
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class BookContext:
     """Everything about the book the attribution pass needs, computed once before it starts and
@@ -106,14 +125,17 @@ class BookContext:
     characters: Sequence[Character]
     mentions: Sequence[Mention]
     mention_starts: Sequence[int]
+    renames: Mapping[str, str] = field(default_factory=dict)
+    """A described speaker's label, or `FIRST_PERSON` → the name the cast file gives them
+    (applied to the script)."""
+    narrator: str | None = None
+    """The first-person narrator's character, when the text (or the cast file) names them
+    (people.py); None: they speak as `FIRST_PERSON`."""
     first_person: bool = field(init=False)
     """The narration says "I" often enough to be told by a character."""
-    narrator: str | None = field(init=False)
-    """The first-person narrator's name, when the others address them by it."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "first_person", self._first_person())
-        object.__setattr__(self, "narrator", self._narrator_name() if self.first_person else None)
 
     def in_quote(self, pos: int) -> bool:
         i = bisect_left(self.quote_starts, pos + 1) - 1
@@ -135,28 +157,6 @@ class BookContext:
             else:
                 third += 1
         return first > FIRST_PERSON_SHARE * third and first >= min(20, max(2, len(self.tokens) // TOKENS_PER_I))
-
-    def _narrator_name(self) -> str | None:
-        """In a first-person book, the character others address by name but the narration never
-        names (it says "I")."""
-        voc: Counter = Counter()
-        narr: Counter = Counter()
-        for _, s in self.ordered:
-            if s.kind == "quote":
-                ms = self.mentions_between(s.start, s.end)
-                for name in vocatives(self.text, s.start, s.end, ms, self.tokens):
-                    voc[name] += 1
-            else:
-                for m in self.mentions_between(s.start, s.end):
-                    if m.kind == "name" and len(m.names) == 1:
-                        narr[m.names[0]] += 1
-        best, best_score = None, 0.0
-        for name, v in voc.items():
-            if v >= min(3, max(1, len(self.tokens) // TOKENS_PER_NARRATOR_ADDRESS)) and v > 2 * narr[name]:
-                score = v / (1 + narr[name])
-                if score > best_score:
-                    best, best_score = name, score
-        return best
 
     def paragraph_names(self, para: int, history: History) -> list[str]:
         """Names in a narration-only paragraph (empty when it holds quotes or is unknown)."""
@@ -218,7 +218,7 @@ class PassState:
         if m.label not in self.pending and m.label not in self.described:
             self.pending[m.label] = Character(
                 m.label,
-                (self.book.text[m.start : m.end],),
+                (" ".join(self.book.text[m.start : m.end].split()),),
                 _AS_GENDER.get(m.gender, "unknown"),
                 0,
             )
@@ -236,7 +236,7 @@ class PassState:
 
     def gender_of(self, name: str) -> str:
         """male, female, unknown, or first (the first-person narrator)."""
-        if name == self.book.narrator or name == NARRATOR:
+        if name == self.book.narrator or name == FIRST_PERSON:
             return "first"  # the narration calls the narrator "I", never "he" or "she"
         if name in self.pending:
             return self.pending[name].gender

@@ -14,11 +14,13 @@ then the decisions enter the focus history and the conversation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
-from ..types import NARRATOR, UNKNOWN, Book, Character, Line, Script, Segment
-from .context import CLOSING_MARKS, PassState, is_subject, pick_name, read_context
+from ..types import FIRST_PERSON, UNKNOWN, Book, Character, Line, Script, Segment
+from .context import CLOSING_MARKS, PassState, is_subject, pick_name
 from .conversation import vocatives
 from .data import OTHER, SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Turn
+from .people import read_people
 from .quote_tags import Paragraphs, named_speakers, quote_tags, tag_groups
 from .rank import RankQuery, rank_paragraph
 from .resolve import resolve_tag, self_named
@@ -32,15 +34,17 @@ def attribute(
     segments: Mapping[int, Sequence[Segment]],
     characters: Sequence[Character] | None = None,
     *,
+    cast: Sequence[Character] | None = None,
     weights: Weights | None = None,
     trace: Trace | None = None,
 ) -> Script:
     """Attribute every quote of the book to a speaker; narration lines have speaker None.
 
     `characters` replaces discovery (enriched with the name forms discovery finds for them);
-    `weights` replaces the shipped weights.json; a `trace` records every ranked choice and the
-    rule behind each quote (for training)."""
-    b = read_context(book, segments, characters)
+    `cast` (a cast file's characters) is laid over the characters: it renames, merges and adds
+    people without changing anyone else's lines; `weights` replaces the shipped weights.json; a
+    `trace` records every ranked choice and the rule behind each quote (for training)."""
+    b = read_people(book, segments, characters, cast)
     paragraphs = _paragraphs(b.ordered)
     if weights is None:
         weights = shipped_weights()
@@ -202,7 +206,7 @@ def _advance(state: PassState, pos: int) -> None:
             state.seen_description(m)
             history.add(m.start, m.label, weight)
         elif m.kind == "pron" and m.gender == "first" and b.first_person and weight == SUBJECT:
-            history.add(m.start, b.narrator or NARRATOR, SUBJECT)
+            history.add(m.start, b.narrator or FIRST_PERSON, SUBJECT)
         elif m.kind == "pron" and m.gender in ("male", "female") and weight == SUBJECT:
             ranked = history.ranked(m.gender, m.start)
             if ranked and state.gender_of(ranked[0]) == m.gender:
@@ -227,9 +231,11 @@ def _script(book: Book, state: PassState) -> Script:
         if trace is not None:
             trace.rules.append((s, d.kind))
         conf = d.confidence if d.confidence is not None else state.weights.confidence_for(d.kind)
-        lines.append(Line(ch, s, d.speaker, conf, d.evidence, q.addressees))
+        speaker = b.renames.get(d.speaker, d.speaker)
+        lines.append(Line(ch, s, speaker, conf, d.evidence, q.addressees))
     chars = list(b.characters)
-    if b.narrator is None and b.first_person and state.used.get(NARRATOR):
-        chars.append(Character(NARRATOR, ("I",), "unknown", state.used[NARRATOR]))
-    chars.extend(state.described.values())
+    more = list(state.described.values())
+    if b.narrator is None and b.first_person and state.used.get(FIRST_PERSON):
+        more.insert(0, Character(FIRST_PERSON, (), "unknown", state.used[FIRST_PERSON]))
+    chars.extend(replace(c, name=b.renames.get(c.name, c.name)) for c in more)
     return Script(book, tuple(chars), tuple(lines))

@@ -7,11 +7,11 @@ way a reader does: "Mr. Darcy" = "Fitzwilliam Darcy" = "Darcy" when only one Dar
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..types import Character, Gender
+from ..types import FIRST_PERSON, Character, Gender
 from .vocabulary import ABBREVIATIONS, HONORIFICS, HONORIFICS_FEMALE, HONORIFICS_MALE
 
 
@@ -103,6 +103,10 @@ class _Clusters:
         """Full names (two or more name words, lower case, honorific dropped but "mrs" kept)."""
         self.hon: dict[tuple[str, str], _Cluster] = {}
         """(honorific, surname) → cluster."""
+        self.as_surname: Counter = Counter()
+        """Word → occurrences of the forms that use it after a title ("Colonel Hartley")."""
+        self.as_first: Counter = Counter()
+        """Word → occurrences of the forms that use it as a first name ("Hartley Vane")."""
 
     def new(self, form: NameForm) -> _Cluster:
         c = _Cluster()
@@ -111,6 +115,10 @@ class _Clusters:
 
     def add(self, c: _Cluster, form: NameForm) -> _Cluster:
         c.forms.append(form)
+        if form.honorific and len(form.names) == 1:
+            self.as_surname[form.names[0].lower()] += form.count
+        elif len(form.names) >= 2:
+            self.as_first[form.names[0].lower()] += form.count
         g = _honorific_gender(form.honorific or "")
         if g:
             c.honorific_gender[g] += form.count
@@ -136,6 +144,7 @@ def cluster(forms: Sequence[NameForm]) -> tuple[Character, ...]:
             c = cs.hon.get(key2)
             cs.hon[key2] = cs.add(c, f) if c else cs.new(f)
     _merge_titled_into_full(cs, forms)
+    _merge_neutral_titles(cs)
     full_last_words = {key[-1] for key in cs.full}
     for f in by_count:
         if len(f.words) == 1:
@@ -190,6 +199,33 @@ def _merge_titled_into_full(cs: _Clusters, forms: Sequence[NameForm]) -> None:
         cs.hon[(h, surname)] = target
 
 
+_NEUTRAL_TITLES = frozenset(("dr", "doctor"))
+"""Titles that say nothing of gender or family: "Doctor Losberne" is the one Losberne."""
+
+
+def _merge_neutral_titles(cs: _Clusters) -> None:
+    """ "Doctor Losberne" (said once) is "Mr. Losberne": a neutral title + surname joins the one
+    other person of that surname (a family of Losbernes ties no one)."""
+    by_surname: dict[str, dict[int, _Cluster]] = defaultdict(dict)
+    for (_, surname), o in cs.hon.items():
+        by_surname[surname][id(o)] = o
+    for key, o in cs.full.items():
+        by_surname[key[-1]][id(o)] = o
+    live = {id(c) for c in cs.clusters}
+    for (h, surname), c in list(cs.hon.items()):
+        if h not in _NEUTRAL_TITLES or id(c) not in live:
+            continue
+        others = [o for i, o in by_surname[surname].items() if i != id(c) and i in live]
+        if len(others) != 1:
+            continue
+        target = others[0]
+        target.forms.extend(c.forms)
+        target.honorific_gender.update(c.honorific_gender)
+        cs.clusters.remove(c)
+        live.discard(id(c))
+        cs.hon[(h, surname)] = target
+
+
 def _place_single_name(cs: _Clusters, f: NameForm, full_last_words: set[str]) -> None:
     """A one-word form joins the one person it can be (as a title, a first name or a surname),
     or becomes a character of its own."""
@@ -215,9 +251,7 @@ def _clusters_by_first_name(
     cs: _Clusters, f: NameForm, w: str, full_last_words: set[str]
 ) -> list[_Cluster]:
     """The people whose full name starts with w, unless w is mostly a surname or a title."""
-    as_surname = sum(c.count for (_, sn), c in cs.hon.items() if sn == w)
-    as_first = sum(c.count for key, c in cs.full.items() if key[0] == w)
-    is_surname = as_surname > 2 * as_first
+    is_surname = _mostly_surname(cs, w)
     # "the Rabbit" is the White Rabbit, not "Rabbit Sends" (but "the Marchioness" is the
     # Marchioness Manson)
     titled = f.the_count * 2 > f.count and w in full_last_words
@@ -233,6 +267,14 @@ def _clusters_by_first_name(
         if as_first_name(big[0]) >= 3 * as_first_name(big[1]):
             firsts = [big[0]]
     return firsts
+
+
+def _mostly_surname(cs: _Clusters, w: str) -> bool:
+    """The book writes w after a title ("Colonel Fitzwilliam") more than twice as often as
+    before a surname ("Mr. Fitzwilliam Darcy"). The forms that use the word count, not the
+    clusters they joined: Mr. Darcy's cluster, which the one "Mr. Fitzwilliam Darcy" joined,
+    would outweigh the Colonel named so 29 times."""
+    return cs.as_surname[w] > 2 * cs.as_first[w]
 
 
 def _clusters_by_surname(cs: _Clusters, f: NameForm, w: str) -> list[_Cluster]:
@@ -266,8 +308,11 @@ def _characters(clusters: list[_Cluster]) -> tuple[Character, ...]:
     """One Character per cluster, named by its canonical form; a name that is also another
     character's canonical name stays with the bigger one; families are dropped."""
     result = []
+    alone: set[str] = set()
     for c in clusters:
         best = _canonical(c.forms)
+        if speaks_alone(c.forms):
+            alone.add(best.display())
         aliases = []
         for f in sorted(c.forms, key=lambda f: -f.count):
             d = f.display()
@@ -282,11 +327,23 @@ def _characters(clusters: list[_Cluster]) -> tuple[Character, ...]:
     seen: set[str] = set()
     unique = []
     for ch in result:
-        if ch.name.lower() in seen or _is_family(ch.name, surnames):
+        if ch.name.lower() in seen or (_is_family(ch.name, surnames) and ch.name not in alone):
             continue
         seen.add(ch.name.lower())
         unique.append(ch)
     return tuple(unique)
+
+
+FAMILY_SPEAKS_MIN = 3
+"""A name that ends like a plural is one person when its forms are the subject of a speech tag
+at least this often (and more often than they follow "the")."""
+
+
+def speaks_alone(forms: Sequence[NameForm]) -> bool:
+    """ "said Sikes", again and again: a name that ends like a plural ("Sikes" beside a misprinted "Mr.
+    Sike") but speaks as one person, more often than it follows "the", is no family."""
+    speech = sum(f.speech for f in forms)
+    return speech >= FAMILY_SPEAKS_MIN and speech > sum(f.the_count for f in forms)
 
 
 def _is_family(name: str, surnames: set[str]) -> bool:
@@ -345,3 +402,146 @@ def _canonical(forms: list[NameForm]) -> NameForm:
     if titled:
         return max(titled, key=lambda f: f.count)
     return max(forms, key=lambda f: (f.count, len(f.words)))
+
+
+def merge_characters(
+    characters: Sequence[Character], links: Sequence[tuple[str, str]]
+) -> tuple[Character, ...]:
+    """The characters with each linked pair made one (aliases joined, a proper name kept over an
+    epithet such as "the Jew"), most mentioned first; unchanged without links."""
+    if not links:
+        return tuple(characters)
+    parent = {c.name: c.name for c in characters}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in links:
+        if a in parent and b in parent and root(a) != root(b):
+            parent[root(a)] = root(b)
+    groups: dict[str, list[Character]] = {}
+    for c in characters:
+        groups.setdefault(root(c.name), []).append(c)
+    out = [_one_person(group) for group in groups.values()]
+    return tuple(sorted(out, key=lambda c: -c.mentions))
+
+
+def _one_person(group: Sequence[Character]) -> Character:
+    """Characters the dialogue showed to be one person, under the name of the one with a proper
+    name ("Mr. Fagin", not "the Jew"), then the most mentioned."""
+    if len(group) == 1:
+        return group[0]
+    head = max(group, key=lambda c: (not c.name.lower().startswith("the "), c.mentions))
+    aliases = [head.name]
+    for c in group:
+        aliases += [a for a in (c.name, *c.aliases) if a not in aliases]
+    genders = {c.gender for c in group} - {"unknown"}
+    gender = genders.pop() if len(genders) == 1 else head.gender
+    return Character(head.name, tuple(aliases), gender, sum(c.mentions for c in group))
+
+
+def alias_key(alias: str) -> tuple[str, ...]:
+    """How an alias is looked up in the text: lower-case words, dots and commas dropped."""
+    words = alias.replace(".", " ").replace(",", " ").split()
+    return tuple(w.lower() for w in words)
+
+
+# --- the cast file, laid over discovery ----------------------------------------------------
+
+
+SELF = frozenset((("i",), ("me",), ("myself",)))
+"""Alias keys that mean the first-person narrator: never a name to look for in the text."""
+
+
+@dataclass(frozen=True, slots=True)
+class CastOverlay:
+    """The characters as a cast file sees them."""
+
+    characters: tuple[Character, ...]
+    renames: Mapping[str, str]
+    """A described speaker's label ("the six-armed man"), or `FIRST_PERSON`, → the name the cast
+    file gives it."""
+    narrator: str | None = None
+    """The discovered character an entry with the alias "I" marks as the first-person narrator."""
+
+
+def apply_cast(discovered: Sequence[Character], cast: Sequence[Character]) -> CastOverlay:
+    """Discovered characters seen through a cast file's entries.
+
+    The cast file is laid over discovery instead of replacing it, so a file written by `narrator
+    cast --write` changes no decision. An entry claims the discovered character of its own name;
+    then those its aliases name (a renamed entry keeps its old name among its aliases; an alias
+    added by hand merges that character in); an entry that claimed nothing so far, then any
+    character sharing one of its aliases. An entry that claims nothing is a person the user adds,
+    or, when it reads like a description ("the six-armed man") or is the first-person narrator
+    ("I", or any name with the alias "I"), a speaker to rename. Mention counts stay discovery's."""
+    selfish = [any(alias_key(a) in SELF for a in (e.name, *e.aliases)) for e in cast]
+    cast = [Character(e.name, tuple(a for a in e.aliases if alias_key(a) not in SELF), e.gender) for e in cast]
+    claim = _claims(discovered, cast)
+    out: list[Character] = []
+    done: set[int] = set()
+    for i, c in enumerate(discovered):
+        e = claim.get(i)
+        if e is None:
+            out.append(c)
+        elif e not in done:
+            done.add(e)
+            out.append(_claimed(cast[e], [d for j, d in enumerate(discovered) if claim.get(j) == e]))
+    renames: dict[str, str] = {}
+    narrator = None
+    for e, entry in enumerate(cast):
+        for a in (entry.name, *entry.aliases):
+            if _description_like(a):
+                renames.setdefault(" ".join(a.split()), entry.name)
+        if selfish[e] and e in done:
+            narrator = entry.name
+        elif selfish[e]:
+            renames[FIRST_PERSON] = entry.name
+        elif e not in done and not _description_like(entry.name):
+            out.append(Character(entry.name, entry.aliases, entry.gender, 0))
+    return CastOverlay(tuple(out), renames, narrator)
+
+
+def _claims(discovered: Sequence[Character], cast: Sequence[Character]) -> dict[int, int]:
+    """Discovered character index → the cast entry that claims it (see `apply_cast`)."""
+    names = [alias_key(c.name) for c in discovered]
+    claim: dict[int, int] = {}
+
+    def take(e: int, keys: set[tuple[str, ...]], by_name: bool) -> None:
+        keys -= SELF
+        for i, c in enumerate(discovered):
+            forms = {names[i]} if by_name else {alias_key(a) for a in (c.name, *c.aliases)}
+            if i not in claim and forms & keys:
+                claim[i] = e
+
+    for e, entry in enumerate(cast):
+        take(e, {alias_key(entry.name)}, True)
+    for e, entry in enumerate(cast):
+        take(e, {alias_key(a) for a in (entry.name, *entry.aliases)}, True)
+    for e, entry in enumerate(cast):
+        if e not in claim.values():
+            take(e, {alias_key(a) for a in (entry.name, *entry.aliases)}, False)
+    return claim
+
+
+def _claimed(entry: Character, group: Sequence[Character]) -> Character:
+    """The discovered characters an entry claims, as one character under the entry's name (and
+    the entry's gender, when it gives one)."""
+    aliases: list[str] = []
+    for a in (*(a for g in group for a in (g.name, *g.aliases)), *entry.aliases):
+        if a not in aliases:
+            aliases.append(a)
+    genders = {g.gender for g in group} - {"unknown"}
+    gender: Gender = entry.gender
+    if gender == "unknown" and len(genders) == 1:
+        gender = genders.pop()
+    return Character(entry.name, tuple(aliases), gender, sum(g.mentions for g in group))
+
+
+def _description_like(name: str) -> bool:
+    """ "the six-armed man", "his wife": a speaker the pass names by a description."""
+    first = name.split(" ", 1)[0]
+    return first[:1].islower() or first.lower() in ("the", "a", "an", "his", "her", "my")

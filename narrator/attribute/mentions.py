@@ -36,6 +36,8 @@ def find_mentions(
         m = None
         if w in first_words and (t.cap or w in ("the", "a", "an")):
             m = _name_at(text, tokens, i, index)
+        if m is None and w == "the" and index.epithets:
+            m = _epithet_at(text, tokens, i, index)
         if m is None and (
             w in MALE_PRONOUNS
             or w in FEMALE_PRONOUNS
@@ -76,6 +78,17 @@ def _name_at(text: str, tokens: list[Token], i: int, index: CharacterIndex) -> M
             last.possessive,
         )
     return None
+
+
+def _epithet_at(text: str, tokens: list[Token], i: int, index: CharacterIndex) -> Mention | None:
+    """ "the beadle" where the book ties that epithet to one character (Mr. Bumble): a name."""
+    if i + 1 >= len(tokens) or tokens[i + 1].cap or not _tight(text, tokens, i, i + 2):
+        return None
+    name = index.epithets.get(tokens[i + 1].lower)
+    if name is None:
+        return None
+    noun = tokens[i + 1]
+    return Mention(tokens[i].start, noun.end, i, i + 2, "name", (name,), index.gender(name), noun.possessive)
 
 
 def _pronoun_at(text: str, tokens: list[Token], i: int) -> Mention:

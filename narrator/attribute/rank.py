@@ -19,7 +19,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..types import NARRATOR, UNKNOWN
+from ..types import FIRST_PERSON, UNKNOWN
 from .context import PassState, is_subject, pick_name
 from .data import Decision, Paragraph, QuoteState, Tag
 from .tags import EVIDENCE, SPEECH_TAGS
@@ -215,7 +215,7 @@ def _candidates(scene: _Scene, state: PassState) -> list[str]:
         if extra not in cands and extra != UNKNOWN:
             cands.append(extra)
     if state.book.first_person:
-        nar = state.book.narrator or NARRATOR
+        nar = state.book.narrator or FIRST_PERSON
         if nar not in cands:
             cands.append(nar)
     return cands
@@ -342,7 +342,7 @@ def _name_features(f: dict[str, float], c: str, query: RankQuery, scene: _Scene)
     b = query.state.book
     f["freq"] = math.log1p(scene.mentions.get(c, 0)) / math.log1p(scene.max_mentions)
     f["recent_spk"] = scene.recent_spk.count(c) / 6.0
-    if b.first_person and c == (b.narrator or NARRATOR):
+    if b.first_person and c == (b.narrator or FIRST_PERSON):
         f["narrator"] = 1.0
     if query.para.prev_turn is None:
         f["no_prev"] = f.get("sal0", 0.0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ..types import NARRATOR
+from ..types import FIRST_PERSON
 from .context import BookContext, PassState, pick_name
 from .data import Decision, Mention, Paragraph, QuoteState, Tag
 from .tags import EVIDENCE
@@ -23,7 +23,7 @@ def resolve_tag(state: PassState, para: Paragraph, q: QuoteState, tag: Tag) -> D
             return None
         return Decision(name, kind + ":name", f"{ev}: {snippet(b, m, kind)}")
     if m.kind == "pron" and m.gender == "first":
-        name = b.narrator or NARRATOR
+        name = b.narrator or FIRST_PERSON
         if not b.first_person and b.narrator is None:
             return None
         return Decision(

@@ -1,0 +1,330 @@
+"""Who the book's people are, once its text is indexed.
+
+Discovery (characters.py) and the merging of name forms (identity.py) read how names are
+written. This step adds what needs the whole indexed book, in this order: names the dialogue
+shows to be one person (a nickname, an epithet, a lisped title: the person called "Bill"
+answers, again and again, as "said Sikes"); the user's cast file, laid over what discovery found
+(renames, merges, additions), so that writing the cast changes no decision; and the first-person
+narrator, a character of their own ("I"), named when the text names them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from ..types import Book, Character, Segment
+from .context import CLOSING_MARKS, BookContext, read_context, with_characters
+from .conversation import vocatives
+from .data import Tag
+from .identity import CastOverlay, apply_cast, merge_characters
+from .tags import tag_after, tag_before
+from .vocabulary import HONORIFICS, PERSON_NOUNS, ROLE_NOUNS, SPEECH_VERBS, STOPWORDS
+
+TOKENS_PER_NARRATOR_ADDRESS = 2000
+"""The narrator's name, by the oldest rule: addressed in quotes once per this many tokens (1 to
+3 times at least), and more than twice as often as the narration names them."""
+MIN_NARRATOR_REPLIES = 2
+"""The narrator's name, by the replies: the name the quotes "I said" answers address, at least
+this often (and more often than any other name)."""
+MIN_REPLY_LINKS = 3
+"""Two names are one person when the one addressed by the first answers with a named tag for the
+second at least this often (and the other conditions of `reply_links`)."""
+_EXPLICIT = frozenset(("said-after", "said-before", "possessive"))
+
+
+def read_people(
+    book: Book,
+    segments: Mapping[int, Sequence[Segment]],
+    characters: Sequence[Character] | None = None,
+    cast: Sequence[Character] | None = None,
+) -> BookContext:
+    """The book's context with its final characters: `characters` (an authoritative list) or
+    discovery's, with the `cast` file's entries laid over them; and the first-person narrator's
+    name when the book is told by one."""
+    b = read_context(book, segments, characters)
+    chars = tuple(b.characters) if characters is not None else merge_characters(b.characters, reply_links(b))
+    overlay = apply_cast(chars, cast) if cast else CastOverlay(chars, {})
+    b = _with_characters(b, overlay.characters, renames=overlay.renames)
+    ties = epithets(b)
+    if ties:
+        b = with_characters(b, b.characters, ties)
+    if not b.first_person:
+        return b
+    narrator = overlay.narrator or narrator_name(b) or addressed_never_narrated(b)
+    chars = tuple(b.characters)
+    if narrator is not None and narrator not in b.index.characters:
+        chars, narrator = with_new_name(chars, narrator)  # named once, in an answer
+    return _with_characters(b, chars, narrator=narrator)
+
+
+def _with_characters(b: BookContext, chars: Sequence[Character], **changes: Any) -> BookContext:
+    """`b` with `changes`, re-indexed only when the characters changed."""
+    if tuple(chars) == tuple(b.characters):
+        return replace(b, **changes) if changes else b
+    return with_characters(b, chars, **changes)
+
+
+_NAME_QUESTION = re.compile(
+    r"\b(?:what(?:'s|’s| is)\s+(?:your|thy)\s+name|your\s+name\s*\?|who\s+are\s+you\b|(?:and\s+)?you\s+are\s*\?)",
+    re.I,
+)
+_INTRODUCTION = re.compile(r"\b(?:I am|I'm|I’m|my name is|call me|it's|it’s|it is|name's|name’s|name is)\s+$", re.I)
+_BARE_NAME = re.compile(r"[\"“‘']?((?:[A-Z][a-z’'-]+)(?: [A-Z][a-z’'-]+){0,2})[,.!]?[\"”’']?\s*$")
+
+
+def narrator_name(b: BookContext) -> str | None:
+    """The first-person narrator's name, when the dialogue gives it: the name their answer to
+    "What's your name?" starts with ('"Thomas Quill," I answered'); else the name the turns
+    that "I said" answers address most often (not the dog the narrator talks to). Measured and
+    dropped: an "I'm X" inside an "I said" quote, which named the wrong person in a novel."""
+    replies: Counter = Counter()
+    quote_paras = [p for p, segs in b.by_paragraph.items() if any(s.kind == "quote" for s in segs)]
+    for p1, p2 in zip(quote_paras, quote_paras[1:], strict=False):
+        segs1, segs2 = b.by_paragraph[p1], b.by_paragraph[p2]
+        k = next(k for k, s in enumerate(segs2) if s.kind == "quote")
+        if p2 - p1 > 2 or not _first_person_tag(b, segs2, k):
+            continue
+        if any(s.kind == "quote" and _NAME_QUESTION.search(s.text) for s in segs1):
+            named = _named_in_answer(b, segs2[k])
+            if named is not None:
+                return named
+        for s in segs1:
+            if s.kind == "quote":
+                replies.update(vocatives(b.text, s.start, s.end, b.mentions_between(s.start, s.end), b.tokens))
+    best = replies.most_common(2)
+    if best and best[0][1] >= MIN_NARRATOR_REPLIES and (len(best) == 1 or best[0][1] > best[1][1]):
+        return str(best[0][0])
+    return None
+
+
+def _first_person_tag(b: BookContext, segs: Sequence[Segment], k: int) -> bool:
+    """Quote k of the paragraph is tagged "I said" / "I answered" (after it or before it)."""
+    t = _quote_tag(b, segs, k, _EXPLICIT | {"lead-in"})
+    return t is not None and t.mention.kind == "pron" and t.mention.gender == "first"
+
+
+def _quote_tag(b: BookContext, segs: Sequence[Segment], k: int, kinds: frozenset[str]) -> Tag | None:
+    """The tag of one of these kinds right after quote k, else right before it."""
+    after = segs[k + 1] if k + 1 < len(segs) else None
+    before = segs[k - 1] if k > 0 else None
+    for t in (
+        tag_after(b, after) if after is not None and after.text.strip() else None,
+        tag_before(b, before) if before is not None else None,
+    ):
+        if t is not None and t.kind in kinds:
+            return t
+    return None
+
+
+def _named_in_answer(b: BookContext, seg: Segment) -> str | None:
+    """The name an answer starts with ('"Thomas Quill," I answered', '"I'm Quill."'), a
+    character's or one the book gives only here."""
+    for m in b.mentions_between(seg.start, seg.end):
+        if m.kind == "name" and not m.possessive and len(m.names) == 1:
+            lead = b.text[seg.start : m.start]
+            return m.names[0] if not lead.strip("\"“‘' ") or _INTRODUCTION.search(lead[-24:]) else None
+    found = _BARE_NAME.match(seg.text)
+    if found and not any(w.lower() in STOPWORDS for w in found.group(1).split()):
+        return found.group(1)
+    return None
+
+
+def with_new_name(characters: Sequence[Character], name: str) -> tuple[tuple[Character, ...], str]:
+    """The characters with a full name the book gives once ("Thomas Quill") joined to the one
+    character whose name ends in the same surname ("Mr. Quill"), or added; and its cast name."""
+    last = name.split()[-1].lower()
+    owners = [c for c in characters if any(a.split()[-1].lower() == last for a in (c.name, *c.aliases) if a)]
+    if len(name.split()) >= 2 and len(owners) == 1:
+        c = owners[0]
+        joined = Character(c.name, (*c.aliases, name), c.gender, c.mentions)
+        return tuple(joined if x is c else x for x in characters), c.name
+    return (*characters, Character(name, (), "unknown", 1)), name
+
+
+def addressed_never_narrated(b: BookContext) -> str | None:
+    """The oldest rule: in a first-person book, the character others address by name but the
+    narration never names (it says "I")."""
+    voc: Counter = Counter()
+    narr: Counter = Counter()
+    for _, s in b.ordered:
+        if s.kind == "quote":
+            ms = b.mentions_between(s.start, s.end)
+            for name in vocatives(b.text, s.start, s.end, ms, b.tokens):
+                voc[name] += 1
+        else:
+            for m in b.mentions_between(s.start, s.end):
+                if m.kind == "name" and len(m.names) == 1:
+                    narr[m.names[0]] += 1
+    best, best_score = None, 0.0
+    for name, v in voc.items():
+        if v >= min(3, max(1, len(b.tokens) // TOKENS_PER_NARRATOR_ADDRESS)) and v > 2 * narr[name]:
+            score = v / (1 + narr[name])
+            if score > best_score:
+                best, best_score = name, score
+    return best
+
+
+# --- one person, two names: what the dialogue shows ---------------------------------------
+
+
+def reply_links(b: BookContext) -> list[tuple[str, str]]:
+    """(name, other name) pairs that the dialogue shows to be one person.
+
+    N is addressed by name ("…, Bill?") and the reply, one or two paragraphs on, carries a
+    named tag for E ("said Sikes"): at least MIN_REPLY_LINKS times, more often than a tag for N
+    itself, for at least half of the replies to N; the two never address each other; their
+    genders fit (a name only ever said in dialogue has no gender of its own: "Thquire, she…"
+    is about someone else); and N is no title + surname that several full names share ("Miss
+    Bennet" may be any of the sisters)."""
+    turns, addressed = _dialogue_turns(b)
+    links: Counter = Counter()
+    own: Counter = Counter()
+    replies: Counter = Counter()
+    for (p1, _, voc), (p2, speaker, _) in zip(turns, turns[1:], strict=False):
+        if speaker is None or not 1 <= p2 - p1 <= 2:
+            continue
+        for v in voc:
+            replies[v] += 1
+            if v == speaker:
+                own[v] += 1
+            else:
+                links[(v, speaker)] += 1
+    narrated = {m.names[0] for m in b.mentions if m.kind == "name" and len(m.names) == 1 and not b.in_quote(m.start)}
+    return [
+        (v, e)
+        for (v, e), n in links.most_common()
+        if n >= MIN_REPLY_LINKS
+        and n > own[v]
+        and 2 * n >= replies[v]
+        and addressed[frozenset((v, e))] * 10 <= n
+        and (_gender_fits(b.index.gender(v), b.index.gender(e)) or v not in narrated)
+        and not _shared_surname(b, v)
+    ]
+
+
+def _dialogue_turns(b: BookContext) -> tuple[list[tuple[int, str | None, tuple[str, ...]]], Counter]:
+    """Every paragraph with quotes as (number, the speaker its first quote's named tag gives,
+    the names its quotes address); and how often each pair of names speaks to the other."""
+    turns: list[tuple[int, str | None, tuple[str, ...]]] = []
+    addressed: Counter = Counter()
+    for para, segs in b.by_paragraph.items():
+        quotes = [k for k, s in enumerate(segs) if s.kind == "quote"]
+        if not quotes:
+            continue
+        voc: tuple[str, ...] = ()
+        for k in quotes:
+            s = segs[k]
+            ms = b.mentions_between(s.start, s.end)
+            voc += tuple(v for v in vocatives(b.text, s.start, s.end, ms, b.tokens) if v not in voc)
+        t = _quote_tag(b, segs, quotes[0], _EXPLICIT)
+        speaker = None
+        if t is not None and t.mention.kind == "name" and len(t.mention.names) == 1:
+            speaker = t.mention.names[0] if t.mention.names[0] not in voc else None
+        if speaker is not None:
+            for v in voc:
+                addressed[frozenset((speaker, v))] += 1
+        turns.append((para, speaker, voc))
+    return turns, addressed
+
+
+def _shared_surname(b: BookContext, name: str) -> bool:
+    """ "Miss Bennet" may be any of the Bennet sisters: a title and a surname that several
+    characters' full names end in ties no one."""
+    words = name.split()
+    if len(words) != 2 or words[0].rstrip(".").lower() not in HONORIFICS:
+        return False
+    last = words[1].lower()
+    owners = {
+        c.name
+        for c in b.index.characters.values()
+        for a in (c.name, *c.aliases)
+        if len(a.split()) >= 2
+        and a.split()[-1].lower() == last
+        and a.split()[0].rstrip(".").lower() not in HONORIFICS
+    }
+    return len(owners) >= 2
+
+
+def _gender_fits(a: str, b: str) -> bool:
+    return a == b or "unknown" in (a, b)
+
+
+# --- epithets: "the beadle" is Mr. Bumble ---------------------------------------------------
+
+TITLE_NOUNS = {
+    "dr": "doctor", "doctor": "doctor", "captain": "captain", "colonel": "colonel", "major": "major",
+    "general": "general", "lieutenant": "lieutenant", "sergeant": "sergeant", "inspector": "inspector",
+    "professor": "professor",
+}
+"""A title that is also the noun the book calls its bearer by ("Doctor Losberne": "the doctor")."""
+_GENERIC_NOUNS = frozenset(PERSON_NOUNS) - frozenset(ROLE_NOUNS)
+"""Nouns for anyone ("the man", "the lady"), never one person's epithet."""
+_APPOSITION_END = frozenset("of in at to who whose with from".split())
+MIN_EPITHET_TAGS = 2
+"""An epithet counts when "said the NOUN" tags a quote at least this often."""
+
+
+def epithets(b: BookContext) -> dict[str, str]:
+    """Nouns the book ties to one character, that "said the NOUN" uses for a speaker: the noun of
+    an apposition in the narration ("Mr. Bumble, the beadle,"; "Mr. Sowerberry, the parochial
+    undertaker") or a title the character bears ("Doctor Losberne": "the doctor"). A noun tied
+    to two characters, or a noun for anyone ("the man"), ties no one."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for noun, name in _appositions(b):
+        owners[noun].add(name)
+    for c in b.characters:
+        for a in (c.name, *c.aliases):
+            words = a.split()
+            title = words[0].rstrip(".").lower() if len(words) >= 2 else ""
+            if title in TITLE_NOUNS:
+                owners[TITLE_NOUNS[title]].add(c.name)
+    speaking = _speaking_nouns(b)
+    return {noun: next(iter(names)) for noun, names in owners.items() if len(names) == 1 and noun in speaking}
+
+
+def _appositions(b: BookContext) -> list[tuple[str, str]]:
+    """(noun, character) for every "NAME, the|a [one or two modifiers] NOUN" in the narration
+    whose noun phrase ends there (a comma, a full stop, "of", "who"…)."""
+    toks, out = b.tokens, []
+    for m in b.mentions:
+        e = m.tok_end
+        if m.kind != "name" or len(m.names) != 1 or m.possessive or e + 1 >= len(toks) or b.in_quote(m.start):
+            continue
+        if b.text[toks[e - 1].end : toks[e].start].strip() != "," or toks[e].lower not in ("the", "a", "an"):
+            continue
+        if b.text[max(0, m.start - 2) : m.start].strip() == ",":
+            continue  # "Mr. Brittles, Mr. Giles, the tinker": a list, no apposition
+        for k in range(e + 1, min(e + 4, len(toks))):
+            t = toks[k]
+            if t.cap or b.text[toks[k - 1].end : t.start].strip() or t.lower in STOPWORDS:
+                break
+            ends = b.text[t.end : t.end + 1] in (",", ".", ";", ":", "!", "?", "—")
+            if ends or (k + 1 < len(toks) and toks[k + 1].lower in _APPOSITION_END):
+                if t.lower not in _GENERIC_NOUNS and not t.possessive:
+                    out.append((t.lower, m.names[0]))
+                break
+    return out
+
+
+def _speaking_nouns(b: BookContext) -> set[str]:
+    """Lower-case nouns that speak, twice at least, in a speech tag right after a quote:
+    '"…," said the doctor', '"…" the beadle said'."""
+    toks, counts = b.tokens, Counter[str]()
+    for k in range(1, len(toks) - 1):
+        t, noun = toks[k], toks[k + 1]
+        if t.lower != "the" or t.cap or noun.cap or noun.lower in STOPWORDS:
+            continue
+        verb_before = toks[k - 1].lower in SPEECH_VERBS and _after_quote(b, toks[k - 1].start)
+        verb_after = k + 2 < len(toks) and toks[k + 2].lower in SPEECH_VERBS and _after_quote(b, t.start)
+        if verb_before or verb_after:
+            counts[noun.lower] += 1
+    return {noun for noun, n in counts.items() if n >= MIN_EPITHET_TAGS}
+
+
+def _after_quote(b: BookContext, pos: int) -> bool:
+    """A closing quote mark (and perhaps a comma) right before `pos`."""
+    return b.text[max(0, pos - 4) : pos].rstrip(" ,\n")[-1:] in CLOSING_MARKS
