@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..types import NARRATOR, UNKNOWN, Book, Character, Line, Script, Segment
-from .context import CLOSING_MARKS, PassState, is_subject, pick_name, read_context
+from .context import CLOSING_MARKS, QUOTATION_DASHES, PassState, is_subject, pick_name, read_context
 from .conversation import vocatives
 from .data import OTHER, SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Turn
 from .quote_tags import Paragraphs, named_speakers, quote_tags, tag_groups
@@ -174,7 +174,7 @@ def _record(state: PassState, para: Paragraph) -> None:
     unclosed = (
         not last.text.rstrip().endswith(tuple(CLOSING_MARKS))
         or len(last.text.strip()) < 2
-    )
+    ) and not last.text.lstrip().startswith(QUOTATION_DASHES)
     if last_speaker is not None:
         addressees = tuple(a for q in quotes for a in q.addressees)
         state.conversation.add(Turn(para.number, last_speaker, addressees, unclosed))
