@@ -313,11 +313,17 @@ def _closes_here(text: str, i: int, body_end: int, pair: _Pair) -> bool:
 _DASHES = "—―–"
 _TAG_SUBJECTS = frozenset("he she they i we".split())
 _DETERMINERS = frozenset("the a an his her my our their its this that".split())
-_TAG_CLAUSE = re.compile(r"\s*([^\W\d_][\w'’]*)(?:\s+([^\W\d_][\w'’]*))?(?:\s+([^\W\d_][\w'’]*))?"
-                         r"(?:\s+([^\W\d_][\w'’]*))?")
+_WORD_OR_TITLE = r"(?:Mrs|Mr|Ms|Dr|St|Mme|Mlle)\.|[^\W\d_][\w'’]*"
+_TAG_CLAUSE = re.compile(rf"\s*({_WORD_OR_TITLE})(?:\s+({_WORD_OR_TITLE}))?(?:\s+({_WORD_OR_TITLE}))?"
+                         rf"(?:\s+({_WORD_OR_TITLE}))?")
 """Up to four words after a quote, stopping at punctuation: where a speech tag would be."""
 _TAG_WINDOW = 80
+_NOT_IN_SUBJECT = frozenset("is was are were be been to will would can could do did has have had not".split())
+"""Words that show "the …" before a speech verb is no subject ("that is to say")."""
+_NARRATION_AFTER_TAG = frozenset("as while".split())
 _IRREGULAR_PAST = frozenset("said thought told began wrote sang rang quoth".split())
+_TITLE_BEFORE = re.compile(r"(?<!\w)(?:Mrs|Mr|Ms|Dr|St|Mme|Mlle)$")
+_OPENING_DASH = re.compile(r"(?<=\s)(?:[—―–]|-{2,})(?=\S)")
 _DASH_EVENT = re.compile(r"[—―–]|-{2,}|[,!?…;:.]")
 """What can open or end a quote in a dash-dialogue paragraph: a dash, or punctuation before a tag."""
 
@@ -342,8 +348,9 @@ def _is_tag(text: str, i: int, end: int, after_period: bool = False) -> bool:
     lower = [w.lower() for w in words]
     if after_period and words[0][0].isupper():
         return False  # a new sentence of the speech, not a tag
-    if lower[0] in SPEECH_VERBS:  # "said he", "cried Stephen", "asked the old man"
-        return len(words) > 1 and (lower[1] in _TAG_SUBJECTS or lower[1] in _DETERMINERS or words[1][0].isupper())
+    if lower[0] in SPEECH_VERBS:  # "said he", "cried Stephen", "asked the old man"; not "Tell that to him"
+        return len(words) > 1 and (_past(lower[0]) or lower[0].endswith("s")) and (
+            lower[1] in _TAG_SUBJECTS or lower[1] in _DETERMINERS or words[1][0].isupper())
     for k in range(1, len(words)):
         if lower[k] in SPEECH_VERBS:
             subject = lower[:k]
@@ -352,7 +359,7 @@ def _is_tag(text: str, i: int, end: int, after_period: bool = False) -> bool:
             return (
                 (k == 1 and subject[0] in _TAG_SUBJECTS)
                 or (k == 2 and subject[0] in _TAG_SUBJECTS and subject[1].endswith("ly"))
-                or subject[0] in _DETERMINERS
+                or (subject[0] in _DETERMINERS and not _NOT_IN_SUBJECT.intersection(subject))
                 or all(w[0].isupper() for w in words[:k])
             )
     return False
@@ -368,8 +375,10 @@ def _dash_quotes_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]
     A quote opens with a dash at the paragraph's start, or with a dash after the end of a
     sentence or a colon ("He added: —For this…"), or with a dash glued to a capitalised word
     ("he said. —No."). It runs to the end of the paragraph, or to a speech tag: one after the
-    quote's punctuation ("—Yes, he said."), or one opened by a dash ("—Sí —dijo él—."); after a
-    tag closed by a dash, the speech goes on ("—dijo él—. No sé.").
+    quote's punctuation ("—Yes, he said."), or one opened by a dash ("—Sí —dijo él—."). After
+    a tag closed by a dash the speech goes on ("—dijo él—. No sé."); after a tag clause ended
+    by punctuation it goes on too, to the paragraph's end, unless a later dash reopens it
+    ("—Thanks, he cried. That will do." as Joyce writes; "—Yes, he said. —No.").
 
     Only dashes and punctuation can change anything, so the scan jumps from one to the next."""
     body_end = end
@@ -379,8 +388,9 @@ def _dash_quotes_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]
     while body_start < body_end and text[body_start].isspace():
         body_start += 1
     opened = -1
-    dashed_tag = False  # in narration: a tag that a dash opened, so a closing dash resumes the speech
+    tag = ""  # in narration after a quote: "dashed" (a dash opened the tag) or "plain"
     skip_to = body_start
+    reopens_at = -2  # the paragraph's last dash that opens a quote (-2: not looked for yet)
     for m in _DASH_EVENT.finditer(text, body_start, body_end):
         i, mark = m.start(), m.group()
         if i < skip_to:
@@ -392,25 +402,60 @@ def _dash_quotes_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]
         if opened < 0:
             if dash and (i == body_start or (spaced and nxt.strip() and not nxt.islower())
                          or (spaced and last in ".!?…:" and not _next_word_lower(text, m.end(), body_end))):
-                opened, dashed_tag = i, False
-            elif dash and dashed_tag and not spaced:
-                dashed_tag = False  # "—dijo él—. No sé.": the speech resumes after the punctuation
-                j = m.end()
-                while j < body_end and (text[j] in ",.;:" or text[j].isspace()):
-                    j += 1
+                opened, tag = i, ""
+            elif tag and not dash and _is_abbreviation(text, i):
+                continue  # "Mr." inside the tag
+            elif (tag == "plain" and not dash) or (tag == "dashed" and dash and not spaced):
+                j = _past_punctuation(text, m.end(), body_end)
+                if reopens_at == -2:
+                    reopens_at = _last_opening_dash(text, body_start, body_end)
+                if tag == "plain" and (reopens_at > j or _lower_participle(text, j, body_end)):
+                    j = body_end  # narration until the dash that reopens ("—Yes, he said. —No.")
+                tag = ""
                 if j < body_end and not _dash_at(text, j, body_end):
                     opened = skip_to = j
         elif dash and spaced and (nxt.islower() or (nxt.isspace() and _is_tag(text, m.end(), body_end))):
             yield opened, _trim_end(text, opened, i)  # "—Sí —dijo él—", "—No — he said"
-            opened, dashed_tag = -1, True
+            opened, tag = -1, "dashed"
         elif dash and spaced and nxt.isupper() and last in ".!?…":
             yield opened, _trim_end(text, opened, i)  # "—Yes. —No.": a second quote
             opened = i
         elif not spaced and _ends_before_tag(text, m.end(), body_end, mark == "."):
             yield opened, m.end()  # "—Yes, he said."
-            opened, dashed_tag = -1, False
+            opened, tag = -1, "plain"
     if opened >= 0:
         yield opened, body_end
+
+
+def _past_punctuation(text: str, i: int, end: int) -> int:
+    while i < end and (text[i] in ",.;:!?…" or text[i].isspace()):
+        i += 1
+    return i
+
+
+def _is_abbreviation(text: str, i: int) -> bool:
+    """Is the period at `i` the end of a title such as "Mr."?"""
+    return text[i] == "." and _TITLE_BEFORE.search(text, max(0, i - 5), i) is not None
+
+
+def _last_opening_dash(text: str, start: int, end: int) -> int:
+    """Where the paragraph's last dash that can open a quote is (-1: none); one scan of it."""
+    found = -1
+    for m in _OPENING_DASH.finditer(text, start, end):
+        if not text[m.end()].islower():
+            found = m.start()
+    return found
+
+
+def _lower_participle(text: str, i: int, end: int) -> bool:
+    """ "…, he said, turning away." or "…, he said, as they went on.": what follows the tag is
+    narration."""
+    m = _TAG_CLAUSE.match(text, i, min(end, i + _TAG_WINDOW))
+    if m is None or not m.group(1)[0].islower():
+        return False
+    first, second = m.group(1), (m.group(2) or "").lower()
+    return first.endswith("ing") or (first in _NARRATION_AFTER_TAG and (second in _TAG_SUBJECTS
+                                                                          or second in _DETERMINERS))
 
 
 def _last_visible(text: str, i: int, start: int) -> str:

@@ -236,7 +236,10 @@ DASH_BOOK = (
     "—Is it always this cold? she asked.\n\n"
     "—Only in March, said Bo. —You get used to it.\n\n"
     "He lit his pipe — the third that morning — and looked out at the grey water.\n\n"
-    "—I doubt it, Ann said. She pulled her scarf tighter.\n\n"
+    "—I doubt it, Ann said. Nobody gets used to this.\n\n"
+    "—Wait and see, Bo said, laughing at her.\n\n"
+    "—I am not cold, that is to say, not yet, Ann said, as they went below.\n\n"
+    "She pulled her scarf tighter.\n\n"
     "The captain came along the deck and added in a low voice: —We turn back at noon.\n\n"
     "—Why? —Because the glass is falling.\n"
 )
@@ -248,18 +251,22 @@ def test_dash_dialogue_is_detected_and_runs_to_a_tag_or_the_paragraph_end() -> N
     assert describe_quote_style(text).startswith("—quotation dashes")
     segments = segment_text(text)
     assert_tiles(text, segments)
-    assert quotes(segments)[:7] == [
+    assert quotes(segments)[:10] == [
         "—Is it always this cold?", "—Only in March,", "—You get used to it.", "—I doubt it,",
-        "—We turn back at noon.", "—Why?", "—Because the glass is falling.",
+        "Nobody gets used to this.", "—Wait and see,", "—I am not cold, that is to say, not yet,",
+        "—We turn back at noon.", "—Why?",
+        "—Because the glass is falling.",
     ]
     narration = [s.text for s in segments if s.kind == "narration"]
-    assert " she asked.\n\n" in narration and " Ann said. She pulled her scarf tighter.\n\n" in narration
+    assert " she asked.\n\n" in narration and " Ann said. " in narration  # the speech goes on after the tag
+    assert " Bo said, laughing at her.\n\n" in narration  # unless a participle follows it
     assert any("the third that morning" in n for n in narration)  # a dash inside narration is no quote
 
 
 def test_dash_dialogue_with_the_tag_between_dashes() -> None:
-    """Spanish and Russian typesetting: the tag sits between dashes and the speech goes on after it."""
-    text = "—No lo sé —dijo ella—. Quizá mañana.\n\n—Bueno —contestó él.\n"
+    """Spanish and Russian typesetting: the tag sits between dashes and the speech goes on after
+    the closing one; without a closing dash the rest is narration."""
+    text = "—No lo sé —dijo ella—. Quizá mañana.\n\n—Bueno —contestó él, y se fue.\n"
     assert quotes(segment_text(text, "dash")) == ["—No lo sé", "Quizá mañana.", "—Bueno"]
 
 
@@ -274,7 +281,13 @@ def test_dash_dialogue_spaced_dashes_and_double_hyphens() -> None:
 def test_dash_dialogue_named_and_described_speakers_end_the_quote() -> None:
     text = ("—Come here, Mr Grey said.\n\n—Now? asked the old man.\n\n—Tell me, Tobias Grey answered, "
             "what you saw.\n\n—I saw it. He saw it too.\n")
-    assert quotes(segment_text(text, "dash")) == ["—Come here,", "—Now?", "—Tell me,", "—I saw it. He saw it too."]
+    assert quotes(segment_text(text, "dash")) == [
+        "—Come here,", "—Now?", "—Tell me,", "what you saw.", "—I saw it. He saw it too."
+    ]
+    text = "—Sit down, Mr. Grey said. —No, thank you.\n\n—Nonsense! Tell that to the Captain.\n"
+    assert quotes(segment_text(text, "dash")) == [
+        "—Sit down,", "—No, thank you.", "—Nonsense! Tell that to the Captain."
+    ]
 
 
 @pytest.mark.parametrize("style,stray", [
