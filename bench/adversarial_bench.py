@@ -25,6 +25,7 @@ Cases (issue 10 findings 1, 3, 4 and the indented-paragraph half of 5):
   lexicon_backtrack  '(a+)+$' on a line of 5,000 a's
   lexicon_doubling 26 rules '(.+)' -> '\\1\\1' on a 100-character line (refused)
   indented_text    10,000 words, hard-wrapped, indented paragraphs, no blank lines
+  dry_run_chapters `render --dry-run` of a book of 500 short chapters
 """
 from __future__ import annotations
 
@@ -196,6 +197,16 @@ def case_lexicon_doubling(folder: Path, k: float) -> tuple[str, str]:
     return code, "result = f'{len(said):,} chars'"
 
 
+def case_dry_run_chapters(folder: Path, k: float) -> tuple[str, str]:
+    path = folder / "many.txt"
+    path.write_text("".join(f'Chapter {i}\n\n"Is it far?" asked Anna. The boats rocked on the grey water.\n\n'
+                            for i in range(1, int(500 * k) + 1)))
+    code = (f"from narrator.pipeline import prepare\nfrom narrator.progress import print_plan\n"
+            f"plan = prepare(Path({str(path)!r}), engine=preset_fake_engine(), output=Path({str(folder)!r}))\n"
+            "print_plan(plan)\n")
+    return code, "result = f'{len(plan.chapters)} chapters planned'"
+
+
 def case_indented_text(folder: Path, k: float) -> tuple[str, str]:
     path = folder / "indented.txt"
     path.write_text(indented_text(int(10_000 * k)))
@@ -212,6 +223,8 @@ import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 import narrator.ingest, narrator.lexicon, narrator.segment  # imports are not the work measured
+import narrator.pipeline, narrator.progress
+from tests.conftest import preset_fake_engine
 started = time.perf_counter()
 try:
 {work}

@@ -16,6 +16,7 @@ opens with a dash and the speech runs to the end of the paragraph or to a speech
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,14 +67,32 @@ def segment_book(book: Book) -> dict[int, tuple[Segment, ...]]:
     layout = paragraph_layout(book.text)
     result: dict[int, tuple[Segment, ...]] = {}
     paragraph = 0
+    cuts = _Cuts(book.unspoken)
     for chapter in book.chapters:
         segments = tuple(
-            _segment_range(book.text, chapter, style, layout, paragraph, book.unspoken)
+            _segment_range(book.text, chapter, style, layout, paragraph, cuts.within(chapter.start, chapter.end))
         )
         result[chapter.index] = segments
         if segments:
             paragraph = segments[-1].paragraph + 1
     return result
+
+
+class _Cuts:
+    """The book's unspoken ranges, found per chapter by bisection: each chapter sees only the
+    ranges with a bound inside it, so segmenting stays linear in the number of chapters."""
+
+    def __init__(self, ranges: tuple[tuple[int, int], ...]) -> None:
+        self.by_start = sorted(ranges)
+        self.starts = [s for s, _ in self.by_start]
+        self.by_end = sorted(ranges, key=lambda r: (r[1], r[0]))
+        self.ends = [e for _, e in self.by_end]
+
+    def within(self, start: int, end: int) -> tuple[tuple[int, int], ...]:
+        """The ranges with a bound b such that start < b < end (the only ones that cut [start, end))."""
+        found = set(self.by_start[bisect_right(self.starts, start):bisect_left(self.starts, end)])
+        found.update(self.by_end[bisect_right(self.ends, start):bisect_left(self.ends, end)])
+        return tuple(sorted(found))
 
 
 def segment_text(text: str, style: QuoteStyle | None = None) -> tuple[Segment, ...]:

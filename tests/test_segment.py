@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from narrator import segment
 from narrator.cli import cli
 from narrator.ingest import read_book
 from narrator.segment import describe_quote_style, detect_quote_style, segment_book, segment_text
@@ -148,6 +149,39 @@ def test_book_paragraphs_are_numbered_across_chapters(tmp_path) -> None:
     first_second = segments[2][0].paragraph
     assert first_second == last_first + 1
     assert_tiles(book.text, segments[1] + segments[2])
+
+
+def test_each_chapter_is_cut_only_by_its_own_unspoken_ranges(tmp_path, monkeypatch) -> None:
+    # Handing every chapter all the book's headings made segmenting quadratic in chapters.
+    path = tmp_path / "many.txt"
+    path.write_text("".join(f'Chapter {i}\n\n"Far?" asked Anna. The boats rocked.\n\n' for i in range(1, 201)),
+                    encoding="utf-8")
+    book = read_book(path)
+    assert len(book.chapters) == 200 and len(book.unspoken) >= 200
+    seen: list[int] = []
+    segment_range = segment._segment_range
+
+    def counting(text, chapter, style, layout, first_paragraph, cuts=()):  # type: ignore[no-untyped-def]
+        seen.append(len(cuts))
+        return segment_range(text, chapter, style, layout, first_paragraph, cuts)
+
+    monkeypatch.setattr(segment, "_segment_range", counting)
+    segments = segment_book(book)
+    assert len(seen) == 200 and max(seen) <= 2
+    assert all(s.text.startswith(f"Chapter {i}") for i, (s, *_) in segments.items())
+    assert_tiles(book.text, tuple(s for i in sorted(segments) for s in segments[i]))
+
+
+RANGES = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 30)).map(lambda t: (t[0], t[0] + t[1])), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(RANGES, st.integers(0, 70), st.integers(0, 40))
+def test_cuts_within_a_span_are_the_ranges_with_a_bound_inside_it(ranges, start, width) -> None:
+    # overlapping and nested ranges included (front matter around a heading)
+    end = start + width
+    expected = sorted({r for r in ranges if any(start < b < end for b in r)})
+    assert list(segment._Cuts(tuple(ranges)).within(start, end)) == expected
 
 
 STYLES = ("double", "single", "guillemets", "reversed", "low", "dash")
