@@ -20,6 +20,8 @@ Cases (issue 10 findings 1, 3, 4 and 5):
   epub_cover       EPUB with a noisy 2500x2500 JPEG cover (scaled for embedding)
   heading_spaces   "Chapter 1" followed by 80,000 spaces
   single_quotes    2 MB single-quote paragraph full of "dogs' "
+  dash_dialogue    2 MB quotation-dash paragraph where every comma and dash may start a tag
+  stray_double     2 MB double-quote paragraph of marks that can only open ('say "deed')
   lexicon_backtrack  '(a+)+$' on a line of 5,000 a's
   lexicon_doubling 26 rules '(.+)' -> '\\1\\1' on a 100-character line (refused)
   indented_text    10,000 words, hard-wrapped, indented paragraphs, no blank lines
@@ -161,6 +163,22 @@ def case_single_quotes(folder: Path, k: float) -> tuple[str, str]:
     path.write_text("'Go " + "dogs' " * int(2 * 2**20 * k / 6) + "\n")
     code = ("from narrator.segment import segment_text\ntext = Path(" + repr(str(path)) + ").read_text()\n"
             "segments = segment_text(text, 'single')\n")
+    return code, "result = f'{len(segments)} segments'"
+
+
+def case_dash_dialogue(folder: Path, k: float) -> tuple[str, str]:
+    path = folder / "dash.txt"
+    path.write_text("—" + "Yes, no — maybe, the old —" * int(2 * 2**20 * k / 26) + "\n")
+    code = ("from narrator.segment import segment_text\ntext = Path(" + repr(str(path)) + ").read_text()\n"
+            "segments = segment_text(text, 'dash')\n")
+    return code, "result = f'{len(segments)} segments'"
+
+
+def case_stray_double(folder: Path, k: float) -> tuple[str, str]:
+    path = folder / "stray.txt"
+    path.write_text('"Go' + ' say "deed' * int(2 * 2**20 * k / 10) + "\n")
+    code = ("from narrator.segment import segment_text\ntext = Path(" + repr(str(path)) + ").read_text()\n"
+            "segments = segment_text(text, 'double')\n")
     return code, "result = f'{len(segments)} segments'"
 
 

@@ -416,27 +416,33 @@ def _gender_shown(gender: str) -> str:
 @cli.command("eval")
 @click.argument("dirs", nargs=-1, required=True, type=PathType(exists=True, path_type=Path))
 @click.option("--gold-characters", is_flag=True, help="Also score with the gold character list given.")
-@click.option("--errors", type=click.IntRange(min=0), default=0, help="Print this many wrong cases.")
-def eval_cmd(dirs: tuple[Path, ...], gold_characters: bool, errors: int) -> None:
+@click.option("--errors", type=click.IntRange(min=0), default=0,
+              help="Print this many wrong cases per novel (never for validation novels).")
+@click.option("--split", "split_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="TOML", help="Group the novels: train = [...], validation = [...] "
+                                   "(default: the pdnc-dev split).")
+def eval_cmd(dirs: tuple[Path, ...], gold_characters: bool, errors: int, split_file: Path | None) -> None:
     """Measure speaker attribution on novels with gold labels (PDNC format).
 
     Each DIR holds text.txt, quotes.jsonl and characters.json (a folder of such folders works
-    too); other files given, such as a README caught by a shell glob, are skipped.
+    too); other files given, such as a README caught by a shell glob, are skipped. Names are
+    judged as the reference scorer's --lenient (the headline) and strictly; train and
+    validation novels are summed separately.
 
     Example:
 
     \b
-        narrator eval ../shared/eval/pdnc-dev/*
+        narrator eval ../shared/eval/pdnc-dev
     """
-    from .evaluate import run_eval
+    from .evaluate import read_split, run_eval
 
     novels = [d for d in dirs if (d / "quotes.jsonl").is_file()]
     novels += [sub for d in dirs if d.is_dir() and not (d / "quotes.jsonl").is_file()
                for sub in sorted(d.iterdir()) if (sub / "quotes.jsonl").is_file()]
     if not novels:
         raise click.ClickException("No novel folders (with text.txt, quotes.jsonl, characters.json) given.")
-    dirs = tuple(novels)
-    click.echo(run_eval(list(dirs), gold_characters=gold_characters, errors=errors), nl=False)
+    split = read_split(split_file) if split_file else None
+    click.echo(run_eval(novels, gold_characters=gold_characters, errors=errors, split=split), nl=False)
 
 
 @voices_cmd.command("say")

@@ -3,24 +3,57 @@
 A gold directory holds `text.txt`, `quotes.jsonl` (one quote per line: id, start, end, spans,
 text, speaker, type) and `characters.json` ({name: {aliases, gender}}). The novel goes through
 the same pipeline as `narrator script` (read_book → segment_book → attribute); scoring follows
-the PDNC reference scorer exactly: every gold quote takes the predicted quote segment that
-overlaps its spans most; a predicted name counts when it resolves, case-insensitively through
-the gold aliases, to the gold speaker (an alias shared by several characters is wrong).
+the PDNC reference scorer (`score.py`) exactly: every gold quote takes the predicted quote
+segment that overlaps its spans most; a predicted name counts when it resolves,
+case-insensitively through the gold aliases, to the gold speaker (an alias shared by several
+characters is wrong). Names are judged both ways the reference scorer offers: strict, and
+lenient (`score.py --lenient`, the headline), which also accepts a name whose words all belong
+to one character's name and "Narrator" for the character marked as first-person narrator.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import re
+import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import NarratorError
 from .types import Character, Gender, Line
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 TYPES = ("explicit", "anaphoric", "implicit")
+
+Split = Mapping[str, tuple[str, ...]]
+"""Group name ("train", "validation", …) → the novel folder names in it, in report order."""
+
+PDNC_DEV_SPLIT: Split = {
+    "train": ("AlicesAdventuresInWonderland", "Emma", "HardTimes", "NightAndDay", "TheAgeOfInnocence",
+              "TheSignOfTheFour", "PrideAndPrejudice", "OliverTwist", "AnneOfGreenGables",
+              "ThePictureOfDorianGray"),
+    "validation": ("TheAwakening", "TheGambler", "TheInvisibleMan", "TheSportOfTheGods"),
+}
+"""The split of ../shared/eval/pdnc-dev (its README): data for the report and the trainer, which
+nothing in attribution reads. Rules and weights are fitted on "train"; "validation" is only scored.
+`narrator eval --split FILE` reads another split."""
+
+GROUP_NOTES = {
+    "train": "rules and weights are fitted on these: in-sample figures",
+    "validation": "never fitted on, only scored: the held-out figures",
+}
+
+
+class SplitError(NarratorError):
+    """A split file that cannot be read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +64,9 @@ class QuoteResult:
     predicted: str | None
     """None when no predicted quote segment overlaps the gold quote."""
     correct: bool
+    """The predicted name resolves to the gold speaker, names judged leniently (the headline)."""
+    correct_strict: bool
+    """The same with strict names (main names and aliases only)."""
     confidence: float | None
     evidence: str
     text: str
@@ -55,11 +91,15 @@ class NovelResult:
         return sum(q.correct for q in self.quotes)
 
     @property
+    def correct_strict(self) -> int:
+        return sum(q.correct_strict for q in self.quotes)
+
+    @property
     def covered(self) -> int:
         return sum(q.predicted is not None for q in self.quotes)
 
     def by_type(self) -> dict[str, tuple[int, int]]:
-        """type → (correct, total)."""
+        """type → (correct, total), lenient names."""
         out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for q in self.quotes:
             out[q.type][0] += q.correct
@@ -71,13 +111,32 @@ def _norm(name: str) -> str:
     return " ".join(str(name).split()).lower()
 
 
-def name_resolver(characters: dict) -> Callable[[str | None], str | None]:
-    """Predicted name → gold character (None when unknown or ambiguous), as the reference scorer."""
+_TITLES = frozenset({
+    "mr", "mrs", "miss", "ms", "dr", "the", "a", "an", "sir", "lady", "lord", "madame", "monsieur",
+    "mme", "mlle", "m", "captain", "colonel", "professor", "old", "young", "little",
+    "cousin", "uncle", "aunt", "aunty", "auntie", "granny", "grandpa", "grandma",
+})
+"""Words the lenient match drops from names: the reference scorer's list, kept equal to it."""
+_NARRATOR_NAMES = frozenset({"narrator", "i", "me"})
+
+
+def _name_tokens(name: str) -> frozenset[str]:
+    return frozenset(t for t in re.findall(r"[a-z0-9']+", _norm(name).replace("'s", "")) if t not in _TITLES)
+
+
+def name_resolver(characters: dict, lenient: bool = False) -> Callable[[str | None], str | None]:
+    """Predicted name → gold character (None when unknown or ambiguous), as the reference scorer.
+
+    Lenient adds its two fallbacks for names the gold alias lists omit: a name whose words
+    (titles and kinship words dropped) all belong to some name of exactly one character, and
+    "Narrator" for the one character whose aliases include "_narr"."""
     owners: dict[str, set[str]] = defaultdict(set)
     for canon, info in characters.items():
         for alias in [canon, *info.get("aliases", [])]:
             owners[_norm(alias)].add(canon)
     mains = {_norm(c): c for c in characters}
+    alias_tokens = [(canon, _name_tokens(a)) for canon, info in characters.items()
+                    for a in [canon, *info.get("aliases", [])]]
 
     def resolve(name: str | None) -> str | None:
         if name is None:
@@ -86,7 +145,14 @@ def name_resolver(characters: dict) -> Callable[[str | None], str | None]:
         if key in mains:
             return mains[key]
         found = owners.get(key, set())
-        return next(iter(found)) if len(found) == 1 else None
+        if found or not lenient:
+            return next(iter(found)) if len(found) == 1 else None
+        if key in _NARRATOR_NAMES:
+            narrators = owners.get("_narr", set())
+            return next(iter(narrators)) if len(narrators) == 1 else None
+        words = _name_tokens(name)
+        fits = {canon for canon, tokens in alias_tokens if words and words <= tokens}
+        return next(iter(fits)) if len(fits) == 1 else None
 
     return resolve
 
@@ -100,7 +166,7 @@ def score_lines(
     lines: Sequence[Line], gold: Sequence[dict], characters: dict
 ) -> list[QuoteResult]:
     """Match predicted quote lines to gold quotes exactly as the reference scorer does."""
-    resolve = name_resolver(characters)
+    lenient, strict = name_resolver(characters, lenient=True), name_resolver(characters)
     preds = sorted(
         (ln for ln in lines if ln.speaker is not None and ln.segment.kind == "quote"),
         key=lambda ln: ln.segment.start,
@@ -115,20 +181,34 @@ def score_lines(
             ov = sum(max(0, min(e, e0) - max(s, s0)) for s, e in q["spans"])
             if ov > best_overlap:
                 best, best_overlap = p, ov
-        ok = best is not None and resolve(best.speaker) == q["speaker"]
         results.append(
             QuoteResult(
                 str(q.get("id", "")),
                 q.get("type", "unknown"),
                 q["speaker"],
                 None if best is None else best.speaker,
-                ok,
+                best is not None and lenient(best.speaker) == q["speaker"],
+                best is not None and strict(best.speaker) == q["speaker"],
                 None if best is None else best.confidence,
                 "" if best is None else best.evidence,
                 str(q.get("text", "")),
             )
         )
     return results
+
+
+def read_split(path: Path) -> dict[str, tuple[str, ...]]:
+    """A split file: TOML with one list of novel folder names per group, e.g.
+    ``train = ["Emma", …]`` and ``validation = […]``; groups are reported in file order."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise SplitError(f"Cannot read split file {str(path)!r} ({e}); write TOML such as "
+                         'train = ["NovelA"] and validation = ["NovelB"].') from e
+    bad = [k for k, v in data.items() if not (isinstance(v, list) and all(isinstance(n, str) for n in v))]
+    if bad:
+        raise SplitError(f"Split file {str(path)!r}: {bad[0]!r} must be a list of novel folder names.")
+    return {group: tuple(names) for group, names in data.items()}
 
 
 def gold_character_list(characters: dict) -> tuple[Character, ...]:
@@ -193,70 +273,111 @@ def _calibration(quotes: Sequence[QuoteResult]) -> tuple[str, str]:
 
 @dataclass
 class _Totals:
-    correct: Counter = field(default_factory=Counter)
-    total: Counter = field(default_factory=Counter)
+    """Sums over novels, printed as one row."""
+
+    correct: int = 0
+    strict: int = 0
+    covered: int = 0
+    total: int = 0
+    seconds: float = 0.0
+    words: int = 0
+    types: Counter = field(default_factory=Counter)
+    type_totals: Counter = field(default_factory=Counter)
+    quotes: list[QuoteResult] = field(default_factory=list)
+
+    def add(self, r: NovelResult) -> _Totals:
+        self.correct += r.correct
+        self.strict += r.correct_strict
+        self.covered += r.covered
+        self.total += r.total
+        self.seconds += r.seconds
+        self.words += r.words
+        for t, (c, n) in r.by_type().items():
+            self.types[t] += c
+            self.type_totals[t] += n
+        self.quotes.extend(r.quotes)
+        return self
+
+    def row(self, label: str) -> str:
+        cells = "  ".join(f"{_pct(self.types[t], self.type_totals[t]):>8}" for t in TYPES)
+        top, bottom = _calibration(self.quotes)
+        wps = self.words / self.seconds if self.seconds else 0.0
+        return (
+            f"{label[:28]:28} {_pct(self.correct, self.total):>7} {_pct(self.strict, self.total):>7}"
+            f" {_pct(self.covered, self.total):>7} {self.total:5}  {cells}"
+            f"  {self.seconds:5.2f} {wps:8.0f}  {top} / {bottom}"
+        )
 
 
-def format_report(results: Sequence[NovelResult], errors: int = 0) -> str:
-    """Per-novel and overall (micro-averaged) numbers, then up to `errors` wrong cases per novel."""
-    out = []
-    header = (
-        f"{'novel':28} {'acc':>6} {'recall':>7} {'n':>5}  {'explicit':>8} {'anaphor':>8} {'implicit':>8}"
-        f"  {'sec':>5} {'words/s':>8}  calibration top/bottom decile"
-    )
-    out.append(header)
-    tot = _Totals()
-    all_quotes: list[QuoteResult] = []
-    seconds = 0.0
-    words = 0
-    for r in results:
-        bt = r.by_type()
-        cells = "  ".join(f"{_pct(*bt.get(t, (0, 0))):>8}" for t in TYPES)
-        top, bottom = _calibration(r.quotes)
-        wps = r.words / r.seconds if r.seconds else 0.0
-        out.append(
-            f"{r.name[:28]:28} {_pct(r.correct, r.total):>6} {_pct(r.covered, r.total):>7} {r.total:5}  {cells}"
-            f"  {r.seconds:5.2f} {wps:8.0f}  {top} / {bottom}"
-        )
-        tot.correct["all"] += r.correct
-        tot.total["all"] += r.total
-        tot.correct["covered"] += r.covered
-        for t, (c, n) in bt.items():
-            tot.correct[t] += c
-            tot.total[t] += n
-        all_quotes.extend(r.quotes)
-        seconds += r.seconds
-        words += r.words
-    if len(results) > 1:
-        cells = "  ".join(f"{_pct(tot.correct[t], tot.total[t]):>8}" for t in TYPES)
-        top, bottom = _calibration(all_quotes)
-        wps = words / seconds if seconds else 0.0
-        out.append(
-            f"{'ALL (micro)':28} {_pct(tot.correct['all'], tot.total['all']):>6} "
-            f"{_pct(tot.correct['covered'], tot.total['all']):>7} {tot.total['all']:5}  {cells}"
-            f"  {seconds:5.2f} {wps:8.0f}  {top} / {bottom}"
-        )
-    out.append(
-        "acc = speaker accuracy over all gold quotes; recall = gold quotes overlapped by a predicted quote;"
-        " sec = attribution time"
-    )
-    if errors:
+_HEADER = (
+    f"{'novel':28} {'lenient':>7} {'strict':>7} {'recall':>7} {'n':>5}  {'explicit':>8} {'anaphor':>8}"
+    f" {'implicit':>8}  {'sec':>5} {'words/s':>8}  calibration top/bottom decile"
+)
+_FOOTNOTE = (
+    "lenient/strict = speaker accuracy over all gold quotes, names judged as `score.py --lenient` / "
+    "`score.py`;\nrecall = gold quotes overlapped by a predicted quote; explicit/anaphor/implicit and "
+    "calibration use lenient names; sec = attribution time"
+)
+
+
+def _groups(results: Sequence[NovelResult], split: Split | None) -> list[tuple[str | None, list[NovelResult]]]:
+    """Results by split group, in the split's order; novels in no group come last, ungrouped."""
+    if not split or not any(r.name in names for names in split.values() for r in results):
+        return [(None, list(results))]
+    groups: list[tuple[str | None, list[NovelResult]]] = [
+        (g, [r for r in results if r.name in names]) for g, names in split.items()
+    ]
+    listed = {n for names in split.values() for n in names}
+    groups.append(("other", [r for r in results if r.name not in listed]))
+    return [(g, members) for g, members in groups if members]
+
+
+def format_report(results: Sequence[NovelResult], errors: int = 0, split: Split | None = None) -> str:
+    """Per-novel numbers and micro-averaged summaries (one per split group when `split` names
+    the novels), then up to `errors` wrong cases per novel outside the validation group."""
+    out = [_HEADER]
+    groups = _groups(results, split)
+    for group, members in groups:
+        if group is not None:
+            note = GROUP_NOTES.get(group, "")
+            out.append(f"-- {group} ({len(members)} novels{'; ' + note if note else ''})")
+        out += [_Totals().add(r).row(r.name) for r in members]
+        if group is not None or len(members) > 1:
+            totals = _Totals()
+            for r in members:
+                totals.add(r)
+            out.append(totals.row(f"{(group or 'all').upper()} (micro)"))
+    if len(groups) > 1:
+        everything = _Totals()
         for r in results:
-            wrong = [q for q in r.quotes if not q.correct][:errors]
-            if wrong:
-                out.append(f"\n{r.name}: {len(wrong)} of {r.total - r.correct} errors")
-            for q in wrong:
-                text = " ".join(q.text.split())[:70]
-                out.append(
-                    f"  {q.id:>6} {q.type[:4]:4} gold={q.gold!r} pred={q.predicted!r}"
-                    f' conf={q.confidence if q.confidence is not None else "-"} [{q.evidence}] "{text}"'
-                )
+            everything.add(r)
+        out.append(everything.row("ALL (micro)"))
+    out.append(_FOOTNOTE)
+    if errors:
+        for group, members in groups:
+            for r in members:
+                if group != "validation":
+                    out += _error_lines(r, errors)
     return "\n".join(out)
 
 
+def _error_lines(r: NovelResult, errors: int) -> list[str]:
+    wrong = [q for q in r.quotes if not q.correct][:errors]
+    out = [f"\n{r.name}: {len(wrong)} of {r.total - r.correct} errors"] if wrong else []
+    for q in wrong:
+        text = " ".join(q.text.split())[:70]
+        out.append(
+            f"  {q.id:>6} {q.type[:4]:4} gold={q.gold!r} pred={q.predicted!r}"
+            f' conf={q.confidence if q.confidence is not None else "-"} [{q.evidence}] "{text}"'
+        )
+    return out
+
+
 def run_eval(
-    dirs: Sequence[Path], *, gold_characters: bool = False, errors: int = 0
+    dirs: Sequence[Path], *, gold_characters: bool = False, errors: int = 0, split: Split | None = None
 ) -> str:
-    """Evaluate every gold directory and return the printable report (for `narrator eval`)."""
+    """Evaluate every gold directory and return the printable report (for `narrator eval`).
+
+    `split` groups the report (default: the pdnc-dev split, used when it names the novels)."""
     results = [evaluate_novel(Path(d), gold_characters=gold_characters) for d in dirs]
-    return format_report(results, errors=errors) + "\n"
+    return format_report(results, errors=errors, split=PDNC_DEV_SPLIT if split is None else split) + "\n"

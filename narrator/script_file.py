@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import ScriptError
+from .segment import describe_quote_style
 from .types import NARRATOR, UNKNOWN, Line, Script
 from .wording import counted
 
@@ -58,6 +59,7 @@ def to_text(script: Script) -> str:
         "# Change the name after [offset] to change who speaks a line; then run",
         "#   narrator render BOOK --script THIS_FILE",
         f"# Characters: {names}. Use {UNKNOWN!r} when no one fits.",
+        f"# Dialogue: {describe_quote_style(book.text)} (the convention read from the book's text)",
     ]
     chapter = None
     for line in script.lines:

@@ -20,7 +20,10 @@ from .vocabulary import CLAUSE_OPENERS
 from .weights import Trace, Weights
 
 _AS_GENDER: dict[str, Gender] = {"male": "male", "female": "female"}
-CLOSING_MARKS = "\"”’'»"
+CLOSING_MARKS = "\"”’'»«“›‹"
+"""Marks that end a quote in some convention (German »…« and „…“ close with « and “)."""
+QUOTATION_DASHES = ("—", "―", "–", "--")
+"""A quote opened by a dash runs to a tag or its paragraph's end: it never continues into the next."""
 
 FIRST_PERSON_SHARE = 0.3
 """A book is told in the first person when its narration says "I" more than this share of the

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from ..types import FIRST_PERSON, UNKNOWN, Book, Character, Line, Script, Segment
-from .context import CLOSING_MARKS, PassState, is_subject, pick_name
+from .context import CLOSING_MARKS, QUOTATION_DASHES, PassState, is_subject, pick_name
 from .conversation import vocatives
 from .data import OTHER, SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Turn
 from .people import read_people
@@ -178,7 +178,7 @@ def _record(state: PassState, para: Paragraph) -> None:
     unclosed = (
         not last.text.rstrip().endswith(tuple(CLOSING_MARKS))
         or len(last.text.strip()) < 2
-    )
+    ) and not last.text.lstrip().startswith(QUOTATION_DASHES)
     if last_speaker is not None:
         addressees = tuple(a for q in quotes for a in q.addressees)
         state.conversation.add(Turn(para.number, last_speaker, addressees, unclosed))
