@@ -16,6 +16,7 @@ from ._text import Token, TokenIndex, tokenize
 from .characters import CharacterIndex, discover, enrich_given
 from .conversation import Conversation, vocatives
 from .data import History, Mention, QuoteState
+from .kin import Families
 from .mentions import find_mentions
 from .vocabulary import CLAUSE_OPENERS
 from .weights import Trace, Weights
@@ -204,6 +205,8 @@ class PassState:
         untagged turn can look at the turns that follow it."""
         self.weights = weights
         self.trace = trace
+        self.families = Families.of(book.characters)
+        """The characters by surname, for kin nouns ("her father")."""
         self.history = History(self.gender_of)
         self.conversation = Conversation()
         self.pending: dict[str, Character] = {}

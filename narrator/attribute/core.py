@@ -20,12 +20,13 @@ from dataclasses import replace
 from ..types import NARRATOR, UNKNOWN, Book, Character, Line, Script, Segment
 from .context import CLOSING_MARKS, PassState, is_subject, pick_name, read_context
 from .conversation import vocatives
-from .data import OTHER, SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Turn
+from .data import OTHER, SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Tag, Turn
 from .decode import DEFAULT, GREEDY, Beam, decode
+from .kin import kin_referent
 from .quote_tags import Paragraphs, named_speakers, quote_tags, tag_groups
 from .rank import RankQuery, rank_choices, rank_paragraph
 from .resolve import resolve_tag, self_named
-from .tags import is_anaphor
+from .tags import EVIDENCE, is_anaphor
 from .vocabulary import THOUGHT_VERBS
 from .weights import Trace, Weights, shipped_weights
 
@@ -127,7 +128,8 @@ def _decide_by_tags(state: PassState, para: Paragraph, q: QuoteState) -> None:
     for tag in quote_tags(state, para, q):
         m = tag.mention
         if is_anaphor(m):
-            q.pron_tag = tag
+            if not _decide_by_kin(state, q, tag):
+                q.pron_tag = tag
             return
         _advance(state, m.start)
         d = resolve_tag(state, para, q, tag)
@@ -138,6 +140,21 @@ def _decide_by_tags(state: PassState, para: Paragraph, q: QuoteState) -> None:
             if tag.verb in THOUGHT_VERBS:
                 q.addressees = ()  # '"Well done, Mrs. Martin!" thought Emma': she is not there
             return
+
+
+def _decide_by_kin(state: PassState, q: QuoteState, tag: Tag) -> bool:
+    """'said her father': the possessor's father, when the family's surname names him (kin.py)."""
+    m = tag.mention
+    if m.kind != "desc":
+        return False
+    _advance(state, m.start)
+    kin = kin_referent(state.families, state.history, state.gender_of, m)
+    if kin is None or kin in q.addressees:
+        return False
+    phrase = state.book.text[m.start : m.end]
+    q.decision = Decision(kin, tag.kind + ":kin", f"{EVIDENCE[tag.kind]}: '{phrase}' = {kin} (family)")
+    state.resolved_tags[m.start] = kin
+    return True
 
 
 def _share_paragraph_decision(quotes: Sequence[QuoteState]) -> None:
@@ -273,6 +290,8 @@ def _advance(state: PassState, pos: int) -> None:
         elif m.kind == "desc" and not m.generic:
             state.seen_description(m)
             history.add(m.start, m.label, weight)
+        elif m.kind == "desc" and (kin := kin_referent(state.families, history, state.gender_of, m)):
+            history.add(m.start, kin, weight)
         elif m.kind == "pron" and m.gender == "first" and b.first_person and weight == SUBJECT:
             history.add(m.start, b.narrator or NARRATOR, SUBJECT)
         elif m.kind == "pron" and m.gender in ("male", "female") and weight == SUBJECT:
