@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 
 from narrator.attribute import Trace, Weights, attribute, discover_characters
+from narrator.attribute.context import PassState
+from narrator.attribute.core import decide_step, script_of, start_pass
+from narrator.attribute.data import Turn
+from narrator.attribute.decode import GREEDY, Beam, decode
 from narrator.segment import segment_book
 from narrator.types import UNKNOWN, Book, Chapter, Character, Line
 
@@ -387,3 +392,111 @@ def test_a_name_said_only_in_dialogue_joins_the_one_who_answers_to_it() -> None:
     names = characters_of(text)
     assert "Hobbes" in names and "Skipper" not in names
     assert "Skipper" in names["Hobbes"].aliases
+
+
+EXCHANGE = """Emma walked into the garden, where Harriet was reading under the old tree.
+
+"The roses are out at last," Emma said.
+
+"I have never seen them so red," said Harriet.
+
+"Shall we cut some for the table?"
+
+"Oh yes, the red ones."
+
+Mr. Knightley came through the gate and looked at them both. Harriet blushed.
+
+"Good morning," he said. "Are you cutting roses?"
+
+"Only a few," said Emma. "Harriet wants the red ones."
+
+"Then she shall have them."
+
+Harriet laughed, and Emma handed her the basket.
+
+"You are too kind," she said.
+"""
+
+
+def test_greedy_decoding_is_the_plain_pass() -> None:
+    """With GREEDY the decoder is the pass that decides one paragraph after the other in one
+    state, the attribution before the sequence decoder."""
+    book = book_of(EXCHANGE * 3)
+    segments = segment_book(book)
+    state, paragraphs = start_pass(book, segments)
+    for p in paragraphs:
+        [(state, _)] = decide_step(state, p, 1, 0.0)
+    plain = [(ln.speaker, ln.evidence, ln.confidence) for ln in script_of(book, state).lines]
+    greedy = attribute(book, segments, beam=GREEDY)
+    assert [(ln.speaker, ln.evidence, ln.confidence) for ln in greedy.lines] == plain
+    traced = attribute(book, segments, trace=Trace())  # training traces the greedy pass
+    assert [ln.speaker for ln in traced.lines] == [s for s, _, _ in plain]
+
+
+@pytest.mark.parametrize("beam", [GREEDY, Beam(), Beam(width=8, branch=3, margin=6.0)])
+def test_fixture_cases_hold_for_any_beam(beam: Beam) -> None:
+    """The fixture cases are decided alike greedily and by the sequence decoder."""
+    for line, title, prose, expected in CASES:
+        book = book_of(prose)
+        got = [ln.speaker for ln in attribute(book, segment_book(book), beam=beam).lines
+               if ln.segment.kind == "quote"]
+        assert [(s or "").lower() for s in got] == [s.lower() for s, _ in expected], (
+            f"{title} (line {line})"
+        )
+
+
+SHARED_BY_HYPOTHESES = {"book", "named_speakers", "weights", "trace", "families", "decided"}
+"""What the book fixes, and the decided paragraphs (a linked list only ever extended)."""
+
+
+def test_clone_copies_everything_the_pass_changes() -> None:
+    """A clone shares what the book fixes and copies every other field: deciding the rest of
+    the book in the clone leaves the original as it was. A field added to PassState that the
+    pass changes and clone() does not copy fails here."""
+    book = book_of(EXCHANGE * 2)
+    state, paragraphs = start_pass(book, segment_book(book))
+    half = len(paragraphs) // 2
+    for p in paragraphs[:half]:
+        [(state, _)] = decide_step(state, p, 1, 0.0)
+    before = {k: repr(v) for k, v in vars(state).items() if k not in SHARED_BY_HYPOTHESES}
+    twin = state.clone()
+    for name, value in vars(state).items():
+        if name in SHARED_BY_HYPOTHESES:
+            assert getattr(twin, name) is value, name
+        elif not isinstance(value, (int, float, str, tuple, type(None))):
+            assert getattr(twin, name) is not value, f"clone() shares PassState.{name}"
+    assert twin.history.entries == state.history.entries
+    assert twin.history.gender_of.__self__ is twin  # type: ignore[attr-defined]
+    for p in paragraphs[half:]:
+        [(twin, _)] = decide_step(twin, p, 1, 0.0)
+    assert twin.mention_ptr > state.mention_ptr and twin.used != state.used
+    assert {k: repr(v) for k, v in vars(state).items() if k not in SHARED_BY_HYPOTHESES} == before
+
+
+def test_the_decoder_revises_a_choice_the_next_turn_contradicts() -> None:
+    """Greedily the likelier first choice stays even when the turn after it is then unlikely;
+    the decoder keeps the runner-up as a hypothesis and ends with the likelier sequence."""
+    # paragraph → {speaker of the previous turn: [(choice, probability), ...]}
+    table: dict[int, dict[str, list[tuple[str, float]]]] = {
+        1: {"": [("Emma", 0.6), ("Harriet", 0.4)]},
+        2: {"Emma": [("Emma", 0.1)], "Harriet": [("Emma", 0.9)]},
+        3: {"Emma": [("Harriet", 0.8), ("Emma", 0.2)]},
+    }
+
+    def step(state: PassState, item: int, branch: int, margin: float) -> list[tuple[PassState, float]]:
+        turns = state.conversation.turns
+        choices = table[item][turns[-1].speaker if turns else ""][:branch]
+        choices = [(w, p) for w, p in choices if math.log(p) >= math.log(choices[0][1]) - margin]
+        runs = [state] + [state.clone() for _ in choices[1:]]
+        for run, (who, _) in zip(runs, choices, strict=True):
+            run.conversation.add(Turn(item, who))
+        return [(run, math.log(p)) for run, (_, p) in zip(runs, choices, strict=True)]
+
+    def speakers(beam: Beam) -> list[str]:
+        book = book_of(EXCHANGE)
+        state, _ = start_pass(book, segment_book(book))
+        return [t.speaker for t in decode(state, [1, 2, 3], step, beam).conversation.turns]
+
+    assert speakers(GREEDY) == ["Emma", "Emma", "Harriet"]
+    assert speakers(Beam()) == ["Harriet", "Emma", "Harriet"]
+    assert speakers(Beam(margin=0.1)) == ["Emma", "Emma", "Harriet"]  # runner-up too far behind

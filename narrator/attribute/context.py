@@ -7,14 +7,16 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from copy import copy
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeAlias
 
 from ..types import FIRST_PERSON, Book, Character, Gender, Segment
 from ._text import Token, TokenIndex, tokenize
 from .characters import CharacterIndex, discover, enrich_given
 from .conversation import Conversation
 from .data import History, Mention, QuoteState
+from .kin import Families
 from .mentions import find_mentions
 from .vocabulary import CLAUSE_OPENERS
 from .weights import Trace, Weights
@@ -184,6 +186,10 @@ class BookContext:
         return out
 
 
+Decided: TypeAlias = "tuple[Decided, Sequence[QuoteState]] | None"
+"""A linked list of decided paragraphs: (older paragraphs, this paragraph's quotes)."""
+
+
 class PassState:
     """What one attribution pass learns while it reads the book in order. BookContext is what
     the book fixes; this is what changes, paragraph by paragraph."""
@@ -201,6 +207,8 @@ class PassState:
         untagged turn can look at the turns that follow it."""
         self.weights = weights
         self.trace = trace
+        self.families = Families.of(book.characters)
+        """The characters by surname, for kin nouns ("her father")."""
         self.history = History(self.gender_of)
         self.conversation = Conversation()
         self.pending: dict[str, Character] = {}
@@ -213,8 +221,24 @@ class PassState:
         """Speaker → number of quotes given to them."""
         self.mention_ptr = 0
         """Mentions before this index have been entered in the history."""
-        self.by_segment: dict[int, QuoteState] = {}
-        """id(quote segment) → its state, for building the lines."""
+        self.decided: Decided = None
+        """The decided paragraphs' quotes, newest first (shared between hypotheses)."""
+        self.score = 0.0
+        """Log-probability of the ranked choices so far (the sequence decoder's score)."""
+
+    def clone(self) -> PassState:
+        """Another hypothesis of the sequence decoder (decode.py), from here on independent: what
+        the pass learns is copied, what the book fixes is shared. A field added to __init__ that
+        changes during the pass must be copied here (tests/test_attribute.py checks)."""
+        new = copy(self)
+        new.history = History(new.gender_of)
+        new.history.entries = list(self.history.entries)
+        new.conversation = replace(self.conversation, turns=list(self.conversation.turns))
+        new.pending = dict(self.pending)
+        new.described = dict(self.described)
+        new.resolved_tags = dict(self.resolved_tags)
+        new.used = Counter(self.used)
+        return new
 
     def seen_description(self, m: Mention) -> None:
         """Remember an unnamed, described person ("the six armed man") as a possible speaker."""

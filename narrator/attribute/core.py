@@ -14,17 +14,20 @@ then the decisions enter the focus history and the conversation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from copy import copy
 from dataclasses import replace
 
 from ..types import FIRST_PERSON, UNKNOWN, Book, Character, Line, Script, Segment
 from .context import CLOSING_MARKS, QUOTATION_DASHES, PassState, is_subject, pick_name
 from .conversation import vocatives
-from .data import OTHER, SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Turn
+from .data import OTHER, SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Tag, Turn
+from .decode import DEFAULT, GREEDY, Beam, decode
+from .kin import kin_referent
 from .people import read_people
 from .quote_tags import Paragraphs, named_speakers, quote_tags, tag_groups
-from .rank import RankQuery, rank_paragraph
+from .rank import RankQuery, rank_choices, rank_paragraph
 from .resolve import resolve_tag, self_named
-from .tags import is_anaphor
+from .tags import EVIDENCE, is_anaphor
 from .vocabulary import THOUGHT_VERBS
 from .weights import Trace, Weights, shipped_weights
 
@@ -37,23 +40,38 @@ def attribute(
     cast: Sequence[Character] | None = None,
     weights: Weights | None = None,
     trace: Trace | None = None,
+    beam: Beam | None = None,
 ) -> Script:
     """Attribute every quote of the book to a speaker; narration lines have speaker None.
 
     `characters` replaces discovery (enriched with the name forms discovery finds for them);
     `cast` (a cast file's characters) is laid over the characters: it renames, merges and adds
     people without changing anyone else's lines; `weights` replaces the shipped weights.json; a
-    `trace` records every ranked choice and the rule behind each quote (for training)."""
+    `trace` records every ranked choice and the rule behind each quote (for training: the pass is
+    then greedy, as the ranker learns from its own decisions); `beam` replaces the sequence
+    decoder's settings (decode.DEFAULT)."""
+    state, with_quotes = start_pass(book, segments, characters, cast, weights, trace)
+    if trace is not None:
+        beam = GREEDY
+    return script_of(book, decode(state, with_quotes, decide_step, DEFAULT if beam is None else beam))
+
+
+def start_pass(
+    book: Book,
+    segments: Mapping[int, Sequence[Segment]],
+    characters: Sequence[Character] | None = None,
+    cast: Sequence[Character] | None = None,
+    weights: Weights | None = None,
+    trace: Trace | None = None,
+) -> tuple[PassState, Paragraphs]:
+    """The pass's state before the first paragraph, and the paragraphs with quotes it decides
+    (each given to `decide_step`)."""
     b = read_people(book, segments, characters, cast)
     paragraphs = _paragraphs(b.ordered)
     if weights is None:
         weights = shipped_weights()
     state = PassState(b, named_speakers(b, paragraphs), weights, trace)
-    for chapter, number, segs in paragraphs:
-        quotes = [QuoteState(chapter, s, k) for k, s in enumerate(segs) if s.kind == "quote"]
-        if quotes:
-            _decide_paragraph(state, _paragraph(state, chapter, number, segs, quotes))
-    return _script(book, state)
+    return state, [p for p in paragraphs if any(s.kind == "quote" for s in p[2])]
 
 
 def _paragraphs(ordered: Sequence[tuple[int, Segment]]) -> Paragraphs:
@@ -65,6 +83,16 @@ def _paragraphs(ordered: Sequence[tuple[int, Segment]]) -> Paragraphs:
         else:
             paragraphs.append((ch, s.paragraph, [s]))
     return paragraphs
+
+
+def decide_step(
+    state: PassState, item: tuple[int, int, list[Segment]], branch: int, margin: float
+) -> list[tuple[PassState, float]]:
+    """Decide one paragraph in one hypothesis of the decoder (decode.py): the hypotheses it
+    becomes, with the log-probability of the ranked choice that made each."""
+    chapter, number, segs = item
+    quotes = [QuoteState(chapter, s, k) for k, s in enumerate(segs) if s.kind == "quote"]
+    return _decide_paragraph(state, _paragraph(state, chapter, number, segs, quotes), branch, margin)
 
 
 def _paragraph(
@@ -80,7 +108,9 @@ def _paragraph(
     return Paragraph(chapter, number, segs, quotes, prev_turn, recent)
 
 
-def _decide_paragraph(state: PassState, para: Paragraph) -> None:
+def _decide_paragraph(
+    state: PassState, para: Paragraph, branch: int, margin: float
+) -> list[tuple[PassState, float]]:
     quotes = para.quotes
     for q in quotes:
         _decide_by_tags(state, para, q)
@@ -91,8 +121,10 @@ def _decide_paragraph(state: PassState, para: Paragraph) -> None:
             me = self_named(state, q)
             if me is not None:
                 q.decision = Decision(me, "self-named", f"introduces self: '{me}'")
-    _rank_undecided(state, para)
-    _record(state, para)
+    runs = _rank_undecided(state, para, branch, margin)
+    for run, run_para, _ in runs:
+        _record(run, run_para)
+    return [(run, logp) for run, _, logp in runs]
 
 
 def _decide_by_tags(state: PassState, para: Paragraph, q: QuoteState) -> None:
@@ -101,7 +133,8 @@ def _decide_by_tags(state: PassState, para: Paragraph, q: QuoteState) -> None:
     for tag in quote_tags(state, para, q):
         m = tag.mention
         if is_anaphor(m):
-            q.pron_tag = tag
+            if not _decide_by_kin(state, q, tag):
+                q.pron_tag = tag
             return
         _advance(state, m.start)
         d = resolve_tag(state, para, q, tag)
@@ -112,6 +145,21 @@ def _decide_by_tags(state: PassState, para: Paragraph, q: QuoteState) -> None:
             if tag.verb in THOUGHT_VERBS:
                 q.addressees = ()  # '"Well done, Mrs. Martin!" thought Emma': she is not there
             return
+
+
+def _decide_by_kin(state: PassState, q: QuoteState, tag: Tag) -> bool:
+    """'said her father': the possessor's father, when the family's surname names him (kin.py)."""
+    m = tag.mention
+    if m.kind != "desc":
+        return False
+    _advance(state, m.start)
+    kin = kin_referent(state.families, state.history, state.gender_of, m)
+    if kin is None or kin in q.addressees:
+        return False
+    phrase = state.book.text[m.start : m.end]
+    q.decision = Decision(kin, tag.kind + ":kin", f"{EVIDENCE[tag.kind]}: '{phrase}' = {kin} (family)")
+    state.resolved_tags[m.start] = kin
+    return True
 
 
 def _share_paragraph_decision(quotes: Sequence[QuoteState]) -> None:
@@ -147,19 +195,62 @@ def _continue_open_quote(para: Paragraph) -> None:
         )
 
 
-def _rank_undecided(state: PassState, para: Paragraph) -> None:
+def _rank_undecided(
+    state: PassState, para: Paragraph, branch: int, margin: float
+) -> list[tuple[PassState, Paragraph, float]]:
+    """The ranker decides the quotes no rule did, one choice per group of quotes under one
+    pronoun tag. Its runners-up for the first group (up to `branch` choices within `margin`)
+    start hypotheses of their own: a clone of the state with its own copy of the quotes."""
     undecided = [q for q in para.quotes if q.decision is None]
     if not undecided:
-        return
-    for tagq, group in tag_groups(undecided, para.segments[0].start):
-        pron_tag = tagq.pron_tag if tagq is not None else None
-        pos = pron_tag.mention.start if pron_tag is not None else group[0].seg.start
-        _advance(state, pos)
-        d = rank_paragraph(RankQuery(state, para, tagq, pos))
-        if pron_tag is not None and d.speaker != UNKNOWN:
-            state.resolved_tags[pron_tag.mention.start] = d.speaker
-        for q in group:
-            q.decision = d
+        return [(state, para, 0.0)]
+    groups = tag_groups(undecided, para.segments[0].start)
+    tagq, _ = groups[0]
+    pos = _group_position(tagq, groups[0][1])
+    _advance(state, pos)
+    choices = rank_choices(RankQuery(state, para, tagq, pos), branch, margin)
+    runs = [(state, para)] + [_fork(state, para) for _ in choices[1:]]
+    out = []
+    for (run, run_para), (d, logp) in zip(runs, choices, strict=True):
+        run.promote(d.speaker)
+        for k, (tq, group) in enumerate(_in_paragraph(groups, para, run_para)):
+            if k > 0:
+                pos = _group_position(tq, group)
+                _advance(run, pos)
+                d = rank_paragraph(RankQuery(run, run_para, tq, pos))
+            _decide_group(run, tq, group, d)
+        out.append((run, run_para, logp))
+    return out
+
+
+def _group_position(tagq: QuoteState | None, group: list[QuoteState]) -> int:
+    """Where the ranker measures focus for a group: its tag's mention, else its first quote."""
+    pron_tag = tagq.pron_tag if tagq is not None else None
+    return pron_tag.mention.start if pron_tag is not None else group[0].seg.start
+
+
+def _decide_group(state: PassState, tagq: QuoteState | None, group: list[QuoteState], d: Decision) -> None:
+    """The ranked decision for a group of quotes; its pronoun tag now names that speaker."""
+    pron_tag = tagq.pron_tag if tagq is not None else None
+    if pron_tag is not None and d.speaker != UNKNOWN:
+        state.resolved_tags[pron_tag.mention.start] = d.speaker
+    for q in group:
+        q.decision = d
+
+
+def _fork(state: PassState, para: Paragraph) -> tuple[PassState, Paragraph]:
+    """Another hypothesis for the paragraph: a clone of the state, a copy of the quotes."""
+    return state.clone(), replace(para, quotes=[copy(q) for q in para.quotes])
+
+
+def _in_paragraph(
+    groups: list[tuple[QuoteState | None, list[QuoteState]]], para: Paragraph, run_para: Paragraph
+) -> list[tuple[QuoteState | None, list[QuoteState]]]:
+    """The groups with the quotes of `run_para` (a fork's copies) in place of `para`'s."""
+    if run_para is para:
+        return groups
+    mine = {id(q): c for q, c in zip(para.quotes, run_para.quotes, strict=True)}
+    return [(mine[id(t)] if t is not None else None, [mine[id(q)] for q in g]) for t, g in groups]
 
 
 def _record(state: PassState, para: Paragraph) -> None:
@@ -182,8 +273,7 @@ def _record(state: PassState, para: Paragraph) -> None:
     if last_speaker is not None:
         addressees = tuple(a for q in quotes for a in q.addressees)
         state.conversation.add(Turn(para.number, last_speaker, addressees, unclosed))
-    for q in quotes:
-        state.by_segment[id(q.seg)] = q
+    state.decided = (state.decided, quotes)
 
 
 def _advance(state: PassState, pos: int) -> None:
@@ -199,12 +289,14 @@ def _advance(state: PassState, pos: int) -> None:
             continue
         weight = SUBJECT if is_subject(b, m) else OTHER
         if m.start in state.resolved_tags:
-            history.add(m.start, state.resolved_tags[m.start], SPEAKER)
+            history.add(m.start, state.resolved_tags.pop(m.start), SPEAKER)
         elif m.kind == "name":
             history.add(m.start, pick_name(m, history), weight)
         elif m.kind == "desc" and not m.generic:
             state.seen_description(m)
             history.add(m.start, m.label, weight)
+        elif m.kind == "desc" and (kin := kin_referent(state.families, history, state.gender_of, m)):
+            history.add(m.start, kin, weight)
         elif m.kind == "pron" and m.gender == "first" and b.first_person and weight == SUBJECT:
             history.add(m.start, b.narrator or FIRST_PERSON, SUBJECT)
         elif m.kind == "pron" and m.gender in ("male", "female") and weight == SUBJECT:
@@ -214,16 +306,21 @@ def _advance(state: PassState, pos: int) -> None:
     state.mention_ptr = i
 
 
-def _script(book: Book, state: PassState) -> Script:
+def script_of(book: Book, state: PassState) -> Script:
     """A line for every segment in text order; the cast adds the first-person narrator and the
     described speakers the pass met."""
     b, trace = state.book, state.trace
+    by_segment: dict[int, QuoteState] = {}
+    decided = state.decided
+    while decided is not None:
+        decided, quotes = decided
+        by_segment.update((id(q.seg), q) for q in quotes)
     lines: list[Line] = []
     for ch, s in b.ordered:
         if s.kind != "quote":
             lines.append(Line(ch, s, None, 1.0, ""))
             continue
-        q = state.by_segment.get(id(s))
+        q = by_segment.get(id(s))
         if q is None or q.decision is None:
             lines.append(Line(ch, s, UNKNOWN, 0.1, "no evidence"))
             continue

@@ -88,21 +88,38 @@ class RankQuery:
 
 def rank_paragraph(query: RankQuery) -> Decision:
     """Rank candidate speakers of an untagged or pronoun-tagged paragraph."""
+    d = rank_choices(query)[0][0]
+    query.state.promote(d.speaker)
+    return d
+
+
+def rank_choices(query: RankQuery, most: int = 1, margin: float = 0.0) -> list[tuple[Decision, float]]:
+    """The best decision and, for the sequence decoder, up to `most` - 1 runners-up within
+    `margin` of its log-probability, each with its log-probability. A described person chosen
+    here joins the cast only when the caller keeps the choice (`PassState.promote`)."""
     state = query.state
     scene = _read_scene(query)
     cands = _candidates(scene, state)
     if not cands:
-        return Decision(UNKNOWN, "none", "no evidence", 0.05)
+        return [(Decision(UNKNOWN, "none", "no evidence", 0.05), 0.0)]
     tag = _tag_cue(query.tag, cands, scene, state)
     feats = [_features(c, query, scene, tag) for c in cands]
-    top, prob, _ = choose(cands, feats, state.weights.features)
+    w = state.weights.features
+    top, prob, scores = choose(cands, feats, w)
     if state.trace is not None:
         quotes = tuple(q.seg for q in query.para.quotes if q.decision is None)
         state.trace.ranked.append(RankedChoice(quotes, tuple(cands), tuple(feats)))
-    choice = cands[top]
-    cue = _evidence(query, choice, explain(feats[top], state.weights.features), scene)
-    state.promote(choice)
-    return Decision(choice, "ranked", cue, round(prob, 3))
+    log_z = scores[top] - math.log(prob)
+    order = [top] + sorted((i for i in range(len(cands)) if i != top), key=lambda i: -scores[i])
+    out: list[tuple[Decision, float]] = []
+    for i in order[:most]:
+        logp = scores[i] - log_z
+        if out and logp < out[0][1] - margin:
+            break
+        p = prob if i == top else math.exp(logp)
+        cue = _evidence(query, cands[i], explain(feats[i], w), scene)
+        out.append((Decision(cands[i], "ranked", cue, round(p, 3)), logp))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
