@@ -12,6 +12,7 @@ the next quote. It also finds, ahead of the pass, the speaker each paragraph's n
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ..types import Segment
 from .context import BookContext, PassState, pick_name
@@ -21,6 +22,7 @@ from .tags import (
     SPEECH_TAGS,
     STRENGTH,
     has_sentence_break,
+    introduced_as,
     is_anaphor,
     tag_after,
     tag_before,
@@ -59,6 +61,11 @@ def quote_tags(state: PassState, para: Paragraph, q: QuoteState) -> list[Tag]:
         found = _lead_ins_first(found, before, after)
     if found and is_anaphor(found[0].mention):
         found = _anaphor_as_named(state, found)
+    if found and found[0].mention.kind == "desc" and found[0].mention.generic:
+        label = introduced_as(b, found[0].mention)
+        if label is not None:  # "…," said the man': the man the narration brought in
+            top = found[0]
+            found[0] = Tag(top.kind, replace(top.mention, generic=False, label=label), top.verb)
     return found
 
 

@@ -9,7 +9,7 @@ import re
 from ..types import FIRST_PERSON
 from .context import BookContext, PassState, pick_name
 from .data import Decision, Mention, Paragraph, QuoteState, Tag
-from .tags import EVIDENCE
+from .tags import EVIDENCE, introduced_as
 from .vocabulary import CONTINUATION_VERBS, ROLE_NOUNS, SPEECH_VERBS
 
 
@@ -41,6 +41,9 @@ def _resolve_description(state: PassState, para: Paragraph, q: QuoteState, tag: 
     hooded man" with no named partner of his gender is a new, unnamed speaker."""
     b, m, kind = state.book, tag.mention, tag.kind
     ev = EVIDENCE[kind]
+    if introduced_as(b, m) == m.label:
+        label = state.describe(m)
+        return Decision(label, kind + ":desc", f"{ev}: {snippet(b, m, kind)} (introduced as a new person)")
     prev_turn = para.prev_turn
     prev_spk = prev_turn.speaker if prev_turn is not None else None
     named = {t.speaker for t in para.recent if t.speaker in b.index.characters}

@@ -21,6 +21,7 @@ from .vocabulary import (
     SILENCE,
     SPEECH_NOUNS,
     SPEECH_VERBS,
+    STOPWORDS,
     WEAK_SPEECH_VERBS,
 )
 
@@ -426,6 +427,39 @@ def _later_speech(b: BookContext, k: int, end: int) -> bool:
             return True
         k += 1
     return False
+
+
+_INTRO_WINDOW = 2000
+_KNOWN_ALREADY = frozenset("younger elder older other latter former same first second".split())
+_NOT_INTRO = frozenset("was is be been being seemed became as like such what quite".split())
+
+
+def introduced_as(b: BookContext, m: Mention) -> str | None:
+    """ "A stout man in a brown coat came up. … "…," said the man': the person the narration
+    brought in with an indefinite article is the one a later generic description means — a
+    new, unnamed speaker, not the most salient named character. Returns that description's
+    label ("the stout man"), or None ("Mr. Brownlow was an old gentleman" names a character)."""
+    if m.kind != "desc" or b.tokens[m.tok].lower != "the":
+        return None
+    if any(b.tokens[k].lower in _KNOWN_ALREADY for k in range(m.tok + 1, m.tok_end)):
+        return None  # "the younger man", "the other lady": one of people already there
+    noun = re.sub(r"['’]s$", "", b.text[m.start : m.end].split()[-1].lower())
+    lo = max(0, m.start - _INTRO_WINDOW)
+    chunk = b.text[lo : m.start]
+    last = None
+    for x in re.finditer(r"\b(?:a|an)\s+((?:[a-z-]+\s+){0,3}?)" + re.escape(noun) + r"\b", chunk, re.I):
+        if not any(w.lower() in STOPWORDS for w in x.group(1).split()):
+            last = x  # "a stout man", not "a glance at the man"
+    if last is None:
+        return None
+    before = chunk[: last.start()].split()[-1:]
+    if before and before[0].lower().strip(",;") in _NOT_INTRO:
+        return None
+    known = {n for o in b.mentions_between(lo, lo + last.start()) for n in o.names}
+    for other in b.mentions_between(lo + last.start(), m.start):
+        if other.kind == "name" and not known.intersection(other.names):
+            return None  # "an old gentleman … my name is Brownlow": the newcomer has a name
+    return " ".join(["the", *last.group(1).lower().split(), noun])
 
 
 def tag_previous_paragraph(
