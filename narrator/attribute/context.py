@@ -7,7 +7,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from copy import copy
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
@@ -264,14 +263,14 @@ class PassState:
         """Another hypothesis of the sequence decoder (decode.py), from here on independent: what
         the pass learns is copied, what the book fixes is shared. A field added to __init__ that
         changes during the pass must be copied here (tests/test_attribute.py checks)."""
-        new = copy(self)
-        new.history = History(new.gender_of)
-        new.history.entries = list(self.history.entries)
-        new.conversation = replace(self.conversation, turns=list(self.conversation.turns))
-        new.pending = dict(self.pending)
-        new.described = dict(self.described)
-        new.resolved_tags = dict(self.resolved_tags)
-        new.used = Counter(self.used)
+        new = PassState.__new__(PassState)
+        new.__dict__.update(self.__dict__)
+        new.history = self.history.copy(new.gender_of)
+        new.conversation = replace(self.conversation, turns=self.conversation.turns.copy())
+        new.pending = self.pending.copy()
+        new.described = self.described.copy()
+        new.resolved_tags = self.resolved_tags.copy()
+        new.used = self.used.copy()
         return new
 
     def seen_description(self, m: Mention) -> None:

@@ -30,6 +30,8 @@ from .tags import EVIDENCE, is_anaphor
 from .vocabulary import THOUGHT_VERBS
 from .weights import Trace, Weights, shipped_weights
 
+_CLOSERS = tuple(CLOSING_MARKS)
+
 
 def attribute(
     book: Book,
@@ -264,7 +266,7 @@ def _record(state: PassState, para: Paragraph) -> None:
         last_speaker = d.speaker
     last = quotes[-1].seg
     unclosed = (
-        not last.text.rstrip().endswith(tuple(CLOSING_MARKS))
+        not last.text.rstrip().endswith(_CLOSERS)
         or len(last.text.strip()) < 2
     ) and not last.text.lstrip().startswith(QUOTATION_DASHES)
     if last_speaker is not None:
