@@ -1,10 +1,11 @@
 """Attribution speed: words per second at 1x, 2x and 4x the size of a generated dialogue book.
 
-    python bench/attribution_speed.py [--words 60000]
+    python bench/attribution_speed.py [--words 60000] [--greedy]
 
 The budget is < 3 s per 100k words on one core, and the time must grow linearly with the book
 (growth per doubling <= 2.2x). Each size is timed three times in this process and the best run
-is kept (the machine is shared; the best run is the least disturbed one).
+is kept (the machine is shared; the best run is the least disturbed one). --greedy also times
+the greedy pass (`beam=GREEDY`, no sequence decoder) on the same books, as the baseline.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from narrator.attribute import attribute
+from narrator.attribute.decode import GREEDY, Beam
 from narrator.segment import segment_book
 from narrator.types import Book, Chapter
 
@@ -28,7 +30,7 @@ PARAGRAPHS = (
 )
 
 
-def best_seconds(words: int, repeats: int = 3) -> tuple[float, int]:
+def best_seconds(words: int, repeats: int = 3, beam: Beam | None = None) -> tuple[float, int]:
     per = len(PARAGRAPHS.split())
     text = PARAGRAPHS * max(1, words // per)
     book = Book("Bench", "Bench", text, (Chapter(1, "", 0, len(text), 0),))
@@ -36,7 +38,7 @@ def best_seconds(words: int, repeats: int = 3) -> tuple[float, int]:
     best = float("inf")
     for _ in range(repeats):
         t0 = time.perf_counter()
-        attribute(book, segments)
+        attribute(book, segments, beam=beam)
         best = min(best, time.perf_counter() - t0)
     return best, len(book.text.split())
 
@@ -44,13 +46,18 @@ def best_seconds(words: int, repeats: int = 3) -> tuple[float, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=60_000)
+    parser.add_argument("--greedy", action="store_true", help="also time the greedy pass (baseline)")
     args = parser.parse_args()
     rows = []
     for factor in (1, 2, 4):
         seconds, words = best_seconds(args.words * factor)
         rows.append((factor, words, seconds))
-        print(f"{factor}x  {words:8,} words  {seconds:6.2f} s  {words / seconds:9,.0f} words/s  "
-              f"{100_000 * seconds / words:5.2f} s per 100k words")
+        line = (f"{factor}x  {words:8,} words  {seconds:6.2f} s  {words / seconds:9,.0f} words/s  "
+                f"{100_000 * seconds / words:5.2f} s per 100k words")
+        if args.greedy:
+            greedy, _ = best_seconds(args.words * factor, beam=GREEDY)
+            line += f"   greedy {100_000 * greedy / words:5.2f} s per 100k words  (beam/greedy {seconds / greedy:.2f})"
+        print(line)
     growth = [b[2] / a[2] for a, b in zip(rows, rows[1:])]
     print("growth per doubling: " + ", ".join(f"{g:.2f}" for g in growth) + "  (<= 2.2 is linear enough)")
     return 0

@@ -500,3 +500,33 @@ def test_the_decoder_revises_a_choice_the_next_turn_contradicts() -> None:
     assert speakers(GREEDY) == ["Emma", "Emma", "Harriet"]
     assert speakers(Beam()) == ["Harriet", "Emma", "Harriet"]
     assert speakers(Beam(margin=0.1)) == ["Emma", "Emma", "Harriet"]  # runner-up too far behind
+
+
+def test_book_context_answers_are_computed_once_and_unchanged() -> None:
+    """BookContext remembers what it read from the book (every hypothesis asks the same): the
+    remembered answers equal a fresh reading, and a list it hands out may be changed freely."""
+    from narrator.attribute.context import is_subject
+    from narrator.attribute.conversation import vocatives
+    from narrator.attribute.data import OTHER, SUBJECT
+
+    book = book_of(EXCHANGE * 2 + '"Harriet, come here," said Emma.\n')
+    state, paragraphs = start_pass(book, segment_book(book))
+    b = state.book
+    for _ in range(2):
+        for _, s in b.ordered:
+            fresh = [m for m in b.mentions if s.start <= m.start and m.end <= s.end]
+            assert b.mentions_between(s.start, s.end) == fresh
+            if s.kind == "quote":
+                assert b.addressees(s) == vocatives(b.text, s.start, s.end, fresh, b.tokens)
+        for i, m in enumerate(b.mentions):
+            expected = None if b.in_quote(m.start) else SUBJECT if is_subject(b, m) else OTHER
+            assert b.narration_weight(i) == expected
+    assert "Harriet" in {a for _, s in b.ordered if s.kind == "quote" for a in b.addressees(s)}
+    first = b.ordered[0][1]
+    b.mentions_between(first.start, first.end).clear()
+    assert b.mentions_between(first.start, first.end)
+    history = state.history
+    for number in {s.paragraph for _, s in b.ordered} | {-1}:
+        names = [pick for s in b.by_paragraph.get(number, ()) if s.kind == "narration"
+                 for pick in (m.names[0] for m in b.mentions_between(s.start, s.end) if m.kind == "name")]
+        assert b.narration_names(number, history) == set(names)

@@ -19,6 +19,9 @@ _HONORIFIC_SUFFIX = re.compile(
     r"^(.+?)-(?:sama|san|kun|chan|sensei|senpai|dono|nii|nee)$", re.I
 )
 
+_BREAK = re.compile(r'[.!?"“”‘:;—()\[\]]')
+"""A mark in the gap before a word that makes it the first of a sentence, quote or aside."""
+
 _CONTRACTIONS = frozenset(
     "it's he's she's that's what's there's let's here's who's where's how's when's why's".split()
 )
@@ -59,25 +62,25 @@ def tokenize(text: str) -> list[Token]:
             continue
         initial = (
             not tokens
-            or any(c in gap for c in '.!?"“”‘:;—()[]')
+            or _BREAK.search(gap) is not None
             and not (prev_lower in ABBREVIATIONS and gap.strip() == ".")
             or "\n\n" in gap
             or (gap.startswith("'") or gap.endswith("'") or "‘" in gap)
             and not gap.strip(" \n'")
         )
+        prev_lower = word.lower()
         tokens.append(
             Token(
                 m.start(),
                 m.start() + len(word),
                 word,
-                word.lower(),
+                prev_lower,
                 word[0].isupper(),
                 possessive,
                 bool(initial),
             )
         )
         prev_end = m.end()
-        prev_lower = word.lower()
     return tokens
 
 

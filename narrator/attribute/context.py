@@ -7,15 +7,14 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from copy import copy
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
 from ..types import FIRST_PERSON, Book, Character, Gender, Segment
 from ._text import Token, TokenIndex, tokenize
 from .characters import CharacterIndex, discover, enrich_given
-from .conversation import Conversation
-from .data import History, Mention, QuoteState
+from .conversation import Conversation, vocatives
+from .data import OTHER, SUBJECT, History, Mention, QuoteState
 from .kin import Families
 from .mentions import find_mentions
 from .vocabulary import CLAUSE_OPENERS
@@ -26,6 +25,9 @@ CLOSING_MARKS = "\"”’'»«“›‹"
 """Marks that end a quote in some convention (German »…« and „…“ close with « and “)."""
 QUOTATION_DASHES = ("—", "―", "–", "--")
 """A quote opened by a dash runs to a tag or its paragraph's end: it never continues into the next."""
+
+_UNREAD = -1.0
+"""narration_weight: not computed yet."""
 
 FIRST_PERSON_SHARE = 0.3
 """A book is told in the first person when its narration says "I" more than this share of the
@@ -138,6 +140,9 @@ class BookContext:
     (people.py); None: they speak as `FIRST_PERSON`."""
     first_person: bool = field(init=False)
     """The narration says "I" often enough to be told by a character."""
+    _memo: dict[Any, Any] = field(init=False, repr=False, default_factory=dict)
+    """What the methods below computed, by their arguments: the book is read the same way by
+    every hypothesis of the sequence decoder, so each answer is computed once."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "first_person", self._first_person())
@@ -147,9 +152,34 @@ class BookContext:
         return i >= 0 and self.quote_starts[i] <= pos < self.quote_ends[i]
 
     def mentions_between(self, start: int, end: int) -> list[Mention]:
-        lo = bisect_left(self.mention_starts, start)
-        hi = bisect_left(self.mention_starts, end)
-        return [m for m in self.mentions[lo:hi] if m.end <= end]
+        """The mentions inside [start, end) (a new list: the caller may change it)."""
+        key = ("between", start, end)
+        found = self._memo.get(key)
+        if found is None:
+            lo = bisect_left(self.mention_starts, start)
+            hi = bisect_left(self.mention_starts, end)
+            found = self._memo[key] = tuple(m for m in self.mentions[lo:hi] if m.end <= end)
+        return list(found)
+
+    def addressees(self, quote: Segment) -> tuple[str, ...]:
+        """The characters a quote addresses by name (its vocatives)."""
+        key = ("addressees", quote.start, quote.end)
+        found = self._memo.get(key)
+        if found is None:
+            ms = self.mentions_between(quote.start, quote.end)
+            found = self._memo[key] = vocatives(self.text, quote.start, quote.end, ms, self.tokens)
+        return found
+
+    def narration_weight(self, i: int) -> float | None:
+        """Focus weight of mention i: SUBJECT or OTHER in the narration, None inside a quote."""
+        weights = self._memo.get("weights")
+        if weights is None:
+            weights = self._memo["weights"] = [_UNREAD] * len(self.mentions)
+        w = weights[i]
+        if w is _UNREAD:
+            m = self.mentions[i]
+            w = weights[i] = None if self.in_quote(m.start) else SUBJECT if is_subject(self, m) else OTHER
+        return w
 
     def _first_person(self) -> bool:
         """The narration (quotes aside) says "I" often enough to be told by a character."""
@@ -168,22 +198,25 @@ class BookContext:
         segs = self.by_paragraph.get(para)
         if not segs or any(s.kind == "quote" for s in segs):
             return []
-        out = []
-        for s in segs:
-            for m in self.mentions_between(s.start, s.end):
-                if m.kind == "name":
-                    out.append(pick_name(m, history))
-        return out
+        return [pick_name(m, history) for m in self._names_in(para, ("narration", "quote"))]
 
     def narration_names(self, para: int, history: History) -> set[str]:
         """Names in the narration of a paragraph (any paragraph)."""
-        out = set()
-        for s in self.by_paragraph.get(para, ()):
-            if s.kind == "narration":
-                for m in self.mentions_between(s.start, s.end):
-                    if m.kind == "name":
-                        out.add(pick_name(m, history))
-        return out
+        return {pick_name(m, history) for m in self._names_in(para, ("narration",))}
+
+    def _names_in(self, para: int, kinds: tuple[str, ...]) -> tuple[Mention, ...]:
+        """The name mentions in the paragraph's segments of these kinds, in text order."""
+        key = ("names", para, kinds)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = tuple(
+                m
+                for s in self.by_paragraph.get(para, ())
+                if s.kind in kinds
+                for m in self.mentions_between(s.start, s.end)
+                if m.kind == "name"
+            )
+        return found
 
 
 Decided: TypeAlias = "tuple[Decided, Sequence[QuoteState]] | None"
@@ -230,14 +263,14 @@ class PassState:
         """Another hypothesis of the sequence decoder (decode.py), from here on independent: what
         the pass learns is copied, what the book fixes is shared. A field added to __init__ that
         changes during the pass must be copied here (tests/test_attribute.py checks)."""
-        new = copy(self)
-        new.history = History(new.gender_of)
-        new.history.entries = list(self.history.entries)
-        new.conversation = replace(self.conversation, turns=list(self.conversation.turns))
-        new.pending = dict(self.pending)
-        new.described = dict(self.described)
-        new.resolved_tags = dict(self.resolved_tags)
-        new.used = Counter(self.used)
+        new = PassState.__new__(PassState)
+        new.__dict__.update(self.__dict__)
+        new.history = self.history.copy(new.gender_of)
+        new.conversation = replace(self.conversation, turns=self.conversation.turns.copy())
+        new.pending = self.pending.copy()
+        new.described = self.described.copy()
+        new.resolved_tags = self.resolved_tags.copy()
+        new.used = self.used.copy()
         return new
 
     def seen_description(self, m: Mention) -> None:

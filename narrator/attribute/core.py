@@ -18,9 +18,8 @@ from copy import copy
 from dataclasses import replace
 
 from ..types import FIRST_PERSON, UNKNOWN, Book, Character, Line, Script, Segment
-from .context import CLOSING_MARKS, QUOTATION_DASHES, PassState, is_subject, pick_name
-from .conversation import vocatives
-from .data import OTHER, SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Tag, Turn
+from .context import CLOSING_MARKS, QUOTATION_DASHES, PassState, pick_name
+from .data import SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Tag, Turn
 from .decode import DEFAULT, GREEDY, Beam, decode
 from .kin import kin_referent
 from .people import read_people
@@ -30,6 +29,8 @@ from .resolve import resolve_tag, self_named
 from .tags import EVIDENCE, is_anaphor
 from .vocabulary import THOUGHT_VERBS
 from .weights import Trace, Weights, shipped_weights
+
+_CLOSERS = tuple(CLOSING_MARKS)
 
 
 def attribute(
@@ -99,10 +100,8 @@ def _paragraph(
     state: PassState, chapter: int, number: int, segs: list[Segment], quotes: list[QuoteState]
 ) -> Paragraph:
     """The paragraph's quotes with the names they address, and the conversation so far."""
-    b = state.book
     for q in quotes:
-        ms = b.mentions_between(q.seg.start, q.seg.end)
-        q.addressees = vocatives(b.text, q.seg.start, q.seg.end, ms, b.tokens)
+        q.addressees = state.book.addressees(q.seg)
     recent = state.conversation.recent(number)
     prev_turn = recent[0] if recent and recent[0].paragraph < number else None
     return Paragraph(chapter, number, segs, quotes, prev_turn, recent)
@@ -267,7 +266,7 @@ def _record(state: PassState, para: Paragraph) -> None:
         last_speaker = d.speaker
     last = quotes[-1].seg
     unclosed = (
-        not last.text.rstrip().endswith(tuple(CLOSING_MARKS))
+        not last.text.rstrip().endswith(_CLOSERS)
         or len(last.text.strip()) < 2
     ) and not last.text.lstrip().startswith(QUOTATION_DASHES)
     if last_speaker is not None:
@@ -284,10 +283,10 @@ def _advance(state: PassState, pos: int) -> None:
     i = state.mention_ptr
     while i < len(ms) and ms[i].start < pos:
         m = ms[i]
+        weight = b.narration_weight(i)
         i += 1
-        if b.in_quote(m.start):
+        if weight is None:
             continue
-        weight = SUBJECT if is_subject(b, m) else OTHER
         if m.start in state.resolved_tags:
             history.add(m.start, state.resolved_tags.pop(m.start), SPEAKER)
         elif m.kind == "name":

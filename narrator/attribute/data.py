@@ -118,6 +118,12 @@ class History:
         self.entries: list[tuple[int, str, float]] = []
         self.gender_of = gender_of
 
+    def copy(self, gender_of: Callable[[str], str]) -> History:
+        """An independent copy (the entries are immutable tuples, shared) for another pass."""
+        new = History(gender_of)
+        new.entries = self.entries.copy()
+        return new
+
     def add(self, pos: int, name: str, weight: float = OTHER) -> None:
         if self.entries and self.entries[-1][1] == name:
             _, _, w = self.entries[-1]
@@ -147,12 +153,13 @@ class History:
         """Character → distance of their nearest entry before `before` among the last `limit`
         entries, divided by its weight (a speaker stays near longer than a passing name)."""
         best: dict[str, float] = {}
+        nearest = best.get
         for pos, name, weight in reversed(self.entries[-limit:]):
-            if pos >= before:
-                continue
-            dist = (before - pos + 50) / weight
-            if name not in best or dist < best[name]:
-                best[name] = dist
+            if pos < before:
+                dist = (before - pos + 50) / weight
+                known = nearest(name)
+                if known is None or dist < known:
+                    best[name] = dist
         return best
 
     def last_subject(self, before: int) -> str | None:
