@@ -18,7 +18,6 @@ from typing import Any
 
 from ..types import Book, Character, Segment
 from .context import CLOSING_MARKS, BookContext, read_context, with_characters
-from .conversation import vocatives
 from .data import Tag
 from .identity import CastOverlay, apply_cast, merge_characters
 from .tags import tag_after, tag_before
@@ -94,7 +93,7 @@ def narrator_name(b: BookContext) -> str | None:
                 return named
         for s in segs1:
             if s.kind == "quote":
-                replies.update(vocatives(b.text, s.start, s.end, b.mentions_between(s.start, s.end), b.tokens))
+                replies.update(b.addressees(s))
     best = replies.most_common(2)
     if best and best[0][1] >= MIN_NARRATOR_REPLIES and (len(best) == 1 or best[0][1] > best[1][1]):
         return str(best[0][0])
@@ -152,9 +151,7 @@ def addressed_never_narrated(b: BookContext) -> str | None:
     narr: Counter = Counter()
     for _, s in b.ordered:
         if s.kind == "quote":
-            ms = b.mentions_between(s.start, s.end)
-            for name in vocatives(b.text, s.start, s.end, ms, b.tokens):
-                voc[name] += 1
+            voc.update(b.addressees(s))
         else:
             for m in b.mentions_between(s.start, s.end):
                 if m.kind == "name" and len(m.names) == 1:
@@ -217,9 +214,7 @@ def _dialogue_turns(b: BookContext) -> tuple[list[tuple[int, str | None, tuple[s
             continue
         voc: tuple[str, ...] = ()
         for k in quotes:
-            s = segs[k]
-            ms = b.mentions_between(s.start, s.end)
-            voc += tuple(v for v in vocatives(b.text, s.start, s.end, ms, b.tokens) if v not in voc)
+            voc += tuple(v for v in b.addressees(segs[k]) if v not in voc)
         t = _quote_tag(b, segs, quotes[0], _EXPLICIT)
         speaker = None
         if t is not None and t.mention.kind == "name" and len(t.mention.names) == 1:
