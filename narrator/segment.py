@@ -243,6 +243,17 @@ def _segment_range(
         paragraph += 1
 
 
+def _body(text: str, start: int, end: int) -> tuple[int, int]:
+    """The paragraph text[start:end] without its leading and trailing whitespace."""
+    body_end = end
+    while body_end > start and text[body_end - 1].isspace():
+        body_end -= 1
+    body_start = start
+    while body_start < body_end and text[body_start].isspace():
+        body_start += 1
+    return body_start, body_end
+
+
 def _quotes_in(
     text: str, start: int, end: int, pair: _Pair, left_open: bool = False
 ) -> Iterator[tuple[int, int]]:
@@ -255,12 +266,7 @@ def _quotes_in(
     it in the paragraph ('"I tried to say "How doth the bee," but…"'); otherwise the outer
     quote lost its closing mark and pairing starts afresh at it ('he said "deed she was…"').
     """
-    body_end = end
-    while body_end > start and text[body_end - 1].isspace():
-        body_end -= 1
-    i = start
-    while i < body_end and text[i].isspace():
-        i += 1
+    i, body_end = _body(text, start, end)
     opened = i if left_open and i < body_end and text[i] in pair.continues else -1
     i = i + 1 if opened >= 0 else start
     marks_after = text.count(pair.straight, i, body_end) if pair.straight else 0
@@ -400,12 +406,7 @@ def _dash_quotes_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]
     ("—Thanks, he cried. That will do." as Joyce writes; "—Yes, he said. —No.").
 
     Only dashes and punctuation can change anything, so the scan jumps from one to the next."""
-    body_end = end
-    while body_end > start and text[body_end - 1].isspace():
-        body_end -= 1
-    body_start = start
-    while body_start < body_end and text[body_start].isspace():
-        body_start += 1
+    body_start, body_end = _body(text, start, end)
     opened = -1
     tag = ""  # in narration after a quote: "dashed" (a dash opened the tag) or "plain"
     skip_to = body_start
