@@ -158,28 +158,29 @@ def case_heading_spaces(folder: Path, k: float) -> tuple[str, str]:
     return SEGMENT.format(path=str(path)), "result = f'{len(book.chapters)} chapter(s)'"
 
 
+def _segment_text(path: Path, convention: str) -> tuple[str, str]:
+    """Code that segments the file's text as one paragraph block in this dialogue convention."""
+    code = (f"from narrator.segment import segment_text\ntext = Path({str(path)!r}).read_text()\n"
+            f"segments = segment_text(text, {convention!r})\n")
+    return code, "result = f'{len(segments)} segments'"
+
+
 def case_single_quotes(folder: Path, k: float) -> tuple[str, str]:
     path = folder / "single.txt"
     path.write_text("'Go " + "dogs' " * int(2 * 2**20 * k / 6) + "\n")
-    code = ("from narrator.segment import segment_text\ntext = Path(" + repr(str(path)) + ").read_text()\n"
-            "segments = segment_text(text, 'single')\n")
-    return code, "result = f'{len(segments)} segments'"
+    return _segment_text(path, "single")
 
 
 def case_dash_dialogue(folder: Path, k: float) -> tuple[str, str]:
     path = folder / "dash.txt"
     path.write_text("—" + "Yes, no — maybe, the old —" * int(2 * 2**20 * k / 26) + "\n")
-    code = ("from narrator.segment import segment_text\ntext = Path(" + repr(str(path)) + ").read_text()\n"
-            "segments = segment_text(text, 'dash')\n")
-    return code, "result = f'{len(segments)} segments'"
+    return _segment_text(path, "dash")
 
 
 def case_stray_double(folder: Path, k: float) -> tuple[str, str]:
     path = folder / "stray.txt"
     path.write_text('"Go' + ' say "deed' * int(2 * 2**20 * k / 10) + "\n")
-    code = ("from narrator.segment import segment_text\ntext = Path(" + repr(str(path)) + ").read_text()\n"
-            "segments = segment_text(text, 'double')\n")
-    return code, "result = f'{len(segments)} segments'"
+    return _segment_text(path, "double")
 
 
 def case_lexicon_backtrack(folder: Path, k: float) -> tuple[str, str]:
