@@ -53,7 +53,7 @@ becomes (the state itself, changed, first; then clones for the runners-up), each
 log-probability of the choice that made it."""
 
 
-def decode(state: PassState, items: Iterable[Item], step: Step[Item], beam: Beam = Beam()) -> PassState:
+def decode(state: PassState, items: Iterable[Item], step: Step[Item], beam: Beam = DEFAULT) -> PassState:
     """Run `step` over the paragraphs and return the best final hypothesis."""
     hypotheses = [state]
     for item in items:
