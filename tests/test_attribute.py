@@ -530,3 +530,36 @@ def test_book_context_answers_are_computed_once_and_unchanged() -> None:
         names = [pick for s in b.by_paragraph.get(number, ()) if s.kind == "narration"
                  for pick in (m.names[0] for m in b.mentions_between(s.start, s.end) if m.kind == "name")]
         assert b.narration_names(number, history) == set(names)
+
+
+def test_tag_readings_are_computed_once_per_book() -> None:
+    """The tag in a stretch of narration depends on the book alone: every hypothesis of the
+    decoder gets the one reading (the same object, equal to a fresh one); another context of
+    the book (other characters) reads again."""
+    from dataclasses import replace
+
+    from narrator.attribute.tags import tag_after, tag_before
+
+    book = book_of(EXCHANGE)
+    state, _ = start_pass(book, segment_book(book))
+    b = state.book
+    narration = [s for _, s in b.ordered if s.kind == "narration" and s.text.strip()]
+    assert any(tag_after(b, s) for s in narration)
+    for read in (tag_after, tag_before):
+        for s in narration:
+            first = read(b, s)
+            assert read(b, s) is first and first == read.__wrapped__(b, s)  # type: ignore[attr-defined]
+    other = replace(b)
+    s = next(s for s in narration if tag_after(b, s))
+    assert tag_after(other, s) == tag_after(b, s) and tag_after(other, s) is not tag_after(b, s)
+
+
+def test_tokens_keep_possessives_contractions_and_sentence_starts() -> None:
+    from narrator.attribute._text import tokenize
+
+    toks = tokenize("Emma's hat. It's Jo's. A's hat;\n\n'Sayuri-san’s fan,' Mr. Knightley said.")
+    assert [(t.word, t.possessive, t.initial) for t in toks] == [
+        ("Emma", True, True), ("hat", False, False), ("It's", False, True), ("Jo", True, False),
+        ("A's", False, True), ("hat", False, False), ("Sayuri", True, True), ("fan", False, False),
+        ("Mr", False, False), ("Knightley", False, False), ("said", False, False),
+    ]

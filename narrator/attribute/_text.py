@@ -14,7 +14,6 @@ from .vocabulary import ABBREVIATIONS
 
 _L = "A-Za-z\u00c0-\u024f"
 _WORD = re.compile(rf"[{_L}](?:(?:[{_L}'’]|-(?=[{_L}]))*[{_L}])?")
-_POSSESSIVE = re.compile(r"^(.+?)(?:['’]s|['’])$")
 _HONORIFIC_SUFFIX = re.compile(
     r"^(.+?)-(?:sama|san|kun|chan|sensei|senpai|dono|nii|nee)$", re.I
 )
@@ -44,44 +43,50 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     prev_end = 0
     prev_lower = ""
+    gaps: dict[str, int] = {}
     for m in _WORD.finditer(text):
         raw = m.group()
+        start = m.start()
         word, possessive = raw, False
-        pm = _POSSESSIVE.match(raw)
-        if pm and len(pm.group(1)) > 1 and raw.lower() not in _CONTRACTIONS:
-            word, possessive = pm.group(1), True
-        sm = _HONORIFIC_SUFFIX.match(word)
-        if sm:
-            word = sm.group(1)
-        gap = text[prev_end : m.start()]
+        if raw[-2:] in _POSSESSIVE_ENDS and len(raw) > 3 and raw.lower() not in _CONTRACTIONS:
+            word, possessive = raw[:-2], True  # a word always ends in a letter: "'s", never "'"
+        if "-" in word:
+            sm = _HONORIFIC_SUFFIX.match(word)
+            if sm:
+                word = sm.group(1)
+        gap = text[prev_end:start]
         if raw == "s" and gap == " " and tokens and tokens[-1].cap and not tokens[-1].possessive:
             # "Cassandra s words": a text whose apostrophes were lost
             t = tokens[-1]
             tokens[-1] = Token(t.start, t.end, t.word, t.lower, t.cap, True, t.initial)
             prev_end = m.end()
             continue
+        kind = gaps.get(gap)
+        if kind is None:
+            kind = gaps[gap] = _gap_kind(gap)
         initial = (
-            not tokens
-            or _BREAK.search(gap) is not None
-            and not (prev_lower in ABBREVIATIONS and gap.strip() == ".")
-            or "\n\n" in gap
-            or (gap.startswith("'") or gap.endswith("'") or "‘" in gap)
-            and not gap.strip(" \n'")
+            kind == _STARTS
+            or kind == _BREAKS and not (prev_lower in ABBREVIATIONS and gap.strip() == ".")
+            or not tokens
         )
         prev_lower = word.lower()
-        tokens.append(
-            Token(
-                m.start(),
-                m.start() + len(word),
-                word,
-                prev_lower,
-                word[0].isupper(),
-                possessive,
-                bool(initial),
-            )
-        )
+        tokens.append(Token(start, start + len(word), word, prev_lower, word[0].isupper(), possessive, initial))
         prev_end = m.end()
     return tokens
+
+
+_POSSESSIVE_ENDS = ("'s", "’s")
+_BREAKS, _STARTS = 1, 2
+"""`_gap_kind`: a sentence mark in the gap (the word starts a sentence unless the mark is the
+dot of an abbreviation), or a paragraph break or an opening single quote (it always does)."""
+
+
+def _gap_kind(gap: str) -> int:
+    """How the gap before a word bears on its being `initial` (0: it does not); gaps repeat, so
+    `tokenize` classifies each distinct gap once."""
+    if "\n\n" in gap or (gap.startswith("'") or gap.endswith("'") or "‘" in gap) and not gap.strip(" \n'"):
+        return _STARTS
+    return _BREAKS if _BREAK.search(gap) is not None else 0
 
 
 _ABBREV_LOOKBEHIND = r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bM\.)(?<!\bMme\.)(?<!\b[A-Z]\.)"

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeAlias
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec, TypeAlias, TypeVar
 
 from ..types import FIRST_PERSON, Book, Character, Gender, Segment
 from ._text import Token, TokenIndex, tokenize
@@ -217,6 +218,27 @@ class BookContext:
                 if m.kind == "name"
             )
         return found
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def per_book(fn: Callable[Concatenate[BookContext, P], R]) -> Callable[Concatenate[BookContext, P], R]:
+    """Remember fn(b, *args) in the book context's memo: a reading that depends only on the book
+    (a tag in a stretch of narration) is the same in every hypothesis of the sequence decoder,
+    so it is computed once. The arguments must be hashable, the result never changed."""
+
+    @wraps(fn)
+    def once(b: BookContext, *args: P.args, **kwargs: P.kwargs) -> R:
+        key = (fn, args, tuple(kwargs.items()))
+        memo = b._memo
+        if key in memo:
+            return memo[key]
+        found = memo[key] = fn(b, *args, **kwargs)
+        return found
+
+    return once
 
 
 Decided: TypeAlias = "tuple[Decided, Sequence[QuoteState]] | None"

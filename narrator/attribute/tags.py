@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from ..types import Segment
 from ._text import Token, last_sentence
-from .context import BookContext
+from .context import BookContext, per_book
 from .data import Mention, Tag
 from .vocabulary import (
     ASPECT_VERBS,
@@ -88,6 +88,7 @@ def is_anaphor(m: Mention) -> bool:
     )
 
 
+@per_book
 def tag_after(b: BookContext, seg: Segment) -> Tag | None:
     """Tag in the narration right after a quote: `said X`, `X said`, `X's reply`, `X frowned`."""
     text = seg.text
@@ -347,6 +348,7 @@ def first_clause(text: str) -> str:
     return text[: off + m.start() + 1] if m else text
 
 
+@per_book
 def tag_before(b: BookContext, seg: Segment) -> Tag | None:
     """Tag in the narration right before a quote: `X called out, "`, `X sighed. "`."""
     text = seg.text.rstrip()
@@ -434,6 +436,7 @@ _KNOWN_ALREADY = frozenset("younger elder older other latter former same first s
 _NOT_INTRO = frozenset("was is be been being seemed became as like such what quite".split())
 
 
+@per_book
 def introduced_as(b: BookContext, m: Mention) -> str | None:
     """ "A stout man in a brown coat came up. … "…," said the man': the person the narration
     brought in with an indefinite article is the one a later generic description means — a
@@ -462,6 +465,7 @@ def introduced_as(b: BookContext, m: Mention) -> str | None:
     return " ".join(["the", *last.group(1).lower().split(), noun])
 
 
+@per_book
 def tag_previous_paragraph(
     b: BookContext, para: int
 ) -> Tag | None:
