@@ -15,8 +15,16 @@ Reproducible: every fit starts from the hand-set priors in narrator/attribute/we
 from the shipped weights.json), so the same code and corpus give the same file, byte for byte.
 The L2 penalty (0.001) and ROUNDS (3) were picked on 2026-11-25 by leave-one-novel-out over six
 dev novels, all of them train novels now. The annotated novels are read, never copied: only the
-learned weights (a few dozen numbers) and the per-rule accuracies are written. The pipeline is run
-end to end (own quotes, own character discovery), exactly as `narrator eval` does.
+learned weights (a few dozen numbers), the per-rule accuracies and the confidence calibration (a
+dozen numbers, narrator/attribute/calibrate.py) are written.
+
+The calibration is fitted last, on the quotes of the train novels as the leave-one-novel-out runs
+decided them (each novel by weights fitted without it, so its raw confidences are as optimistic as
+on a book never seen; with --no-cv, in-sample), and so it is refitted whenever the weights are. It
+prints reliability per decile, ECE, Brier and log-loss before and after, on train (also out-of-fold:
+the map fitted without the novel) and validation, and how many lines `narrator script` marks.
+The pipeline is run end to end (own quotes, own character discovery), exactly as `narrator eval`
+does.
 
 Measured 2026-11-30 (branch quotes-eval, --out /tmp/w.json; two runs gave the same file): leave-
 one-novel-out over the 10 train novels 82.5 % lenient (11766/14265), 81.6 % strict; fitted on
@@ -31,6 +39,8 @@ import bisect
 import json
 import sys
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +48,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from narrator.attribute import RankedChoice, Trace, Weights, attribute  # noqa: E402
+from narrator.attribute.calibrate import Calibration, Cue  # noqa: E402
+from narrator.attribute.calibrate import fit as fit_calibration  # noqa: E402
 from narrator.attribute.weights import DEFAULT_WEIGHTS  # noqa: E402
 from narrator.evaluate import (  # noqa: E402
     PDNC_DEV_SPLIT,
@@ -193,12 +205,52 @@ def fit(novels: list[Novel]) -> dict:
     return data
 
 
-def evaluate(novel: Novel, data: dict) -> NovelResult:
+def calibration_report(conf: list[float], right: list[bool]) -> str:
+    """Reliability per decile of confidence, expected calibration error, Brier score and log-loss."""
+    order = np.argsort(np.array(conf), kind="stable")
+    c, y = np.array(conf)[order], np.array(right, dtype=float)[order]
+    cells, ece = [], 0.0
+    for part in np.array_split(np.arange(len(c)), 10):
+        if len(part):
+            ece += len(part) * abs(c[part].mean() - y[part].mean()) / len(c)
+            cells.append(f"{100 * y[part].mean():.0f}%@{c[part].mean():.2f}")
+    clipped = np.clip(c, 0.001, 0.999)
+    loss = -np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped))
+    return (f"ECE {100 * ece:.2f} pts, Brier {np.mean((c - y) ** 2):.4f}, log-loss {loss:.4f} (n={len(c)}); "
+            f"right@confidence per decile: {' '.join(cells)}")
+
+
+@dataclass(frozen=True)
+class _Recorder(Calibration):
+    """Calibrates as the map it copies, and keeps the cues of the pass for fitting the map."""
+
+    seen: list[Cue] = field(default_factory=list)
+
+    def apply(self, cue_list: Sequence[Cue]) -> list[float]:
+        self.seen.extend(cue_list)
+        return Calibration.apply(self, cue_list)
+
+
+Judged = list[tuple[str, Cue, bool]]
+"""(novel, cue, speaker right) of every quote line with a gold speaker: what the calibration is
+fitted and measured on."""
+
+
+def evaluate(novel: Novel, data: dict, judged: Judged | None = None) -> NovelResult:
     import time
 
+    recorder = _Recorder(Calibration.from_dict(data.get("calibration")).coef)
+    weights = replace(weights_of(data), calibration=recorder)
     t0 = time.perf_counter()
-    script = attribute(novel.book, novel.segments, weights=weights_of(data))
+    script = attribute(novel.book, novel.segments, weights=weights)
     sec = time.perf_counter() - t0
+    if judged is not None:
+        right = line_correctness(novel, script)
+        quotes = [ln.segment for ln in script.lines if ln.segment.kind == "quote"]
+        for seg, cue in zip(quotes, recorder.seen, strict=True):
+            ok = right.get((seg.start, seg.end))
+            if ok is not None:
+                judged.append((novel.name, cue, ok))
     return NovelResult(
         novel.name,
         tuple(score_lines(script.lines, novel.gold, novel.characters)),
@@ -208,6 +260,37 @@ def evaluate(novel: Novel, data: dict) -> NovelResult:
     )
 
 
+def check_summary(mapped: Calibration, judged: Judged, label: str) -> str:
+    """How many quote lines `narrator script` marks to check, and how often they and the others are wrong."""
+    conf = mapped.apply([c for _, c, _ in judged])
+    flagged = [ok for c, (_, _, ok) in zip(conf, judged, strict=True) if c < mapped.check_below]
+    rest = [ok for c, (_, _, ok) in zip(conf, judged, strict=True) if c >= mapped.check_below]
+    return (f"{label}: {len(flagged)} of {len(judged)} quote lines marked to check (confidence below "
+            f"{mapped.check_below:.2f}): {_wrong(flagged)}; unmarked lines {_wrong(rest)}")
+
+
+def _wrong(oks: list[bool]) -> str:
+    return f"{100 * (1 - sum(oks) / len(oks)):.1f} % wrong ({len(oks) - sum(oks)}/{len(oks)})" if oks else "-"
+
+
+def calibration_summary(label: str, mapped: Calibration, judged: Judged, out_of_fold: bool) -> str:
+    """Calibration before and after the map, and (`out_of_fold`) with the map fitted per novel on
+    the other novels only."""
+    cues, right = [c for _, c, _ in judged], [ok for _, _, ok in judged]
+    lines = [f"{label}, raw:        {calibration_report([c.raw for c in cues], right)}",
+             f"{label}, calibrated: {calibration_report(mapped.apply(cues), right)}"]
+    if out_of_fold:
+        conf, ys = [], []
+        for name in dict.fromkeys(n for n, _, _ in judged):
+            rest = [(c, ok) for n, c, ok in judged if n != name]
+            mine = [(c, ok) for n, c, ok in judged if n == name]
+            fitted = fit_calibration([c for c, _ in rest], [ok for _, ok in rest])
+            conf += fitted.apply([c for c, _ in mine])
+            ys += [ok for _, ok in mine]
+        lines.append(f"{label}, calibrated out-of-fold (map fitted without the novel): {calibration_report(conf, ys)}")
+    return "\n".join(lines)
+
+
 def default_root() -> Path:
     """../shared/eval/pdnc-dev beside the checkout (or beside the folder of worktrees)."""
     here = Path(__file__).resolve()
@@ -215,9 +298,9 @@ def default_root() -> Path:
     return found[0] if found else here.parents[2] / "shared/eval/pdnc-dev"
 
 
-def leave_one_out(novels: list[Novel]) -> list[NovelResult]:
+def leave_one_out(novels: list[Novel], judged: Judged | None = None) -> list[NovelResult]:
     """Each novel scored with weights fitted on the others."""
-    return [evaluate(held, fit([n for n in novels if n is not held])) for held in novels]
+    return [evaluate(held, fit([n for n in novels if n is not held]), judged) for held in novels]
 
 
 def main() -> int:
@@ -247,8 +330,9 @@ def main() -> int:
     train = [Novel(root / n) for n in train_names]
     print(f"train ({len(train)}): {', '.join(train_names)}")
     print(f"validation ({len(valid_names)}, scored only): {', '.join(valid_names)}")
+    loo: Judged = []
     if not args.no_cv:
-        results = leave_one_out(train)
+        results = leave_one_out(train, loo)
         right = sum(r.correct for r in results)
         total = sum(r.total for r in results)
         print("\nLeave-one-novel-out over the train novels (each scored with weights fitted on the others):")
@@ -257,12 +341,33 @@ def main() -> int:
               f"strict {sum(r.correct_strict for r in results)}/{total}")
     data = fit(train)
     data["trained_on"] = train_names
+    seen = loo
+    if not seen:  # --no-cv: the train novels as the fitted weights decide them (optimistic)
+        for nv in train:
+            evaluate(nv, data, seen)
+    mapped = fit_calibration([c for _, c, _ in seen], [ok for _, _, ok in seen])
+    source = "leave-one-novel-out" if loo else "in-sample"
+    data["calibration"] = {"coef": dict(mapped.coef), "check_below": mapped.check_below,
+                           "check_wrong": mapped.check_wrong, "fitted_on": f"train novels, {source}"}
     out = Path(args.out)
     out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"\nwrote {out} ({len(data['features'])} feature weights, {len(data['confidence'])} rule accuracies)")
-    scored = train + [Novel(root / n) for n in valid_names]
+    print(f"\nwrote {out} ({len(data['features'])} feature weights, {len(data['confidence'])} rule accuracies, "
+          f"a confidence calibration of {len(mapped.coef)} numbers fitted {source})")
+    valid = [Novel(root / n) for n in valid_names]
+    in_sample: Judged = []
+    held_out: Judged = []
+    scored = [evaluate(n, data, in_sample) for n in train] + [evaluate(n, data, held_out) for n in valid]
     print("Weights fitted on all train novels: train in-sample, validation held out:")
-    print(format_report([evaluate(n, data) for n in scored], split=split))
+    print(format_report(scored, split=split))
+    print(f"\nConfidence calibration (fitted on the train novels, {source}):")
+    if loo:
+        print(calibration_summary("train leave-one-novel-out", mapped, loo, out_of_fold=True))
+    print(calibration_summary("train in-sample", mapped, in_sample, out_of_fold=not loo))
+    if held_out:
+        print(calibration_summary("validation", mapped, held_out, out_of_fold=False))
+    print(check_summary(mapped, in_sample, "train in-sample"))
+    if held_out:
+        print(check_summary(mapped, held_out, "validation"))
     return 0
 
 

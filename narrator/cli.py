@@ -328,6 +328,9 @@ def render_library_cmd(directory: Path, quiet: bool, **values: Any) -> None:
 def script(book: Path, fmt: str, **values: Any) -> None:
     """Print the attributed script of BOOK: who speaks each line.
 
+    In the text form, lines narrator is unsure of are marked "(check)" after the speaker; the
+    header says how many and how often such lines are wrong. JSON lines carry each confidence.
+
     Example:
 
     \b

@@ -254,21 +254,27 @@ def _pct(a: int, b: int) -> str:
     return f"{100.0 * a / b:5.1f}%" if b else "   - "
 
 
-def _calibration(quotes: Sequence[QuoteResult]) -> tuple[str, str]:
+def _calibration(quotes: Sequence[QuoteResult]) -> tuple[str, str, str]:
+    """The top and bottom deciles by confidence (share right, mean confidence), and the expected
+    calibration error over the ten deciles: the mean gap between confidence and share right."""
     covered = sorted(
         (q for q in quotes if q.confidence is not None),
         key=lambda q: q.confidence or 0.0,
     )
-    k = max(1, len(covered) // 10)
     if not covered:
-        return "-", "-"
+        return "-", "-", "-"
+    k = max(1, len(covered) // 10)
     top, bottom = covered[-k:], covered[:k]
 
     def fmt(qs: Sequence[QuoteResult]) -> str:
         mean = sum(q.confidence or 0.0 for q in qs) / len(qs)
         return f"{_pct(sum(q.correct for q in qs), len(qs)).strip()} (conf {mean:.2f})"
 
-    return fmt(top), fmt(bottom)
+    gap = 0.0
+    for d in range(10):
+        part = covered[d * len(covered) // 10 : (d + 1) * len(covered) // 10]
+        gap += abs(sum(q.confidence or 0.0 for q in part) - sum(q.correct for q in part))
+    return fmt(top), fmt(bottom), f"{100 * gap / len(covered):.1f}"
 
 
 @dataclass
@@ -300,23 +306,24 @@ class _Totals:
 
     def row(self, label: str) -> str:
         cells = "  ".join(f"{_pct(self.types[t], self.type_totals[t]):>8}" for t in TYPES)
-        top, bottom = _calibration(self.quotes)
+        top, bottom, ece = _calibration(self.quotes)
         wps = self.words / self.seconds if self.seconds else 0.0
         return (
             f"{label[:28]:28} {_pct(self.correct, self.total):>7} {_pct(self.strict, self.total):>7}"
             f" {_pct(self.covered, self.total):>7} {self.total:5}  {cells}"
-            f"  {self.seconds:5.2f} {wps:8.0f}  {top} / {bottom}"
+            f"  {self.seconds:5.2f} {wps:8.0f}  {top} / {bottom}  ECE {ece}"
         )
 
 
 _HEADER = (
     f"{'novel':28} {'lenient':>7} {'strict':>7} {'recall':>7} {'n':>5}  {'explicit':>8} {'anaphor':>8}"
-    f" {'implicit':>8}  {'sec':>5} {'words/s':>8}  calibration top/bottom decile"
+    f" {'implicit':>8}  {'sec':>5} {'words/s':>8}  calibration: top / bottom decile, ECE"
 )
 _FOOTNOTE = (
     "lenient/strict = speaker accuracy over all gold quotes, names judged as `score.py --lenient` / "
     "`score.py`;\nrecall = gold quotes overlapped by a predicted quote; explicit/anaphor/implicit and "
-    "calibration use lenient names; sec = attribution time"
+    "calibration use lenient names; sec = attribution time;\nECE = expected calibration error, the mean gap "
+    "(points) between confidence and share right over the ten deciles of confidence"
 )
 
 

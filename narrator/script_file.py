@@ -7,7 +7,9 @@ Text form (read back by ``narrator render BOOK --script FILE``)::
       | said her brother Tobias, without looking up from the logbook.
 
 Only the ``[offset] Speaker:`` part of a quote line is read back; change the name to change
-who speaks the line. Narration (``|``) and ``#`` lines are context and are ignored. What a user
+who speaks the line. A line narrator is unsure of is marked ``[offset] Speaker (check):`` (the
+header says how many and how unsure); the mark is read past, so an edited name may keep it.
+Narration (``|``) and ``#`` lines are context and are ignored. What a user
 changes that narrator cannot honour (the quote's words, deleted lines, a name no one has) is
 reported with the file and line, never dropped without a word.
 """
@@ -20,6 +22,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .attribute.calibrate import Calibration
+from .attribute.weights import shipped_weights
 from .errors import ScriptError
 from .segment import describe_quote_style
 from .types import NARRATOR, UNKNOWN, Line, Script
@@ -27,6 +31,8 @@ from .wording import counted
 
 JSONL_FIELDS = ("chapter", "start", "end", "kind", "speaker", "confidence", "evidence", "text")
 _OPEN_BRACKETS = ("[", "\uff3b")  # "［": full-width, as some input methods type it
+CHECK_MARK = "(check)"
+"""After the speaker of a quote line whose confidence is under the calibration's threshold."""
 _QUOTE_LINE = re.compile(r"^[\[\uff3b]\s*(\d+)\s*[\]\uff3d]\s*([^:\uff1a]*?)\s*[:\uff1a]\s?(.*)$")
 
 
@@ -50,9 +56,11 @@ def to_jsonl(script: Script) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in jsonl_records(script))
 
 
-def to_text(script: Script) -> str:
-    """The editable text form."""
+def to_text(script: Script, calibration: Calibration | None = None) -> str:
+    """The editable text form; quote lines under `calibration.check_below` (default: the shipped
+    weights') are marked `CHECK_MARK`."""
     book = script.book
+    check = calibration or shipped_weights().calibration
     names = ", ".join(c.name for c in script.characters) or "(none found)"
     out = [
         f"# narrator script for {book.title!r} by {book.author}",
@@ -60,6 +68,7 @@ def to_text(script: Script) -> str:
         "#   narrator render BOOK --script THIS_FILE",
         f"# Characters: {names}. Use {UNKNOWN!r} when no one fits.",
         f"# Dialogue: {describe_quote_style(book.text)} (the convention read from the book's text)",
+        _check_summary(script, check),
     ]
     chapter = None
     for line in script.lines:
@@ -70,10 +79,27 @@ def to_text(script: Script) -> str:
         if not text:
             continue
         if line.segment.kind == "quote":
-            out.append(f"[{line.segment.start}] {line.speaker or UNKNOWN}: {text}")
+            mark = f" {CHECK_MARK}" if _to_check(line, check) else ""
+            out.append(f"[{line.segment.start}] {line.speaker or UNKNOWN}{mark}: {text}")
         else:
             out.append(f"  | {text}")
     return "\n".join(out) + "\n"
+
+
+def _to_check(line: Line, check: Calibration) -> bool:
+    return line.segment.kind == "quote" and bool(line.segment.text.strip()) and line.confidence < check.check_below
+
+
+def _check_summary(script: Script, check: Calibration) -> str:
+    """The header line that points the user at the lines to check, and says what the mark means."""
+    quotes = sum(line.segment.kind == "quote" and bool(line.segment.text.strip()) for line in script.lines)
+    flagged = sum(_to_check(line, check) for line in script.lines)
+    if not flagged:
+        return f"# No line to check: every quote line's confidence is at least {check.check_below:.2f}."
+    wrong = (f"; on the train novels about {100 * check.check_wrong:.0f} % of such lines had the wrong speaker"
+             if check.check_wrong is not None else "")
+    return (f"# {flagged} of {counted(quotes, 'quote line')} to check (confidence below {check.check_below:.2f}"
+            f"{wrong}): search for {CHECK_MARK!r}.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +138,18 @@ def read_speaker_edits(path: Path) -> dict[int, SpeakerEdit]:
         if offset in edits:
             raise ScriptError(f"{path}:{number}: offset [{offset}] is also on line {edits[offset].line}; "
                               "keep one of the two lines.")
-        edits[offset] = SpeakerEdit(match.group(2), number, match.group(3))
+        edits[offset] = SpeakerEdit(_unmarked(match.group(2)) or match.group(2), number, match.group(3))
     if not edits:
         raise ScriptError(f"Script file {str(path)!r} has no '[offset] Speaker: text' lines; "
                           "write one with `narrator script BOOK`.")
     return edits
+
+
+def _unmarked(speaker: str) -> str:
+    """The speaker without the check mark `to_text` may have put after it (any case)."""
+    if speaker.lower().endswith(CHECK_MARK):
+        return speaker[: -len(CHECK_MARK)].rstrip()
+    return speaker
 
 
 def apply_speaker_edits(

@@ -274,3 +274,14 @@ def test_split_file_and_default_split(tmp_path: Path) -> None:
         read_split(path)
     assert len(PDNC_DEV_SPLIT["train"]) == 10 and len(PDNC_DEV_SPLIT["validation"]) == 4
     assert not set(PDNC_DEV_SPLIT["train"]) & set(PDNC_DEV_SPLIT["validation"])
+
+
+def test_report_prints_the_expected_calibration_error() -> None:
+    """ECE: over the ten deciles of confidence, the mean gap between confidence and share right.
+    Twenty quotes at 0.9 of which half are right are 40 points overconfident; at 0.5, calibrated."""
+    def quotes(conf: float) -> tuple[QuoteResult, ...]:
+        return tuple(QuoteResult(f"Q{i}", "implicit", "Emma", "Emma" if i % 2 else "Tom", bool(i % 2),
+                                 bool(i % 2), conf, "turn-taking", "a") for i in range(20))
+
+    assert format_report([NovelResult("Sure", quotes(0.9), 0.5, 1000)]).splitlines()[1].endswith("ECE 40.0")
+    assert format_report([NovelResult("Fair", quotes(0.5), 0.5, 1000)]).splitlines()[1].endswith("ECE 0.0")

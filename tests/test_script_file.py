@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from narrator.attribute.calibrate import Calibration
+from narrator.attribute.weights import shipped_weights
 from narrator.errors import ScriptError
 from narrator.pipeline import load_book, make_script
 from narrator.script_file import apply_speaker_edits, read_speaker_edits, to_text
@@ -131,3 +133,41 @@ def test_an_edited_script_beside_the_book_is_used_and_said(book_path: Path, tmp_
     with pytest.raises(ScriptError, match=rf"{re.escape(str(beside))}:\d+: no quote starts at offset .*narrator "
                                           r"script BOOK"):
         prepare(book_path, engine=preset_fake_engine())
+
+
+def test_unsure_lines_are_marked_counted_and_read_back(script: Script, tmp_path: Path) -> None:
+    """Lines under the threshold carry '(check)' after the speaker; the header counts them and
+    says how to find them; the marked file parses back to the same speakers."""
+    quotes = sorted(line.confidence for line in script.lines if line.segment.kind == "quote")
+    below = (quotes[1] + quotes[2]) / 2 if quotes[1] < quotes[2] else quotes[2] + 0.001
+    unsure = sum(c < below for c in quotes)
+    check = Calibration(check_below=below, check_wrong=0.55)
+    text = to_text(script, check)
+    marked = [line for line in text.splitlines() if line.startswith("[") and " (check): " in line]
+    assert len(marked) == unsure >= 2
+    header = f"# {unsure} of {len(quotes)} quote lines to check (confidence below {below:.2f}; on the train novels " \
+             "about 55 % of such lines had the wrong speaker): search for '(check)'."
+    assert header in text.splitlines()
+    path = edit(tmp_path, text)
+    again = apply_speaker_edits(script, read_speaker_edits(path), str(path))
+    assert again.lines == script.lines and again.book.warnings == script.book.warnings
+    # correcting a marked line and leaving the mark: the new name is read
+    first = marked[0]
+    offset = int(first[1:first.index("]")])
+    fixed = text.replace(first, first.replace(f"] {speakers(script)[offset]} (check):", "] Tom (CHECK):"))
+    changed = apply_speaker_edits(script, read_speaker_edits(edit(tmp_path, fixed)))
+    assert speakers(changed)[offset] == "Tom"
+
+
+def test_a_sure_script_says_there_is_nothing_to_check(script: Script) -> None:
+    text = to_text(script, Calibration(check_below=0.0))
+    assert "# No line to check: every quote line's confidence is at least 0.00." in text.splitlines()
+    assert "(check)" not in text
+
+
+def test_the_shipped_threshold_was_measured(script: Script) -> None:
+    """By default the shipped calibration's threshold marks the lines, and the header says what
+    share of such lines was wrong when it was fitted."""
+    shipped = shipped_weights().calibration
+    assert shipped.check_wrong is not None
+    assert to_text(script) == to_text(script, shipped)

@@ -18,6 +18,7 @@ from copy import copy
 from dataclasses import replace
 
 from ..types import FIRST_PERSON, UNKNOWN, Book, Character, Line, Script, Segment
+from .calibrate import Decided, cues
 from .context import CLOSING_MARKS, QUOTATION_DASHES, PassState, pick_name
 from .data import SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Tag, Turn
 from .decode import DEFAULT, GREEDY, Beam, decode
@@ -307,7 +308,7 @@ def _advance(state: PassState, pos: int) -> None:
 
 def script_of(book: Book, state: PassState) -> Script:
     """A line for every segment in text order; the cast adds the first-person narrator and the
-    described speakers the pass met."""
+    described speakers the pass met. Confidences are calibrated after decoding (calibrate.py)."""
     b, trace = state.book, state.trace
     by_segment: dict[int, QuoteState] = {}
     decided = state.decided
@@ -315,20 +316,27 @@ def script_of(book: Book, state: PassState) -> Script:
         decided, quotes = decided
         by_segment.update((id(q.seg), q) for q in quotes)
     lines: list[Line] = []
+    judged: list[tuple[int, Decided]] = []  # (line index, what calibrates its confidence)
     for ch, s in b.ordered:
         if s.kind != "quote":
             lines.append(Line(ch, s, None, 1.0, ""))
             continue
         q = by_segment.get(id(s))
         if q is None or q.decision is None:
+            judged.append((len(lines), (ch, s.paragraph, "none", 0.1, UNKNOWN)))
             lines.append(Line(ch, s, UNKNOWN, 0.1, "no evidence"))
             continue
         d = q.decision
         if trace is not None:
             trace.rules.append((s, d.kind))
         conf = d.confidence if d.confidence is not None else state.weights.confidence_for(d.kind)
+        kind = "ranked:tag" if d.kind == "ranked" and q.pron_tag is not None else d.kind
         speaker = b.renames.get(d.speaker, d.speaker)
+        judged.append((len(lines), (ch, s.paragraph, kind, conf, speaker)))
         lines.append(Line(ch, s, speaker, conf, d.evidence, q.addressees))
+    calibrated = state.weights.calibration.apply(cues([cue for _, cue in judged]))
+    for (i, _), conf in zip(judged, calibrated, strict=True):
+        lines[i] = replace(lines[i], confidence=conf)
     chars = list(b.characters)
     more = list(state.described.values())
     if b.narrator is None and b.first_person and state.used.get(FIRST_PERSON):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..types import Segment
+from .calibrate import Calibration
 
 _SHIPPED = Path(__file__).with_name("weights.json")
 
@@ -66,11 +67,17 @@ class Weights:
     features: Mapping[str, float] = field(default_factory=lambda: DEFAULT_WEIGHTS)
     confidence: Mapping[str, float] = field(default_factory=dict)
     """Rule kind ("said-after:name", "continued", …) → share of its decisions that were right."""
+    calibration: Calibration = field(default_factory=Calibration)
+    """Maps each quote's raw confidence to its final one (calibrate.py); none keeps it raw."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Weights:
-        """From the layout of weights.json: {"features": {…}, "confidence": {…}}."""
-        return cls(data.get("features") or DEFAULT_WEIGHTS, data.get("confidence", {}))
+        """From the layout of weights.json: {"features": {…}, "confidence": {…}, "calibration": {…}}."""
+        return cls(
+            data.get("features") or DEFAULT_WEIGHTS,
+            data.get("confidence", {}),
+            Calibration.from_dict(data.get("calibration")),
+        )
 
     def confidence_for(self, kind: str) -> float:
         """The confidence of a rule decision: its measured accuracy, else a hand-set prior.
