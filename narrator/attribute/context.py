@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
@@ -203,13 +203,6 @@ class BookContext:
     def narration_names(self, para: int, history: History) -> set[str]:
         """Names in the narration of a paragraph (any paragraph)."""
         return {pick_name(m, history) for m in self._names_in(para, ("narration",))}
-
-    def memo(self, key: Any, compute: Callable[[BookContext], Any]) -> Any:
-        """`compute(self)`, computed once per context: for what another module reads from the
-        book alone (presence.py's scene starts)."""
-        if key not in self._memo:
-            self._memo[key] = compute(self)
-        return self._memo[key]
 
     def _names_in(self, para: int, kinds: tuple[str, ...]) -> tuple[Mention, ...]:
         """The name mentions in the paragraph's segments of these kinds, in text order."""

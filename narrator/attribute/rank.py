@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from ..types import FIRST_PERSON, UNKNOWN
 from .context import PassState, is_subject, pick_name
 from .data import Decision, Paragraph, QuoteState, Tag
-from .presence import present
 from .tags import EVIDENCE, SPEECH_TAGS
 from .vocabulary import CONTINUATION_VERBS
 from .weights import RankedChoice
@@ -150,9 +149,6 @@ class _Scene:
     mentions: dict[str, int]
     """Character → times the book mentions them."""
     max_mentions: int
-    present: dict[str, tuple[int, int]]
-    """Character → (paragraphs since, position of) their last speech or act in this scene
-    (presence.py; read for a pronoun tag only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +194,6 @@ def _read_scene(query: RankQuery) -> _Scene:
         names=_paragraph_names(query, addressed_now),
         mentions={c.name: c.mentions for c in state.book.characters},
         max_mentions=max((c.mentions for c in state.book.characters), default=1) or 1,
-        present=present(state.book, history, query.pos, para.number) if query.tag is not None else {},
     )
 
 
@@ -289,24 +284,7 @@ def _features(c: str, query: RankQuery, scene: _Scene, tag: _TagCue | None) -> d
             f["grank0_subject"] = 1.0
     _turn_features(f, c, query, scene)
     _name_features(f, c, query, scene)
-    if tag is not None and c in tag.grank:
-        _presence_features(f, c, scene, tag)
     return f
-
-
-def _presence_features(f: dict[str, float], c: str, scene: _Scene, tag: _TagCue) -> None:
-    """A tag's gender matches among the people present (presence.py): is c the one who acted
-    last, the second or third, the only one; or absent while someone present matches?"""
-    here = scene.present
-    act = here.get(c)
-    if act is None:
-        if any(p in tag.grank for p in here):
-            f["tag_absent_gmatch"] = 1.0
-        return
-    later = sum(1 for p, (_, pos) in here.items() if p in tag.grank and pos > act[1])
-    f[f"tag_pgrank{min(later, 2)}"] = 1.0
-    if later == 0 and sum(1 for p in here if p in tag.grank) == 1:
-        f["tag_present_only"] = 1.0
 
 
 def _tag_features(f: dict[str, float], c: str, scene: _Scene, tag: _TagCue, state: PassState) -> None:

@@ -56,11 +56,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "cont_verb_prev": 3.0,
     "named_prev_para": 0.5,
     "narrator_firsttag": 4.0,
-    "tag_pgrank0": 0.0,
-    "tag_pgrank1": 0.0,
-    "tag_pgrank2": 0.0,
-    "tag_present_only": 1.0,
-    "tag_absent_gmatch": -0.5,
 }
 
 
