@@ -17,7 +17,6 @@ from .conversation import Conversation, vocatives
 from .data import OTHER, SUBJECT, History, Mention, QuoteState
 from .kin import Families
 from .mentions import find_mentions
-from .style import StyleModel
 from .vocabulary import CLAUSE_OPENERS
 from .weights import Trace, Weights
 
@@ -239,8 +238,6 @@ class PassState:
         self.named_speakers = named_speakers
         """Paragraph → speaker named by its first quote's tag, found before the pass so that an
         untagged turn can look at the turns that follow it."""
-        self.style = StyleModel.learn(book.by_paragraph.items(), named_speakers)
-        """How each character talks, learned from the quotes tagged with their name (style.py)."""
         self.weights = weights
         self.trace = trace
         self.families = Families.of(book.characters)

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from ..types import FIRST_PERSON, UNKNOWN
 from .context import PassState, is_subject, pick_name
 from .data import Decision, Paragraph, QuoteState, Tag
-from .style import style_features
 from .tags import EVIDENCE, SPEECH_TAGS
 from .vocabulary import CONTINUATION_VERBS
 from .weights import RankedChoice
@@ -104,8 +103,7 @@ def rank_choices(query: RankQuery, most: int = 1, margin: float = 0.0) -> list[t
     if not cands:
         return [(Decision(UNKNOWN, "none", "no evidence", 0.05), 0.0)]
     tag = _tag_cue(query.tag, cands, scene, state)
-    style = style_features(state.style, query.para.number, cands)
-    feats = [_features(c, query, scene, tag) | s for c, s in zip(cands, style, strict=True)]
+    feats = [_features(c, query, scene, tag) for c in cands]
     w = state.weights.features
     top, prob, scores = choose(cands, feats, w)
     if state.trace is not None:

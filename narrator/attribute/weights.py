@@ -56,8 +56,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "cont_verb_prev": 3.0,
     "named_prev_para": 0.5,
     "narrator_firsttag": 4.0,
-    "style": 0.5,
-    "style_margin": 0.5,
 }
 
 
