@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from narrator.attribute import Trace, Weights, attribute, discover_characters
 from narrator.attribute.context import PassState
 from narrator.attribute.core import decide_step, script_of, start_pass
 from narrator.attribute.data import Turn
-from narrator.attribute.decode import GREEDY, Beam, decode
+from narrator.attribute.decode import GREEDY, Beam, Choices, decode
 from narrator.segment import segment_book
 from narrator.types import UNKNOWN, Book, Chapter, Character, Line
 
@@ -425,7 +426,7 @@ def test_greedy_decoding_is_the_plain_pass() -> None:
     segments = segment_book(book)
     state, paragraphs = start_pass(book, segments)
     for p in paragraphs:
-        [(state, _)] = decide_step(state, p, 1, 0.0)
+        [state] = decide_step(state, p, 1, 0.0).grow([0])
     plain = [(ln.speaker, ln.evidence, ln.confidence) for ln in script_of(book, state).lines]
     greedy = attribute(book, segments, beam=GREEDY)
     assert [(ln.speaker, ln.evidence, ln.confidence) for ln in greedy.lines] == plain
@@ -457,7 +458,7 @@ def test_clone_copies_everything_the_pass_changes() -> None:
     state, paragraphs = start_pass(book, segment_book(book))
     half = len(paragraphs) // 2
     for p in paragraphs[:half]:
-        [(state, _)] = decide_step(state, p, 1, 0.0)
+        [state] = decide_step(state, p, 1, 0.0).grow([0])
     before = {k: repr(v) for k, v in vars(state).items() if k not in SHARED_BY_HYPOTHESES}
     twin = state.clone()
     for name, value in vars(state).items():
@@ -468,7 +469,7 @@ def test_clone_copies_everything_the_pass_changes() -> None:
     assert twin.history.entries == state.history.entries
     assert twin.history.gender_of.__self__ is twin  # type: ignore[attr-defined]
     for p in paragraphs[half:]:
-        [(twin, _)] = decide_step(twin, p, 1, 0.0)
+        [twin] = decide_step(twin, p, 1, 0.0).grow([0])
     assert twin.mention_ptr > state.mention_ptr and twin.used != state.used
     assert {k: repr(v) for k, v in vars(state).items() if k not in SHARED_BY_HYPOTHESES} == before
 
@@ -483,14 +484,19 @@ def test_the_decoder_revises_a_choice_the_next_turn_contradicts() -> None:
         3: {"Emma": [("Harriet", 0.8), ("Emma", 0.2)]},
     }
 
-    def step(state: PassState, item: int, branch: int, margin: float) -> list[tuple[PassState, float]]:
+    def step(state: PassState, item: int, branch: int, margin: float) -> Choices:
         turns = state.conversation.turns
         choices = table[item][turns[-1].speaker if turns else ""][:branch]
         choices = [(w, p) for w, p in choices if math.log(p) >= math.log(choices[0][1]) - margin]
-        runs = [state] + [state.clone() for _ in choices[1:]]
-        for run, (who, _) in zip(runs, choices, strict=True):
-            run.conversation.add(Turn(item, who))
-        return [(run, math.log(p)) for run, (_, p) in zip(runs, choices, strict=True)]
+
+        def grow(chosen: Sequence[int]) -> list[PassState]:
+            runs = [state] + [state.clone() for _ in chosen[1:]]
+            for run, i in zip(runs, chosen, strict=True):
+                run.conversation.add(Turn(item, choices[i][0]))
+            return runs
+
+        logps = tuple(math.log(p) for _, p in choices)
+        return Choices(state, item, logps, tuple(w for w, _ in choices), grow)
 
     def speakers(beam: Beam) -> list[str]:
         book = book_of(EXCHANGE)

@@ -21,7 +21,7 @@ from ..types import FIRST_PERSON, UNKNOWN, Book, Character, Line, Script, Segmen
 from .calibrate import Decided, cues
 from .context import CLOSING_MARKS, QUOTATION_DASHES, PassState, pick_name
 from .data import SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Tag, Turn
-from .decode import DEFAULT, GREEDY, Beam, decode
+from .decode import DEFAULT, GREEDY, Beam, Choices, decode
 from .kin import kin_referent
 from .people import read_people
 from .quote_tags import Paragraphs, named_speakers, quote_tags, tag_groups
@@ -87,11 +87,9 @@ def _paragraphs(ordered: Sequence[tuple[int, Segment]]) -> Paragraphs:
     return paragraphs
 
 
-def decide_step(
-    state: PassState, item: tuple[int, int, list[Segment]], branch: int, margin: float
-) -> list[tuple[PassState, float]]:
-    """Decide one paragraph in one hypothesis of the decoder (decode.py): the hypotheses it
-    becomes, with the log-probability of the ranked choice that made each."""
+def decide_step(state: PassState, item: tuple[int, int, list[Segment]], branch: int, margin: float) -> Choices:
+    """Decide one paragraph in one hypothesis of the decoder (decode.py) as far as the ranked
+    choices it branches on; `Choices.grow` applies the ones the decoder keeps."""
     chapter, number, segs = item
     quotes = [QuoteState(chapter, s, k) for k, s in enumerate(segs) if s.kind == "quote"]
     return _decide_paragraph(state, _paragraph(state, chapter, number, segs, quotes), branch, margin)
@@ -108,9 +106,7 @@ def _paragraph(
     return Paragraph(chapter, number, segs, quotes, prev_turn, recent)
 
 
-def _decide_paragraph(
-    state: PassState, para: Paragraph, branch: int, margin: float
-) -> list[tuple[PassState, float]]:
+def _decide_paragraph(state: PassState, para: Paragraph, branch: int, margin: float) -> Choices:
     quotes = para.quotes
     for q in quotes:
         _decide_by_tags(state, para, q)
@@ -121,10 +117,7 @@ def _decide_paragraph(
             me = self_named(state, q)
             if me is not None:
                 q.decision = Decision(me, "self-named", f"introduces self: '{me}'")
-    runs = _rank_undecided(state, para, branch, margin)
-    for run, run_para, _ in runs:
-        _record(run, run_para)
-    return [(run, logp) for run, _, logp in runs]
+    return _rank_undecided(state, para, branch, margin)
 
 
 def _decide_by_tags(state: PassState, para: Paragraph, q: QuoteState) -> None:
@@ -195,32 +188,61 @@ def _continue_open_quote(para: Paragraph) -> None:
         )
 
 
-def _rank_undecided(
-    state: PassState, para: Paragraph, branch: int, margin: float
-) -> list[tuple[PassState, Paragraph, float]]:
-    """The ranker decides the quotes no rule did, one choice per group of quotes under one
-    pronoun tag. Its runners-up for the first group (up to `branch` choices within `margin`)
-    start hypotheses of their own: a clone of the state with its own copy of the quotes."""
+def _rank_undecided(state: PassState, para: Paragraph, branch: int, margin: float) -> Choices:
+    """The ranker's choices for the quotes no rule decided, one choice per group of quotes under
+    one pronoun tag. Its runners-up for the first group (up to `branch` choices within `margin`)
+    start hypotheses of their own, grown only when the decoder keeps them: a clone of the state
+    with its own copy of the quotes. Each choice tells the speaker of the paragraph's turn (which
+    the decoder merges on) unless a later group, ranked in the choice's context, speaks last."""
     undecided = [q for q in para.quotes if q.decision is None]
+    last = para.quotes[-1]
+
+    def grow_decided(chosen: Sequence[int]) -> list[PassState]:
+        assert list(chosen) == [0]
+        _record(state, para)
+        return [state]
+
     if not undecided:
-        return [(state, para, 0.0)]
+        speaker = last.decision.speaker if last.decision is not None else None
+        return Choices(state, para.number, (0.0,), (speaker,), grow_decided)
     groups = tag_groups(undecided, para.segments[0].start)
     tagq, _ = groups[0]
     pos = _group_position(tagq, groups[0][1])
     _advance(state, pos)
     choices = rank_choices(RankQuery(state, para, tagq, pos), branch, margin)
-    runs = [(state, para)] + [_fork(state, para) for _ in choices[1:]]
-    out = []
-    for (run, run_para), (d, logp) in zip(runs, choices, strict=True):
-        run.promote(d.speaker)
-        for k, (tq, group) in enumerate(_in_paragraph(groups, para, run_para)):
-            if k > 0:
-                pos = _group_position(tq, group)
-                _advance(run, pos)
-                d = rank_paragraph(RankQuery(run, run_para, tq, pos))
-            _decide_group(run, tq, group, d)
-        out.append((run, run_para, logp))
-    return out
+
+    def grow(chosen: Sequence[int]) -> list[PassState]:
+        runs = [(state, para)] + [_fork(state, para) for _ in chosen[1:]]
+        for (run, run_para), i in zip(runs, chosen, strict=True):
+            _decide_groups(run, groups, para, run_para, choices[i][0])
+            _record(run, run_para)
+        return [run for run, _ in runs]
+
+    if last.decision is not None:
+        speakers: list[str | None] = [last.decision.speaker] * len(choices)
+    elif any(q is last for q in groups[0][1]):
+        speakers = [d.speaker for d, _ in choices]
+    else:  # decided in the choice's own context
+        speakers = [None] * len(choices)
+    return Choices(state, para.number, tuple(logp for _, logp in choices), tuple(speakers), grow)
+
+
+def _decide_groups(
+    run: PassState,
+    groups: list[tuple[QuoteState | None, list[QuoteState]]],
+    para: Paragraph,
+    run_para: Paragraph,
+    d: Decision,
+) -> None:
+    """Decide the paragraph's groups in one hypothesis: the first by the choice `d`, the others
+    ranked in the hypothesis's context."""
+    run.promote(d.speaker)
+    for k, (tq, group) in enumerate(_in_paragraph(groups, para, run_para)):
+        if k > 0:
+            pos = _group_position(tq, group)
+            _advance(run, pos)
+            d = rank_paragraph(RankQuery(run, run_para, tq, pos))
+        _decide_group(run, tq, group, d)
 
 
 def _group_position(tagq: QuoteState | None, group: list[QuoteState]) -> int:

@@ -7,7 +7,9 @@ decisions would lift accuracy by about five points). So the pass keeps a few hyp
 its best choice and a close runner-up each extend the hypothesis, every later choice is ranked in
 its own hypothesis's context, and a hypothesis scores the sum of the log-probabilities of its
 ranked choices. Hypotheses that agree on the last turns are merged (the better one kept) and those
-far behind dropped, so outside a contested exchange one hypothesis remains.
+far behind dropped, so outside a contested exchange one hypothesis remains. The survivors are
+picked from the choices before any is applied (a choice's score and the speaker it gives the
+turn are known beforehand), so only the kept ones clone a state.
 
 With a width of 1 the decoder is the greedy pass. Training traces the greedy pass (the ranker
 learns from its own decisions; `attribute` decodes greedily when given a trace).
@@ -15,11 +17,13 @@ learns from its own decisions; `attribute` decodes greedily when given a trace).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from .context import PassState
+from .conversation import Conversation
+from .data import Turn
 
 Item = TypeVar("Item")
 
@@ -47,10 +51,29 @@ DEFAULT = Beam()
 train 83.13 → 83.78 %, validation 78.03 → 78.65 % (with the older weights, fitted on 6 dev
 novels, validation went down: 78.03 → 77.79)."""
 
-Step = Callable[[PassState, Item, int, float], list[tuple[PassState, float]]]
-"""Decide one paragraph in a hypothesis: (state, paragraph, branch, margin) → the hypotheses it
-becomes (the state itself, changed, first; then clones for the runners-up), each with the
-log-probability of the choice that made it."""
+Step = Callable[[PassState, Item, int, float], "Choices"]
+"""Decide one paragraph in a hypothesis as far as its choices: (state, paragraph, branch, margin)
+→ the ranked choices, none applied yet (`Choices.grow` applies the ones the decoder keeps)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """A hypothesis's choices for one paragraph before any is applied: the decoder picks the
+    survivors from their log-probabilities and the speaker each gives the paragraph's turn,
+    and clones the state only for the ones it keeps."""
+
+    state: PassState
+    """The hypothesis, its choices not yet applied."""
+    paragraph: int
+    """The paragraph's number: its turn enters the conversation."""
+    logps: tuple[float, ...]
+    """Log-probability of each choice, the first the best."""
+    speakers: tuple[str | None, ...]
+    """The speaker of the paragraph's turn under each choice; None where only deciding the
+    rest of the paragraph in the choice's own context tells (the decoder grows them all)."""
+    grow: Callable[[Sequence[int]], list[PassState]]
+    """The hypotheses made by the given choices (ascending indices), in that order: the first
+    is the state itself, changed; the others are clones made before any change. Call once."""
 
 
 def decode(state: PassState, items: Iterable[Item], step: Step[Item], beam: Beam = DEFAULT) -> PassState:
@@ -58,34 +81,76 @@ def decode(state: PassState, items: Iterable[Item], step: Step[Item], beam: Beam
     hypotheses = [state]
     for item in items:
         if beam.width <= 1:
-            hypotheses = [step(hypotheses[0], item, 1, 0.0)[0][0]]
+            hypotheses = step(hypotheses[0], item, 1, 0.0).grow([0])
             continue
-        grown = []
-        for h in hypotheses:
-            for run, logp in step(h, item, beam.branch, beam.margin):
-                run.score += logp
-                grown.append(run)
-        hypotheses = _survivors(grown, beam)
+        hypotheses = _grow_survivors([step(h, item, beam.branch, beam.margin) for h in hypotheses], beam)
     return max(hypotheses, key=lambda h: h.score)
 
 
-def _survivors(grown: list[PassState], beam: Beam) -> list[PassState]:
-    """The best hypotheses, one per recent speaker sequence, none far behind the best."""
-    grown.sort(key=lambda h: -h.score)
-    keep: dict[tuple[str, ...], PassState] = {}
-    for h in grown:
-        if h.score < grown[0].score - beam.prune:
+@dataclass(slots=True)
+class _Candidate:
+    """One choice of one hypothesis: what selecting it needs, and the hypothesis once grown."""
+
+    origin: int
+    """Index of the hypothesis's `Choices`."""
+    choice: int
+    score: float
+    key: tuple[str, ...]
+    grown: PassState | None = None
+
+
+def _grow_survivors(steps: list[Choices], beam: Beam) -> list[PassState]:
+    """The surviving hypotheses (`_survivors`), cloning and changing states only for them."""
+    candidates: list[_Candidate] = []
+    for n, c in enumerate(steps):
+        base = c.state.score
+        if None in c.speakers:  # the key is known only once the choices are applied
+            for i, (run, logp) in enumerate(zip(c.grow(range(len(c.logps))), c.logps, strict=True)):
+                run.score = base + logp
+                candidates.append(_Candidate(n, i, run.score, _key(run.conversation, beam.keylen), run))
+            continue
+        for i, (logp, speaker) in enumerate(zip(c.logps, c.speakers, strict=True)):
+            assert speaker is not None
+            key = _key_after(c.state.conversation, c.paragraph, speaker, beam.keylen)
+            candidates.append(_Candidate(n, i, base + logp, key))
+    kept = _survivors(candidates, beam)
+    chosen: dict[int, list[_Candidate]] = {}
+    for k in kept:
+        if k.grown is None:
+            chosen.setdefault(k.origin, []).append(k)
+    for n, ks in chosen.items():
+        ks.sort(key=lambda k: k.choice)
+        for k, run in zip(ks, steps[n].grow([k.choice for k in ks]), strict=True):
+            run.score = k.score
+            k.grown = run
+    return [k.grown for k in kept if k.grown is not None]
+
+
+def _survivors(candidates: list[_Candidate], beam: Beam) -> list[_Candidate]:
+    """The best candidates, one per recent speaker sequence, none far behind the best."""
+    candidates = sorted(candidates, key=lambda c: -c.score)
+    keep: dict[tuple[str, ...], _Candidate] = {}
+    for c in candidates:
+        if c.score < candidates[0].score - beam.prune:
             break
-        keep.setdefault(_key(h, beam.keylen), h)
+        keep.setdefault(c.key, c)
         if len(keep) >= beam.width:
             break
     return list(keep.values())
 
 
-def _key(h: PassState, keylen: int) -> tuple[str, ...]:
-    """The speakers of the latest turns of the hypothesis's conversation, newest first:
+def _key(conversation: Conversation, keylen: int) -> tuple[str, ...]:
+    """The speakers of the latest turns of a hypothesis's conversation, newest first:
     hypotheses agreeing on them are the same from here on."""
-    turns = h.conversation.turns
+    turns = conversation.turns
     if not turns:
         return ()
-    return tuple(t.speaker for t in h.conversation.recent(turns[-1].paragraph + 1)[:keylen])
+    return tuple(t.speaker for t in conversation.recent(turns[-1].paragraph + 1)[:keylen])
+
+
+def _key_after(conversation: Conversation, paragraph: int, speaker: str, keylen: int) -> tuple[str, ...]:
+    """`_key` of the conversation once the paragraph's turn by `speaker` is added, without
+    adding it (the key reads at most `keylen` turns, the new one among them)."""
+    recent = Conversation(conversation.turns[-keylen:], conversation.max_gap)
+    recent.add(Turn(paragraph, speaker))
+    return _key(recent, keylen)
