@@ -39,8 +39,7 @@ import bisect
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +47,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from narrator.attribute import RankedChoice, Trace, Weights, attribute  # noqa: E402
-from narrator.attribute.calibrate import Calibration, Cue  # noqa: E402
+from narrator.attribute.calibrate import Calibration, Cue, Recorder  # noqa: E402
 from narrator.attribute.calibrate import fit as fit_calibration  # noqa: E402
 from narrator.attribute.weights import DEFAULT_WEIGHTS  # noqa: E402
 from narrator.evaluate import (  # noqa: E402
@@ -220,17 +219,6 @@ def calibration_report(conf: list[float], right: list[bool]) -> str:
             f"right@confidence per decile: {' '.join(cells)}")
 
 
-@dataclass(frozen=True)
-class _Recorder(Calibration):
-    """Calibrates as the map it copies, and keeps the cues of the pass for fitting the map."""
-
-    seen: list[Cue] = field(default_factory=list)
-
-    def apply(self, cue_list: Sequence[Cue]) -> list[float]:
-        self.seen.extend(cue_list)
-        return Calibration.apply(self, cue_list)
-
-
 Judged = list[tuple[str, Cue, bool]]
 """(novel, cue, speaker right) of every quote line with a gold speaker: what the calibration is
 fitted and measured on."""
@@ -239,7 +227,7 @@ fitted and measured on."""
 def evaluate(novel: Novel, data: dict, judged: Judged | None = None) -> NovelResult:
     import time
 
-    recorder = _Recorder(Calibration.from_dict(data.get("calibration")).coef)
+    recorder = Recorder(Calibration.from_dict(data.get("calibration")).coef)
     weights = replace(weights_of(data), calibration=recorder)
     t0 = time.perf_counter()
     script = attribute(novel.book, novel.segments, weights=weights)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from narrator.attribute import Weights, attribute
-from narrator.attribute.calibrate import MAX_RUN, Calibration, Cue, cues, fit
+from narrator.attribute.calibrate import MAX_RUN, Calibration, Cue, Recorder, cues, fit
 from narrator.attribute.weights import shipped_weights
 from narrator.segment import segment_book
 from narrator.types import Book, Chapter
@@ -131,15 +130,6 @@ def test_calibration_changes_confidence_never_a_speaker() -> None:
     assert all(ln.confidence == 1.0 for ln in halved.lines if ln.segment.kind != "quote")
 
 
-@dataclass(frozen=True)
-class _Recorder(Calibration):
-    seen: list[Cue] = field(default_factory=list)
-
-    def apply(self, cue_list: Sequence[Cue]) -> list[float]:
-        self.seen.extend(cue_list)
-        return Calibration.apply(self, cue_list)
-
-
 def test_a_run_the_next_tag_contradicts_is_doubted() -> None:
     """Tom answers Anna on even turns, so the tag after eight untagged turns should name Tom
     (it answers the last, Anna's). If it names Anna, the run flipped somewhere: each of its
@@ -147,7 +137,7 @@ def test_a_run_the_next_tag_contradicts_is_doubted() -> None:
     shipped = shipped_weights()
     shift = {}
     for last in ("Tom", "Anna"):
-        recorder = _Recorder(shipped.calibration.coef)
+        recorder = Recorder(shipped.calibration.coef)
         quotes = _quotes(_exchange(last), replace(shipped, calibration=recorder))
         assert len(quotes) == 10 and [q.speaker for q in quotes[:3]] == ["Anna", "Tom", "Anna"]
         run = recorder.seen[1:9]

@@ -184,6 +184,18 @@ class Calibration:
         return [self.confidence(c) for c in cue_list]
 
 
+@dataclass(frozen=True)
+class Recorder(Calibration):
+    """Calibrates as the map it copies, and keeps every cue it was asked about: the trainer (and
+    the tests) read the cues of a whole pass this way to fit or check a map."""
+
+    seen: list[Cue] = field(default_factory=list)
+
+    def apply(self, cue_list: Sequence[Cue]) -> list[float]:
+        self.seen.extend(cue_list)
+        return Calibration.apply(self, cue_list)
+
+
 L2 = 1.0
 """Penalty on the summed log-loss of the train quotes (about 20,000): keeps rare features near 0."""
 SIGNS = {"logit": 1.0, "run": -1.0, "before_breaks": -1.0, "after_breaks": -1.0}
