@@ -47,7 +47,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from narrator.attribute import RankedChoice, Trace, Weights, attribute  # noqa: E402
-from narrator.attribute.calibrate import Calibration, Cue, Recorder  # noqa: E402
+from narrator.attribute.calibrate import Calibration, Cue, Recorder, deciles, expected_calibration_error  # noqa: E402
 from narrator.attribute.calibrate import fit as fit_calibration  # noqa: E402
 from narrator.attribute.weights import DEFAULT_WEIGHTS  # noqa: E402
 from narrator.evaluate import (  # noqa: E402
@@ -206,13 +206,9 @@ def fit(novels: list[Novel]) -> dict:
 
 def calibration_report(conf: list[float], right: list[bool]) -> str:
     """Reliability per decile of confidence, expected calibration error, Brier score and log-loss."""
-    order = np.argsort(np.array(conf), kind="stable")
-    c, y = np.array(conf)[order], np.array(right, dtype=float)[order]
-    cells, ece = [], 0.0
-    for part in np.array_split(np.arange(len(c)), 10):
-        if len(part):
-            ece += len(part) * abs(c[part].mean() - y[part].mean()) / len(c)
-            cells.append(f"{100 * y[part].mean():.0f}%@{c[part].mean():.2f}")
+    c, y = np.array(conf), np.array(right, dtype=float)
+    ece = expected_calibration_error(conf, right)
+    cells = [f"{100 * share:.0f}%@{mean:.2f}" for mean, share, _ in deciles(conf, right)]
     clipped = np.clip(c, 0.001, 0.999)
     loss = -np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped))
     return (f"ECE {100 * ece:.2f} pts, Brier {np.mean((c - y) ** 2):.4f}, log-loss {loss:.4f} (n={len(c)}); "

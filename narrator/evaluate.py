@@ -270,11 +270,10 @@ def _calibration(quotes: Sequence[QuoteResult]) -> tuple[str, str, str]:
         mean = sum(q.confidence or 0.0 for q in qs) / len(qs)
         return f"{_pct(sum(q.correct for q in qs), len(qs)).strip()} (conf {mean:.2f})"
 
-    gap = 0.0
-    for d in range(10):
-        part = covered[d * len(covered) // 10 : (d + 1) * len(covered) // 10]
-        gap += abs(sum(q.confidence or 0.0 for q in part) - sum(q.correct for q in part))
-    return fmt(top), fmt(bottom), f"{100 * gap / len(covered):.1f}"
+    from .attribute.calibrate import expected_calibration_error
+
+    ece = expected_calibration_error([q.confidence or 0.0 for q in covered], [q.correct for q in covered])
+    return fmt(top), fmt(bottom), f"{100 * ece:.1f}"
 
 
 @dataclass

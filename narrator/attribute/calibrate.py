@@ -184,6 +184,23 @@ class Calibration:
         return [self.confidence(c) for c in cue_list]
 
 
+def deciles(conf: Sequence[float], right: Sequence[bool]) -> list[tuple[float, float, int]]:
+    """The quotes in ten equal parts by confidence, least sure first: each part's mean confidence,
+    share right and size (empty parts left out)."""
+    order = sorted(range(len(conf)), key=conf.__getitem__)
+    parts = (order[d * len(order) // 10 : (d + 1) * len(order) // 10] for d in range(10))
+    return [
+        (sum(conf[i] for i in p) / len(p), sum(right[i] for i in p) / len(p), len(p))
+        for p in parts
+        if p
+    ]
+
+
+def expected_calibration_error(conf: Sequence[float], right: Sequence[bool]) -> float:
+    """The mean gap between confidence and share right over the ten deciles of confidence."""
+    return sum(n * abs(c - r) for c, r, n in deciles(conf, right)) / len(conf) if conf else 0.0
+
+
 @dataclass(frozen=True)
 class Recorder(Calibration):
     """Calibrates as the map it copies, and keeps every cue it was asked about: the trainer (and
