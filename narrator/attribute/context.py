@@ -116,6 +116,27 @@ def with_characters(
     )
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def per_book(fn: Callable[Concatenate[BookContext, P], R]) -> Callable[Concatenate[BookContext, P], R]:
+    """Remember fn(b, *args) in the book context's memo: a reading that depends only on the book
+    (a tag in a stretch of narration) is the same in every hypothesis of the sequence decoder,
+    so it is computed once. The arguments must be hashable, the result never changed."""
+
+    @wraps(fn)
+    def once(b: BookContext, *args: P.args, **kwargs: P.kwargs) -> R:
+        key = (fn, args, tuple(kwargs.items()))
+        memo = b._memo
+        if key in memo:
+            return memo[key]
+        found = memo[key] = fn(b, *args, **kwargs)
+        return found
+
+    return once
+
+
 @dataclass(frozen=True, eq=False)
 class BookContext:
     """Everything about the book the attribution pass needs, computed once before it starts and
@@ -162,14 +183,11 @@ class BookContext:
             found = self._memo[key] = tuple(m for m in self.mentions[lo:hi] if m.end <= end)
         return list(found)
 
+    @per_book
     def addressees(self, quote: Segment) -> tuple[str, ...]:
         """The characters a quote addresses by name (its vocatives)."""
-        key = ("addressees", quote.start, quote.end)
-        found = self._memo.get(key)
-        if found is None:
-            ms = self.mentions_between(quote.start, quote.end)
-            found = self._memo[key] = vocatives(self.text, quote.start, quote.end, ms, self.tokens)
-        return found
+        ms = self.mentions_between(quote.start, quote.end)
+        return vocatives(self.text, quote.start, quote.end, ms, self.tokens)
 
     def narration_weight(self, i: int) -> float | None:
         """Focus weight of mention i: SUBJECT or OTHER in the narration, None inside a quote."""
@@ -205,40 +223,16 @@ class BookContext:
         """Names in the narration of a paragraph (any paragraph)."""
         return {pick_name(m, history) for m in self._names_in(para, ("narration",))}
 
+    @per_book
     def _names_in(self, para: int, kinds: tuple[str, ...]) -> tuple[Mention, ...]:
         """The name mentions in the paragraph's segments of these kinds, in text order."""
-        key = ("names", para, kinds)
-        found = self._memo.get(key)
-        if found is None:
-            found = self._memo[key] = tuple(
-                m
-                for s in self.by_paragraph.get(para, ())
-                if s.kind in kinds
-                for m in self.mentions_between(s.start, s.end)
-                if m.kind == "name"
-            )
-        return found
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def per_book(fn: Callable[Concatenate[BookContext, P], R]) -> Callable[Concatenate[BookContext, P], R]:
-    """Remember fn(b, *args) in the book context's memo: a reading that depends only on the book
-    (a tag in a stretch of narration) is the same in every hypothesis of the sequence decoder,
-    so it is computed once. The arguments must be hashable, the result never changed."""
-
-    @wraps(fn)
-    def once(b: BookContext, *args: P.args, **kwargs: P.kwargs) -> R:
-        key = (fn, args, tuple(kwargs.items()))
-        memo = b._memo
-        if key in memo:
-            return memo[key]
-        found = memo[key] = fn(b, *args, **kwargs)
-        return found
-
-    return once
+        return tuple(
+            m
+            for s in self.by_paragraph.get(para, ())
+            if s.kind in kinds
+            for m in self.mentions_between(s.start, s.end)
+            if m.kind == "name"
+        )
 
 
 Decided: TypeAlias = "tuple[Decided, Sequence[QuoteState]] | None"
