@@ -11,7 +11,7 @@ import pytest
 from narrator.attribute import Trace, Weights, attribute, discover_characters
 from narrator.attribute.context import PassState
 from narrator.attribute.core import decide_step, script_of, start_pass
-from narrator.attribute.data import Turn
+from narrator.attribute.data import JOINT, SUBJECT, History, Turn
 from narrator.attribute.decode import GREEDY, Beam, Choices, decode
 from narrator.segment import segment_book
 from narrator.types import UNKNOWN, Book, Chapter, Character, Line
@@ -569,3 +569,16 @@ def test_tokens_keep_possessives_contractions_and_sentence_starts() -> None:
         ("A's", False, True), ("hat", False, False), ("Sayuri", True, True), ("fan", False, False),
         ("Mr", False, False), ("Knightley", False, False), ("said", False, False),
     ]
+
+
+def test_pronouns_skip_two_people_of_one_gender_named_together() -> None:
+    """'Carver and Grant sat still. He…': "he" is neither of them, though both are in the scene."""
+    h = History(lambda name: "male")
+    h.add(10, "Pike", SUBJECT)
+    h.add(50, "Carver", JOINT)
+    h.add(60, "Grant", JOINT)
+    assert h.ranked("male", 100)[0] == "Pike"
+    assert {name for name, _ in h.salience(100)} == {"Pike", "Carver", "Grant"}
+    h.add(80, "Pike", JOINT)  # a joint mention does not replace Pike's own entry
+    assert h.ranked("male", 100)[0] == "Pike"
+    assert len(h.entries) == 4

@@ -4,6 +4,7 @@ reads (who is in focus, the conversation, unnamed speakers, each quote's decisio
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -15,7 +16,7 @@ from ..types import FIRST_PERSON, Book, Character, Gender, Segment
 from ._text import Token, TokenIndex, tokenize
 from .characters import CharacterIndex, discover, enrich_given
 from .conversation import Conversation, vocatives
-from .data import OTHER, SUBJECT, History, Mention, QuoteState
+from .data import JOINT, OTHER, SUBJECT, History, Mention, QuoteState
 from .kin import Families
 from .mentions import find_mentions
 from .vocabulary import CLAUSE_OPENERS
@@ -26,6 +27,9 @@ CLOSING_MARKS = "\"”’'»«“›‹"
 """Marks that end a quote in some convention (German »…« and „…“ close with « and “)."""
 QUOTATION_DASHES = ("—", "―", "–", "--")
 """A quote opened by a dash runs to a tag or its paragraph's end: it never continues into the next."""
+
+_AND = re.compile(r"\s+and\s+")
+"""Between two names joined into one plural subject or object."""
 
 _UNREAD = -1.0
 """narration_weight: not computed yet."""
@@ -197,8 +201,28 @@ class BookContext:
         w = weights[i]
         if w is _UNREAD:
             m = self.mentions[i]
-            w = weights[i] = None if self.in_quote(m.start) else SUBJECT if is_subject(self, m) else OTHER
+            if self.in_quote(m.start):
+                w = None
+            else:
+                w = JOINT if self._joint(i) else SUBJECT if is_subject(self, m) else OTHER
+            weights[i] = w
         return w
+
+    def _joint(self, i: int) -> bool:
+        """Name mention i is joined by "and" to a name of the same gender ("Holmes and Jones")."""
+        ms = self.mentions
+        for a, b in ((i - 1, i), (i, i + 1)):
+            if 0 <= a and b < len(ms) and ms[a].kind == ms[b].kind == "name":
+                g = self._name_gender(ms[a])
+                joined = _AND.fullmatch(self.text, ms[a].end, ms[b].start) is not None
+                if joined and g is not None and g == self._name_gender(ms[b]):
+                    return True
+        return False
+
+    def _name_gender(self, m: Mention) -> str | None:
+        """The gender every character the name may mean shares (None: unknown or mixed)."""
+        genders = {self.index.gender(n) for n in m.names}
+        return genders.pop() if len(genders) == 1 and genders <= {"male", "female"} else None
 
     def _first_person(self) -> bool:
         """The narration (quotes aside) says "I" often enough to be told by a character."""

@@ -104,6 +104,10 @@ SUBJECT = 1.6
 """Focus weight of the subject of a narration sentence."""
 OTHER = 1.0
 """Focus weight of a character merely named in passing."""
+JOINT = 0.9
+"""Focus weight of one of two people of the same gender named together ("Holmes and Jones sat"):
+both are in the scene, but a "he" that follows means neither of them (a writer who meant one of
+two men just named together would name him), so pronouns skip these entries (`History.ranked`)."""
 
 
 class History:
@@ -125,7 +129,7 @@ class History:
         return new
 
     def add(self, pos: int, name: str, weight: float = OTHER) -> None:
-        if self.entries and self.entries[-1][1] == name:
+        if self.entries and self.entries[-1][1] == name and JOINT not in (weight, self.entries[-1][2]):
             _, _, w = self.entries[-1]
             self.entries[-1] = (pos, name, max(w, weight))
             return
@@ -135,7 +139,7 @@ class History:
 
     def ranked(self, gender: str, before: int, limit: int = 60) -> list[str]:
         """Gender-compatible characters by salience at `before` (exact gender before unknown)."""
-        best = self._distances(before, limit)
+        best = self._distances(before, limit, skip_joint=True)
         exact, weak = [], []
         for name in sorted(best, key=best.__getitem__):
             g = self.gender_of(name)
@@ -149,13 +153,14 @@ class History:
         """(character, weighted distance) for everyone in focus, most salient first."""
         return sorted(self._distances(before, limit).items(), key=lambda kv: kv[1])
 
-    def _distances(self, before: int, limit: int) -> dict[str, float]:
+    def _distances(self, before: int, limit: int, skip_joint: bool = False) -> dict[str, float]:
         """Character → distance of their nearest entry before `before` among the last `limit`
-        entries, divided by its weight (a speaker stays near longer than a passing name)."""
+        entries, divided by its weight (a speaker stays near longer than a passing name);
+        `skip_joint`: not counting people named together with another of their gender (JOINT)."""
         best: dict[str, float] = {}
         nearest = best.get
         for pos, name, weight in reversed(self.entries[-limit:]):
-            if pos < before:
+            if pos < before and not (skip_joint and weight == JOINT):
                 dist = (before - pos + 50) / weight
                 known = nearest(name)
                 if known is None or dist < known:
