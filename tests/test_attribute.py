@@ -569,3 +569,25 @@ def test_tokens_keep_possessives_contractions_and_sentence_starts() -> None:
         ("A's", False, True), ("hat", False, False), ("Sayuri", True, True), ("fan", False, False),
         ("Mr", False, False), ("Knightley", False, False), ("said", False, False),
     ]
+
+
+def test_pronoun_tag_cues_of_the_exchange() -> None:
+    """Under a pronoun speech tag the ranker knows, of each gender match, whether the previous
+    turn spoke to them, whether they have spoken in the exchange yet, and whether the narration
+    right before was about them: a reply comes from the one addressed, not from the last speaker."""
+    text = (
+        "Emma walked into the garden, where Harriet was reading.\n\n"
+        '"Are you coming in, Harriet?" said Emma.\n\n'
+        "Mrs. Weston came out of the house and looked at them both.\n\n"
+        '"It is too cold to sit here," she said.\n'
+    )
+    book = book_of(text)
+    trace = Trace()
+    attribute(book, segment_book(book), trace=trace)
+    choice = trace.ranked[-1]
+    feats = dict(zip(choice.candidates, choice.features, strict=True))
+    assert "tag_gmatch_addressed_prev" in feats["Harriet"]
+    assert "tag_gmatch_new" in feats["Harriet"] and "tag_gmatch_new" not in feats["Emma"]
+    assert "tag_gmatch_last_named_prev_narr" in feats["Mrs. Weston"]
+    new = ("tag_gmatch_addressed_prev", "tag_gmatch_new", "tag_gmatch_last_named_prev_narr")
+    assert not any(k in feats["Emma"] for k in new)
