@@ -571,23 +571,24 @@ def test_tokens_keep_possessives_contractions_and_sentence_starts() -> None:
     ]
 
 
-def test_pronoun_tag_cues_of_the_exchange() -> None:
-    """Under a pronoun speech tag the ranker knows, of each gender match, whether the previous
-    turn spoke to them, whether they have spoken in the exchange yet, and whether the narration
-    right before was about them: a reply comes from the one addressed, not from the last speaker."""
+@pytest.mark.parametrize(("group", "after"), [("speech", " she said."), ("beat", " She shivered.")])
+def test_pronoun_tag_cues_of_the_exchange(group: str, after: str) -> None:
+    """Under a pronoun speech tag or beat the ranker knows, of each gender match, whether the
+    previous turn spoke to them, whether they have spoken in the exchange yet, and whether the
+    narration right before ended on them: a reply comes from the one addressed, not from the
+    last speaker."""
     text = (
         "Emma walked into the garden, where Harriet was reading.\n\n"
         '"Are you coming in, Harriet?" said Emma.\n\n'
         "Mrs. Weston came out of the house and looked at them both.\n\n"
-        '"It is too cold to sit here," she said.\n'
+        f'"It is too cold to sit here,"{after}\n'
     )
     book = book_of(text)
     trace = Trace()
     attribute(book, segment_book(book), trace=trace)
     choice = trace.ranked[-1]
     feats = dict(zip(choice.candidates, choice.features, strict=True))
-    assert "tag_gmatch_addressed_prev" in feats["Harriet"]
-    assert "tag_gmatch_new" in feats["Harriet"] and "tag_gmatch_new" not in feats["Emma"]
-    assert "tag_gmatch_last_named_prev_narr" in feats["Mrs. Weston"]
-    new = ("tag_gmatch_addressed_prev", "tag_gmatch_new", "tag_gmatch_last_named_prev_narr")
-    assert not any(k in feats["Emma"] for k in new)
+    addressed, new, narrated = (f"tag_{group}_gmatch_{k}" for k in ("addressed_prev", "new", "last_named_prev_narr"))
+    assert addressed in feats["Harriet"] and new in feats["Harriet"]
+    assert narrated in feats["Mrs. Weston"]
+    assert not any(k in feats["Emma"] for k in (addressed, new, narrated))

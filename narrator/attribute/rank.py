@@ -311,17 +311,16 @@ def _tag_features(f: dict[str, float], c: str, scene: _Scene, tag: _TagCue, stat
 
 
 def _turn_order_features(f: dict[str, float], c: str, scene: _Scene, tag: _TagCue) -> None:
-    """Where c, a gender match of a speech tag, stands in the exchange: the one the previous turn
-    spoke to (a reply comes from the one addressed), one who has not spoken in it yet, or the one
-    the narration right before was about (a newcomer to the exchange is introduced that way)."""
-    if tag.group != "speech":
-        return
+    """Where c, a gender match of the pronoun tag or beat, stands in the exchange: the one the
+    previous turn spoke to (a reply comes from the one addressed), one who has not spoken in it
+    yet, or the one the narration right before ended on (a newcomer is introduced that way)."""
+    g = tag.group
     if c in scene.addressed_prev:
-        f["tag_gmatch_addressed_prev"] = 1.0
+        f[f"tag_{g}_gmatch_addressed_prev"] = 1.0
     if scene.recent_spk and c not in scene.recent_spk:
-        f["tag_gmatch_new"] = 1.0
+        f[f"tag_{g}_gmatch_new"] = 1.0
     if scene.prev_narr and scene.prev_narr[-1] == c:
-        f["tag_gmatch_last_named_prev_narr"] = 1.0
+        f[f"tag_{g}_gmatch_last_named_prev_narr"] = 1.0
 
 
 def _neighbour_features(f: dict[str, float], c: str, query: RankQuery, scene: _Scene) -> None:
