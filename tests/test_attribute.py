@@ -582,26 +582,3 @@ def test_pronouns_skip_two_people_of_one_gender_named_together() -> None:
     h.add(80, "Pike", JOINT)  # a joint mention does not replace Pike's own entry
     assert h.ranked("male", 100)[0] == "Pike"
     assert len(h.entries) == 4
-
-
-@pytest.mark.parametrize(("group", "after"), [("speech", " she said."), ("beat", " She shivered.")])
-def test_pronoun_tag_cues_of_the_exchange(group: str, after: str) -> None:
-    """Under a pronoun speech tag or beat the ranker knows, of each gender match, whether the
-    previous turn spoke to them, whether they have spoken in the exchange yet, and whether the
-    narration right before ended on them: a reply comes from the one addressed, not from the
-    last speaker."""
-    text = (
-        "Emma walked into the garden, where Harriet was reading.\n\n"
-        '"Are you coming in, Harriet?" said Emma.\n\n'
-        "Mrs. Weston came out of the house and looked at them both.\n\n"
-        f'"It is too cold to sit here,"{after}\n'
-    )
-    book = book_of(text)
-    trace = Trace()
-    attribute(book, segment_book(book), trace=trace)
-    choice = trace.ranked[-1]
-    feats = dict(zip(choice.candidates, choice.features, strict=True))
-    addressed, new, narrated = (f"tag_{group}_gmatch_{k}" for k in ("addressed_prev", "new", "last_named_prev_narr"))
-    assert addressed in feats["Harriet"] and new in feats["Harriet"]
-    assert narrated in feats["Mrs. Weston"]
-    assert not any(k in feats["Emma"] for k in (addressed, new, narrated))

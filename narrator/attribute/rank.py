@@ -305,22 +305,8 @@ def _tag_features(f: dict[str, float], c: str, scene: _Scene, tag: _TagCue, stat
             f["tag_gmatch_prev"] = 1.0
         if c in scene.participants and sum(1 for p in scene.participants if p in grank) == 1:
             f["tag_gmatch_only_participant"] = 1.0
-        _turn_order_features(f, c, scene, tag)
     if c in grank and len(grank) == 1:
         f[f"tag_{tag.group}_sole_match"] = 1.0
-
-
-def _turn_order_features(f: dict[str, float], c: str, scene: _Scene, tag: _TagCue) -> None:
-    """Where c, a gender match of the pronoun tag or beat, stands in the exchange: the one the
-    previous turn spoke to (a reply comes from the one addressed), one who has not spoken in it
-    yet, or the one the narration right before ended on (a newcomer is introduced that way)."""
-    g = tag.group
-    if c in scene.addressed_prev:
-        f[f"tag_{g}_gmatch_addressed_prev"] = 1.0
-    if scene.recent_spk and c not in scene.recent_spk:
-        f[f"tag_{g}_gmatch_new"] = 1.0
-    if scene.prev_narr and scene.prev_narr[-1] == c:
-        f[f"tag_{g}_gmatch_last_named_prev_narr"] = 1.0
 
 
 def _neighbour_features(f: dict[str, float], c: str, query: RankQuery, scene: _Scene) -> None:

@@ -57,12 +57,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "cont_verb_prev": 3.0,
     "named_prev_para": 0.5,
     "narrator_firsttag": 4.0,
-    "tag_speech_gmatch_addressed_prev": 0.0,
-    "tag_speech_gmatch_new": 0.0,
-    "tag_speech_gmatch_last_named_prev_narr": 0.0,
-    "tag_beat_gmatch_addressed_prev": 0.0,
-    "tag_beat_gmatch_new": 0.0,
-    "tag_beat_gmatch_last_named_prev_narr": 0.0,
 }
 
 
