@@ -125,14 +125,10 @@ def _verb_first(b: BookContext, i: int, ms: list[Mention]) -> Tag | None:
         and toks[j + 1].lower in SPEECH_VERBS
     ):
         j += 1
-    if not (
-        toks[j].lower in SPEECH_VERBS
-        and not toks[j].cap
-        or (toks[j].lower in SPEECH_VERBS and j == i)
-    ):
+    verb = speech_verb_at(toks, j)
+    if verb is None or (toks[j].cap and j != i):
         return None
-    verb = toks[j].lower
-    k = j + 1
+    k = j + 1 + verb.count(" ")  # "put in Zossimov", "went on Porfiry": the particle, then M
     while (
         k < len(toks)
         and toks[k].lower in ("out", "up", "back", "again", "in")
