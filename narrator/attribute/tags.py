@@ -482,7 +482,11 @@ def tag_previous_paragraph(
     text = b.text[start:end].rstrip()
     off, _ = last_sentence(text)
     found = speech_subject(b, start + off, start + len(text))
+    kind = "lead-in" if text.endswith((":", ",", "-", "—", "–")) else "lead-in-prev"
+    if found is None and kind == "lead-in" and len(segs) == 1:
+        inverted = tag_after(b, segs[0])  # "Says I:" / "Then says Tom Sawyer:"
+        if inverted is not None and inverted.kind == "said-after":
+            return Tag(kind, inverted.mention, inverted.verb)
     if found is None:
         return None
-    kind = "lead-in" if text.endswith((":", ",", "-", "—", "–")) else "lead-in-prev"
     return Tag(kind, *found)
