@@ -287,7 +287,7 @@ def speech_subject(
             and (_object_pronoun(toks, m) or _past_adverbs(toks, m.tok_end) != speech)
         ):
             continue  # "him", "her", "me" are objects; but "heard him thus saying" names him
-        relative = b.text[m.end : m.end + 6].lstrip(" ,").startswith("who ")
+        relative = b.text[m.end : m.end + 6].lstrip(" ,").startswith(("who ", "who,"))
         if _after_preposition(toks, m) and not m.possessive and not relative:
             continue  # "said to Emma"; but "roused by Miss Bates's saying" names the speaker,
             # and "looked at the White Rabbit, who said" the one who said
