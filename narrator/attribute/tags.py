@@ -195,8 +195,8 @@ def _after_subject(b: BookContext, m: Mention, ms: list[Mention], sent_end: int)
             k = b.tindex.first_at_or_after(m.end + close + 1)
     k = _past_adverbs(toks, k)
     verb_after = speech_verb_at(toks, k) if k < len(toks) and toks[k].start < sent_end else None
-    if verb_after is not None and _silent_after(b, k, sent_end):
-        return None  # "She said nothing": the listener
+    if verb_after is not None and (_silent_after(b, k, sent_end) or _reported_after(b, k, sent_end)):
+        return None  # "She said nothing": the listener; "Dmitri told me that…": reported speech
     if verb_after is not None:
         return Tag("said-after", m, verb_after)
     if k < len(toks) and toks[k].start < sent_end and not toks[k].cap:
@@ -414,6 +414,18 @@ def _silent_after(b: BookContext, k: int, end: int) -> bool:
     toks = b.tokens
     j = k + 1
     return j < len(toks) and toks[j].start < end and toks[j].lower in ("nothing", "not", "never")
+
+
+def _reported_after(b: BookContext, k: int, end: int) -> bool:
+    """The speech verb at token k takes a "that" clause ("told me that he had gone", "said that
+    it was late"): speech reported in the narration, not the tag of the quote before."""
+    toks = b.tokens
+    for j in (k + 1, k + 2):
+        if j < len(toks) and toks[j].start < end and toks[j].lower == "that":
+            if j + 1 >= len(toks) or toks[j + 1].start >= end or toks[j + 1].lower in _OBJECT_PREPOSITIONS:
+                return False  # "had said that to him": "that" is the thing said
+            return j == k + 1 or toks[j - 1].lower in ("me", "him", "her", "us", "them", "you")
+    return False
 
 
 def _later_speech(b: BookContext, k: int, end: int) -> bool:
