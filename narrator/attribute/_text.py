@@ -70,12 +70,15 @@ def tokenize(text: str) -> list[Token]:
             or not tokens
         )
         prev_lower = word.lower()
-        tokens.append(Token(start, start + len(word), word, prev_lower, word[0].isupper(), possessive, initial))
+        cap = word[0].isupper() or bool(_ELIDED_PARTICLE.match(word))
+        tokens.append(Token(start, start + len(word), word, prev_lower, cap, possessive, initial))
         prev_end = m.end()
     return tokens
 
 
 _POSSESSIVE_ENDS = ("'s", "’s")
+_ELIDED_PARTICLE = re.compile(r"[dl]['’][A-Z]")
+"""A name behind an elided particle ("d'Artagnan", "l'Estrange") is capitalised all the same."""
 _BREAKS, _STARTS = 1, 2
 """`_gap_kind`: a sentence mark in the gap (the word starts a sentence unless the mark is the
 dot of an abbreviation), or a paragraph break or an opening single quote (it always does)."""

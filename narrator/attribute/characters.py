@@ -26,6 +26,7 @@ from .vocabulary import (
     HONORIFICS,
     MALE_PRONOUNS,
     PERSON_NOUNS,
+    PHRASAL_SPEECH,
     SPEECH_VERBS,
     STOPWORDS,
 )
@@ -176,7 +177,7 @@ def _word_statistics(text: str, tokens: Sequence[Token]) -> _WordStats:
         if t.cap and not t.initial and k + 1 < len(tokens) and t.lower not in HONORIFICS:
             after = text[t.end : tokens[k + 1].start].strip()[:1]
             before = text[max(0, t.start - 3) : t.start].rstrip()[-1:]
-            if (prev_t is not None and prev_t.lower in SPEECH_VERBS and after in (",", ".", ";", "!")) or (
+            if (_inverted_verb(tokens, k) is not None and after in (",", ".", ";", "!")) or (
                 before in ('"', "”", "’") and tokens[k + 1].lower in SPEECH_VERBS
             ):
                 speaks_as_name[t.lower] += 1  # '"…," said Five, in a sulky tone' / '"…" Two said'
@@ -371,8 +372,8 @@ def _note_position(form: NameForm, tokens: Sequence[Token], start: int) -> None:
         p -= 1
     if p >= 0 and p < start - 1 and tokens[p + 1].lower not in HONORIFICS:
         form.prep_count += 1  # part of a longer capitalised name
-    elif prev is not None and prev.lower in _PLACE_PREPOSITIONS:
-        form.prep_count += 1
+    elif prev is not None and prev.lower in _PLACE_PREPOSITIONS and _inverted_verb(tokens, start) is None:
+        form.prep_count += 1  # but "put in Emma" is a speech tag
 
 
 def _note_person_evidence(form: NameForm, text: str, tokens: Sequence[Token], start: int, end: int) -> None:
@@ -426,15 +427,22 @@ def _note_speech(
         form.vocative += 1
     if before.rstrip()[-1:] in ('"', "”", "’", "'", "»") and not in_quote(t.start):
         form.speech += 1  # right after a quote: "…" Naruto, stubborn as always, boldly claimed
-    verb_tok = prev
+    at = start
     if prev is not None and prev.lower == "the" and not prev.cap and start > 1:
-        verb_tok = tokens[start - 2]  # '"Serpent!" screamed the Pigeon'
-    if (
-        verb_tok is not None
-        and verb_tok.lower in SPEECH_VERBS
-        and any(c in text[max(0, verb_tok.start - 3) : verb_tok.start] for c in "\"”’'")
-    ):
+        at = start - 1  # '"Serpent!" screamed the Pigeon'
+    verb = _inverted_verb(tokens, at)
+    if verb is not None and any(c in text[max(0, tokens[verb].start - 3) : tokens[verb].start] for c in "\"”’'"):
         form.speech += 1
+
+
+def _inverted_verb(tokens: Sequence[Token], k: int) -> int | None:
+    """Index of the speech verb right before token k ("said Emma"), or of a phrasal one
+    whose particle comes between ("put in Emma", "went on Emma")."""
+    if k >= 1 and tokens[k - 1].lower in SPEECH_VERBS:
+        return k - 1
+    if k >= 2 and tokens[k - 1].lower in PHRASAL_SPEECH.get(tokens[k - 2].lower, ()):
+        return k - 2
+    return None
 
 
 def _note_gender(

@@ -73,7 +73,7 @@ def _tag_opening_next_paragraph(b: BookContext, number: int) -> Tag | None:
     """ "…"¶So began Miss Bates; …: the tag opens the next paragraph (inverted only: "So began
     Miss Bates", "said he")."""
     nxt = b.by_paragraph.get(number + 1)
-    if not nxt or nxt[0].kind != "narration":
+    if not nxt or nxt[0].kind != "narration" or _opens_own_quote(b, nxt, number + 1):
         return None
     t = tag_after(b, nxt[0])
     first = b.tokens[b.tindex.first_at_or_after(nxt[0].start)] if t else None
@@ -87,6 +87,16 @@ def _tag_opening_next_paragraph(b: BookContext, number: int) -> Tag | None:
     ):
         return t
     return None
+
+
+def _opens_own_quote(b: BookContext, segs: Sequence[Segment], number: int) -> bool:
+    """ "…"¶Says I:¶"…": a paragraph that opens with a tag ending in ":" (or a lead-in right
+    before its own quote) announces the quote that follows it, not the one before."""
+    text = segs[0].text.rstrip()
+    if len(segs) > 1 and segs[1].kind == "quote":
+        return bool(LEAD_IN_END.search(text))
+    after = b.by_paragraph.get(number + 1)
+    return text.endswith(":") and after is not None and bool(after) and after[0].kind == "quote"
 
 
 def _tag_before_quote(b: BookContext, segs: Sequence[Segment], k: int, before: Segment) -> Tag | None:

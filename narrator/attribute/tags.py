@@ -125,14 +125,10 @@ def _verb_first(b: BookContext, i: int, ms: list[Mention]) -> Tag | None:
         and toks[j + 1].lower in SPEECH_VERBS
     ):
         j += 1
-    if not (
-        toks[j].lower in SPEECH_VERBS
-        and not toks[j].cap
-        or (toks[j].lower in SPEECH_VERBS and j == i)
-    ):
+    verb = speech_verb_at(toks, j)
+    if verb is None or (toks[j].cap and j != i):
         return None
-    verb = toks[j].lower
-    k = j + 1
+    k = j + 1 + verb.count(" ")  # "put in Zossimov", "went on Porfiry": the particle, then M
     while (
         k < len(toks)
         and toks[k].lower in ("out", "up", "back", "again", "in")
@@ -199,8 +195,8 @@ def _after_subject(b: BookContext, m: Mention, ms: list[Mention], sent_end: int)
             k = b.tindex.first_at_or_after(m.end + close + 1)
     k = _past_adverbs(toks, k)
     verb_after = speech_verb_at(toks, k) if k < len(toks) and toks[k].start < sent_end else None
-    if verb_after is not None and _silent_after(b, k, sent_end):
-        return None  # "She said nothing": the listener
+    if verb_after is not None and (_silent_after(b, k, sent_end) or _reported_after(b, k, sent_end)):
+        return None  # "She said nothing": the listener; "Dmitri told me that…": reported speech
     if verb_after is not None:
         return Tag("said-after", m, verb_after)
     if k < len(toks) and toks[k].start < sent_end and not toks[k].cap:
@@ -291,7 +287,7 @@ def speech_subject(
             and (_object_pronoun(toks, m) or _past_adverbs(toks, m.tok_end) != speech)
         ):
             continue  # "him", "her", "me" are objects; but "heard him thus saying" names him
-        relative = b.text[m.end : m.end + 6].lstrip(" ,").startswith("who ")
+        relative = b.text[m.end : m.end + 6].lstrip(" ,").startswith(("who ", "who,"))
         if _after_preposition(toks, m) and not m.possessive and not relative:
             continue  # "said to Emma"; but "roused by Miss Bates's saying" names the speaker,
             # and "looked at the White Rabbit, who said" the one who said
@@ -420,6 +416,18 @@ def _silent_after(b: BookContext, k: int, end: int) -> bool:
     return j < len(toks) and toks[j].start < end and toks[j].lower in ("nothing", "not", "never")
 
 
+def _reported_after(b: BookContext, k: int, end: int) -> bool:
+    """The speech verb at token k takes a "that" clause ("told me that he had gone", "said that
+    it was late"): speech reported in the narration, not the tag of the quote before."""
+    toks = b.tokens
+    for j in (k + 1, k + 2):
+        if j < len(toks) and toks[j].start < end and toks[j].lower == "that":
+            if j + 1 >= len(toks) or toks[j + 1].start >= end or toks[j + 1].lower in _OBJECT_PREPOSITIONS:
+                return False  # "had said that to him": "that" is the thing said
+            return j == k + 1 or toks[j - 1].lower in ("me", "him", "her", "us", "them", "you")
+    return False
+
+
 def _later_speech(b: BookContext, k: int, end: int) -> bool:
     """A (strong) speech verb between token k and `end`."""
     toks = b.tokens
@@ -486,7 +494,11 @@ def tag_previous_paragraph(
     text = b.text[start:end].rstrip()
     off, _ = last_sentence(text)
     found = speech_subject(b, start + off, start + len(text))
+    kind = "lead-in" if text.endswith((":", ",", "-", "—", "–")) else "lead-in-prev"
+    if found is None and kind == "lead-in" and len(segs) == 1:
+        inverted = tag_after(b, segs[0])  # "Says I:" / "Then says Tom Sawyer:"
+        if inverted is not None and inverted.kind == "said-after":
+            return Tag(kind, inverted.mention, inverted.verb)
     if found is None:
         return None
-    kind = "lead-in" if text.endswith((":", ",", "-", "—", "–")) else "lead-in-prev"
     return Tag(kind, *found)
