@@ -582,3 +582,19 @@ def test_pronouns_skip_two_people_of_one_gender_named_together() -> None:
     h.add(80, "Pike", JOINT)  # a joint mention does not replace Pike's own entry
     assert h.ranked("male", 100)[0] == "Pike"
     assert len(h.entries) == 4
+
+
+def test_a_gendered_pronoun_tag_never_ranks_the_other_gender() -> None:
+    """Under "she said" the ranker chooses among the women and people of unknown gender: a man
+    the previous turn spoke to is not a candidate, however strong the turn-taking cues for him."""
+    text = (
+        "Harriet was sewing by the window when Mr. Elton came in with a book of verses.\n\n"
+        '"Shall I read you the new one, Miss Smith?" said Mr. Elton.\n\n'
+        '"Oh, please do," she said.\n'
+    )
+    book = book_of(text)
+    trace = Trace()
+    attribute(book, segment_book(book), trace=trace)
+    cands = trace.ranked[-1].candidates
+    assert "Mr. Elton" not in cands
+    assert any(c in cands for c in ("Harriet", "Miss Smith"))
