@@ -608,3 +608,19 @@ def test_the_former_and_the_latter_mean_the_pair_just_named(
     at = text.lower().rindex("the ")
     found = [m for m in find_mentions(text, tokenize(text), index) if m.start == at]
     assert (found[0].names if found and found[0].kind == "name" else None) == meant
+
+
+def test_a_gendered_pronoun_tag_never_ranks_the_other_gender() -> None:
+    """Under "she said" the ranker chooses among the women and people of unknown gender: a man
+    the previous turn spoke to is not a candidate, however strong the turn-taking cues for him."""
+    text = (
+        "Harriet was sewing by the window when Mr. Elton came in with a book of verses.\n\n"
+        '"Shall I read you the new one, Miss Smith?" said Mr. Elton.\n\n'
+        '"Oh, please do," she said.\n'
+    )
+    book = book_of(text)
+    trace = Trace()
+    attribute(book, segment_book(book), trace=trace)
+    cands = trace.ranked[-1].candidates
+    assert "Mr. Elton" not in cands
+    assert any(c in cands for c in ("Harriet", "Miss Smith"))

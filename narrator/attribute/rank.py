@@ -103,6 +103,10 @@ def rank_choices(query: RankQuery, most: int = 1, margin: float = 0.0) -> list[t
     if not cands:
         return [(Decision(UNKNOWN, "none", "no evidence", 0.05), 0.0)]
     tag = _tag_cue(query.tag, cands, scene, state)
+    if tag is not None and tag.grank and tag.gendered:
+        # "she said" never means a man when a woman is at hand (a soft weight let turn-taking
+        # cues outvote the pronoun); people of unknown gender stay candidates.
+        cands = [c for c in cands if c in tag.grank or state.gender_of(c) == "unknown"]
     feats = [_features(c, query, scene, tag) for c in cands]
     w = state.weights.features
     top, prob, scores = choose(cands, feats, w)
@@ -247,6 +251,8 @@ class _TagCue:
     verb: str
     grank: dict[str, int]
     """Candidate → rank among those of the tag's gender, most salient first."""
+    gendered: bool
+    """The tag's pronoun says male or female (not "they", "one", a description)."""
 
 
 def _tag_cue(tag: Tag | None, cands: list[str], scene: _Scene, state: PassState) -> _TagCue | None:
@@ -257,7 +263,7 @@ def _tag_cue(tag: Tag | None, cands: list[str], scene: _Scene, state: PassState)
     for c in sorted(cands, key=lambda c: scene.dist_of.get(c, 1e9)):
         if gender == "any" or state.gender_of(c) == gender:
             grank[c] = len(grank)
-    return _TagCue("speech" if tag.kind in SPEECH_TAGS else "beat", tag.verb, grank)
+    return _TagCue("speech" if tag.kind in SPEECH_TAGS else "beat", tag.verb, grank, gender != "any")
 
 
 def _features(c: str, query: RankQuery, scene: _Scene, tag: _TagCue | None) -> dict[str, float]:
