@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 
 from narrator.attribute import Trace, Weights, attribute, discover_characters
+from narrator.attribute._text import tokenize
+from narrator.attribute.characters import CharacterIndex
 from narrator.attribute.context import PassState
 from narrator.attribute.core import decide_step, script_of, start_pass
 from narrator.attribute.data import JOINT, SUBJECT, History, Turn
 from narrator.attribute.decode import GREEDY, Beam, Choices, decode
+from narrator.attribute.mentions import find_mentions
 from narrator.segment import segment_book
 from narrator.types import UNKNOWN, Book, Chapter, Character, Line
 
@@ -582,6 +585,29 @@ def test_pronouns_skip_two_people_of_one_gender_named_together() -> None:
     h.add(80, "Pike", JOINT)  # a joint mention does not replace Pike's own entry
     assert h.ranked("male", 100)[0] == "Pike"
     assert len(h.entries) == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("Jane Hale and Ruth Dorrit sat down. The latter was tired.", ("Ruth Dorrit",)),
+        ('Jane Hale and Ruth Dorrit came in. "Ruth Dorrit!" cried the former.', ("Jane Hale",)),
+        ("Jane Hale and Ruth Dorrit sat down; the latter gentleman was Tom.", ("Ruth Dorrit",)),
+        ("Jane Hale and Ruth Dorrit sat down. Tom Pike stood. The former was tired.", None),
+        ("Jane Hale and Ruth Dorrit sat down in the former drawing-room.", None),
+        ("Jane Hale sat down. The latter was tired.", None),
+    ],
+)
+def test_the_former_and_the_latter_mean_the_pair_just_named(
+    text: str, meant: tuple[str, ...] | None
+) -> None:
+    """'the former' names the first of two people joined by "and"; not when someone else was
+    named since (outside a quote), when it is an adjective, or when no pair was named."""
+    people = [Character(n, (n,), "female") for n in ("Jane Hale", "Ruth Dorrit")]
+    index = CharacterIndex([*people, Character("Tom Pike", ("Tom Pike",), "male")])
+    at = text.lower().rindex("the ")
+    found = [m for m in find_mentions(text, tokenize(text), index) if m.start == at]
+    assert (found[0].names if found and found[0].kind == "name" else None) == meant
 
 
 def test_a_gendered_pronoun_tag_never_ranks_the_other_gender() -> None:

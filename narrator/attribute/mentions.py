@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ._text import Token
 from .characters import CharacterIndex
 from .data import Mention
@@ -12,6 +14,7 @@ from .vocabulary import (
     MALE_PRONOUNS,
     PERSON_NOUNS,
     ROLE_NOUNS,
+    SPEECH_VERBS,
     STOPWORDS,
 )
 
@@ -44,6 +47,8 @@ def find_mentions(
             or (w in FIRST_PRONOUNS and (w != "i" or t.cap))
         ):
             m = _pronoun_at(text, tokens, i)
+        if m is None and w == "the" and i + 1 < n and tokens[i + 1].lower in _ORDINALS:
+            m = _former_latter_at(text, tokens, i, mentions)
         if m is None and (w in ("the", "this", "that") and not t.cap or (w == "the" and t.cap)):
             m = _description_at(text, tokens, i)
         if m is None:
@@ -89,6 +94,57 @@ def _epithet_at(text: str, tokens: list[Token], i: int, index: CharacterIndex) -
         return None
     noun = tokens[i + 1]
     return Mention(tokens[i].start, noun.end, i, i + 2, "name", (name,), index.gender(name), noun.possessive)
+
+
+_ORDINALS = {"former": 0, "latter": 1}
+"""'the former' / 'the latter': the first / second of the two people just named together."""
+_PAIR_AND = re.compile(r"\s+and\s+")
+_QUOTE_MARK = re.compile("[\"“”]")
+"""A name between the pair and 'the former' ends the search, unless a quote lies between (a
+name said in a quote, "My dear Miss Woodhouse," said the latter, is no one named since)."""
+_PAIR_WINDOW = 400
+"""How far back (characters) the pair may be, in the same or the previous paragraph."""
+_AFTER_ORDINAL = frozenset(
+    "was were had has is could would should might must did does now then still only at of who "
+    "whom".split()
+)
+"""Words that may follow 'the former' used as a person on its own ("the latter was", "the
+former of whom", "the latter, who"), not as an adjective ("the former occasion")."""
+
+
+def _former_latter_at(
+    text: str, tokens: list[Token], i: int, found: list[Mention]
+) -> Mention | None:
+    """ "When Jane and Elizabeth were alone, the former …" / "… said the latter": the first or
+    second of the latest two names joined by "and", a few sentences back at most; a name."""
+    n = len(tokens)
+    ordinal = tokens[i + 1]
+    if not _tight(text, tokens, i, i + 2):
+        return None
+    end = i + 2
+    if not ordinal.possessive and end < n and text[ordinal.end : tokens[end].start] == " ":
+        nxt = tokens[end]
+        if nxt.lower in PERSON_NOUNS and not nxt.cap:
+            end += 1  # "the latter gentleman"
+        elif nxt.cap or not (
+            nxt.lower in _AFTER_ORDINAL
+            or nxt.lower in SPEECH_VERBS
+            or nxt.lower.endswith(("ed", "ly"))
+        ):
+            return None  # "the former occasion", "the latter part"
+    start = tokens[i].start
+    for k in range(len(found) - 1, 0, -1):
+        a, b = found[k - 1], found[k]
+        if a.start < start - _PAIR_WINDOW or text.count("\n\n", a.start, start) > 1:
+            break
+        if a.kind == b.kind == "name" and _PAIR_AND.fullmatch(text, a.end, b.start):
+            m = (a, b)[_ORDINALS[ordinal.lower]]
+            last = tokens[end - 1]
+            return Mention(start, last.end, i, end, "name", m.names, m.gender, last.possessive)
+        other_name = not (b.tok_end > b.tok + 1 and tokens[b.tok + 1].lower in _ORDINALS)
+        if b.kind == "name" and other_name and not _QUOTE_MARK.search(text, b.end, start):
+            break  # "Darcy said little, and Hurst nothing. The former …": someone named since
+    return None
 
 
 def _pronoun_at(text: str, tokens: list[Token], i: int) -> Mention:
