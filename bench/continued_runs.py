@@ -15,52 +15,30 @@ Validation novels are never run here.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from train_attribution import Novel, default_root  # noqa: E402
 
 from narrator.attribute import attribute  # noqa: E402
-from narrator.evaluate import PDNC_DEV_SPLIT, load_jsonl, name_resolver  # noqa: E402
-from narrator.ingest import read_book  # noqa: E402
-from narrator.segment import segment_book  # noqa: E402
+from narrator.evaluate import PDNC_DEV_SPLIT  # noqa: E402
 from narrator.types import Line  # noqa: E402
 
 CONTINUED = "quote continued from the previous paragraph"
 
 
-def default_root() -> Path:
-    here = Path(__file__).resolve()
-    found = [p / "shared/eval/pdnc-dev" for p in here.parents if (p / "shared/eval/pdnc-dev").is_dir()]
-    return found[0] if found else here.parents[2] / "shared/eval/pdnc-dev"
-
-
 def judged_lines(gold_dir: Path) -> list[tuple[Line, bool | None]]:
     """Every quote line with whether its speaker is the gold speaker of the gold quote it
     overlaps most (None: no gold quote)."""
-    characters = json.loads((gold_dir / "characters.json").read_text(encoding="utf-8"))
-    gold = load_jsonl(gold_dir / "quotes.jsonl")
-    book = read_book(gold_dir / "text.txt")
-    script = attribute(book, segment_book(book))
-    lenient = name_resolver(characters, lenient=True)
+    novel = Novel(gold_dir)
     out: list[tuple[Line, bool | None]] = []
-    spans = sorted((s, e, q["speaker"]) for q in gold for s, e in q["spans"])
-    j = 0
-    for ln in script.lines:
-        if ln.segment.kind != "quote":
-            continue
-        s0, e0 = ln.segment.start, ln.segment.end
-        while j < len(spans) and spans[j][1] <= s0:
-            j += 1
-        best, ov = None, 0
-        k = j
-        while k < len(spans) and spans[k][0] < e0:
-            o = min(e0, spans[k][1]) - max(s0, spans[k][0])
-            if o > ov:
-                best, ov = spans[k][2], o
-            k += 1
-        out.append((ln, None if best is None else lenient(ln.speaker) == best))
+    for ln in attribute(novel.book, novel.segments).lines:
+        if ln.segment.kind == "quote":
+            gold = novel.gold_speaker(ln.segment.start, ln.segment.end)
+            out.append((ln, None if gold is None else novel.resolve(ln.speaker) == gold))
     return out
 
 

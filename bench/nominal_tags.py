@@ -21,20 +21,14 @@ validation 78.9 -> 78.5 %.
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import sys
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_attribution import Novel, default_root  # noqa: E402
-
-from narrator.attribute import Weights, attribute  # noqa: E402
-from narrator.evaluate import PDNC_DEV_SPLIT  # noqa: E402
+from train_attribution import Novel, count_train_classes  # noqa: E402
 
 _NOMINAL = re.compile(r"'((?:the|this|that) [a-z -]+)' = ", re.I)
 _RULE_DECIDED = (" (conversation partner)", "introduced as", "described speaker")
@@ -68,23 +62,7 @@ def classify(novel: Novel, script) -> list[tuple[str, str, str, str]]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("root", nargs="?", default=str(default_root()))
-    ap.add_argument("--weights", help="weights JSON (default: the shipped weights.json)")
-    ap.add_argument("--list", action="store_true", help="print every wrong quote")
-    args = ap.parse_args()
-    weights = Weights.from_dict(json.loads(Path(args.weights).read_text())) if args.weights else None
-    total: Counter = Counter()
-    for name in PDNC_DEV_SPLIT["train"]:
-        novel = Novel(Path(args.root) / name)
-        rows = classify(novel, attribute(novel.book, novel.segments, weights=weights))
-        total.update(kind for *_, kind in rows)
-        if args.list:
-            for phrase, chosen, gold, kind in rows:
-                if kind != "right":
-                    print(f"{name} | {phrase} | {chosen} | {gold} | {kind}")
-    print(f"nominal-tag quotes {sum(total.values())}: " + ", ".join(f"{k} {v}" for k, v in total.most_common()))
-    return 0
+    return count_train_classes("nominal-tag quotes", classify)
 
 
 if __name__ == "__main__":

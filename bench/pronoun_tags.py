@@ -26,20 +26,14 @@ leave-one-novel-out over train 12168 vs 12159 of 14265, gains elsewhere and with
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import sys
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_attribution import Novel, default_root  # noqa: E402
-
-from narrator.attribute import Weights, attribute  # noqa: E402
-from narrator.evaluate import PDNC_DEV_SPLIT  # noqa: E402
+from train_attribution import Novel, count_train_classes  # noqa: E402
 
 _PRONOUN = re.compile(r"^(?:said-tag (?:after|before) quote|possessive tag|lead-in before quote): '(he|she)' = ")
 
@@ -88,23 +82,7 @@ def classify(novel: Novel, script) -> list[tuple[int, str, str, str]]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("root", nargs="?", default=str(default_root()))
-    ap.add_argument("--weights", help="weights JSON (default: the shipped weights.json)")
-    ap.add_argument("--list", action="store_true", help="print every wrong quote")
-    args = ap.parse_args()
-    weights = Weights.from_dict(json.loads(Path(args.weights).read_text())) if args.weights else None
-    total: Counter = Counter()
-    for name in PDNC_DEV_SPLIT["train"]:
-        novel = Novel(Path(args.root) / name)
-        rows = classify(novel, attribute(novel.book, novel.segments, weights=weights))
-        total.update(kind for *_, kind in rows)
-        if args.list:
-            for para, chosen, gold, kind in rows:
-                if kind != "right":
-                    print(f"{name} | {para} | {chosen} | {gold} | {kind}")
-    print(f"pronoun-tag quotes {sum(total.values())}: " + ", ".join(f"{k} {v}" for k, v in total.most_common()))
-    return 0
+    return count_train_classes("pronoun-tag quotes", classify)
 
 
 if __name__ == "__main__":

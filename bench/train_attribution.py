@@ -39,6 +39,7 @@ import bisect
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,6 +62,7 @@ from narrator.evaluate import (  # noqa: E402
 )
 from narrator.ingest import read_book  # noqa: E402
 from narrator.segment import segment_book  # noqa: E402
+from narrator.types import Script  # noqa: E402
 
 L2 = 0.001  # chosen by leave-one-novel-out among 0, 0.0003, 0.001, 0.005, 0.02
 ROUNDS = 3
@@ -280,6 +282,30 @@ def default_root() -> Path:
     here = Path(__file__).resolve()
     found = [p / "shared/eval/pdnc-dev" for p in here.parents if (p / "shared/eval/pdnc-dev").is_dir()]
     return found[0] if found else here.parents[2] / "shared/eval/pdnc-dev"
+
+
+def count_train_classes(label: str, classify: Callable[[Novel, Script], list[tuple[str, str, str, str]]]) -> int:
+    """The command line of the diagnostics that sort a kind of ranker decision by error class on
+    the train novels (bench/nominal_tags.py, bench/pronoun_tags.py): `classify` gives one row
+    (where, chosen, gold, class) per decision; prints the totals by class, and with --list every
+    wrong row."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("root", nargs="?", default=str(default_root()))
+    ap.add_argument("--weights", help="weights JSON (default: the shipped weights.json)")
+    ap.add_argument("--list", action="store_true", help="print every wrong quote")
+    args = ap.parse_args()
+    weights = Weights.from_dict(json.loads(Path(args.weights).read_text())) if args.weights else None
+    total: Counter = Counter()
+    for name in PDNC_DEV_SPLIT["train"]:
+        novel = Novel(Path(args.root) / name)
+        rows = classify(novel, attribute(novel.book, novel.segments, weights=weights))
+        total.update(kind for *_, kind in rows)
+        if args.list:
+            for where, chosen, gold, kind in rows:
+                if kind != "right":
+                    print(f"{name} | {where} | {chosen} | {gold} | {kind}")
+    print(f"{label} {sum(total.values())}: " + ", ".join(f"{k} {v}" for k, v in total.most_common()))
+    return 0
 
 
 def leave_one_out(novels: list[Novel], judged: Judged | None = None) -> list[NovelResult]:
