@@ -4,7 +4,6 @@ reads (who is in focus, the conversation, unnamed speakers, each quote's decisio
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +17,7 @@ from .characters import CharacterIndex, discover, enrich_given
 from .conversation import Conversation, vocatives
 from .data import JOINT, OTHER, SUBJECT, History, Mention, QuoteState
 from .kin import Families
-from .mentions import find_mentions
+from .mentions import find_mentions, joined_by_and
 from .vocabulary import CLAUSE_OPENERS
 from .weights import Trace, Weights
 
@@ -27,9 +26,6 @@ CLOSING_MARKS = "\"”’'»«“›‹"
 """Marks that end a quote in some convention (German »…« and „…“ close with « and “)."""
 QUOTATION_DASHES = ("—", "―", "–", "--")
 """A quote opened by a dash runs to a tag or its paragraph's end: it never continues into the next."""
-
-_AND = re.compile(r"\s+and\s+")
-"""Between two names joined into one plural subject or object."""
 
 _UNREAD = -1.0
 """narration_weight: not computed yet."""
@@ -212,10 +208,9 @@ class BookContext:
         """Name mention i is joined by "and" to a name of the same gender ("Holmes and Jones")."""
         ms = self.mentions
         for a, b in ((i - 1, i), (i, i + 1)):
-            if 0 <= a and b < len(ms) and ms[a].kind == ms[b].kind == "name":
+            if 0 <= a and b < len(ms) and joined_by_and(self.text, ms[a], ms[b]):
                 g = self._name_gender(ms[a])
-                joined = _AND.fullmatch(self.text, ms[a].end, ms[b].start) is not None
-                if joined and g is not None and g == self._name_gender(ms[b]):
+                if g is not None and g == self._name_gender(ms[b]):
                     return True
         return False
 

@@ -98,7 +98,6 @@ def _epithet_at(text: str, tokens: list[Token], i: int, index: CharacterIndex) -
 
 _ORDINALS = {"former": 0, "latter": 1}
 """'the former' / 'the latter': the first / second of the two people just named together."""
-_PAIR_AND = re.compile(r"\s+and\s+")
 _QUOTE_MARK = re.compile("[\"“”]")
 """A name between the pair and 'the former' ends the search, unless a quote lies between (a
 name said in a quote, "My dear Miss Woodhouse," said the latter, is no one named since)."""
@@ -137,7 +136,7 @@ def _former_latter_at(
         a, b = found[k - 1], found[k]
         if a.start < start - _PAIR_WINDOW or text.count("\n\n", a.start, start) > 1:
             break
-        if a.kind == b.kind == "name" and _PAIR_AND.fullmatch(text, a.end, b.start):
+        if joined_by_and(text, a, b):
             m = (a, b)[_ORDINALS[ordinal.lower]]
             last = tokens[end - 1]
             return Mention(start, last.end, i, end, "name", m.names, m.gender, last.possessive)
@@ -145,6 +144,14 @@ def _former_latter_at(
         if b.kind == "name" and other_name and not _QUOTE_MARK.search(text, b.end, start):
             break  # "Darcy said little, and Hurst nothing. The former …": someone named since
     return None
+
+
+_AND = re.compile(r"\s+and\s+")
+
+
+def joined_by_and(text: str, a: Mention, b: Mention) -> bool:
+    """Names a and b (in this order) are joined by a bare "and" ("Jane and Elizabeth")."""
+    return a.kind == b.kind == "name" and _AND.fullmatch(text, a.end, b.start) is not None
 
 
 def _pronoun_at(text: str, tokens: list[Token], i: int) -> Mention:

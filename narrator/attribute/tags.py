@@ -309,10 +309,13 @@ def _particle_after(toks: Sequence[Token], k: int, particle: str) -> bool:
     return k + 1 < len(toks) and toks[k + 1].lower == particle
 
 
+_OBJECT_PRONOUNS = frozenset(("him", "her", "me", "us", "them"))
+
+
 def _object_pronoun(toks: Sequence[Token], m: Mention) -> bool:
     """ "him", "her", "me" as an object ("looked at him, saying"), but not the subject of a
     perceived speech ("heard him say")."""
-    if m.kind != "pron" or toks[m.tok].lower not in ("him", "her", "me", "us", "them"):
+    if m.kind != "pron" or toks[m.tok].lower not in _OBJECT_PRONOUNS:
         return False
     prev = toks[m.tok - 1].lower if m.tok > 0 else ""
     return prev not in ("heard", "hear", "hears", "saw", "see", "watched", "let", "made", "bade")
@@ -424,7 +427,7 @@ def _reported_after(b: BookContext, k: int, end: int) -> bool:
         if j < len(toks) and toks[j].start < end and toks[j].lower == "that":
             if j + 1 >= len(toks) or toks[j + 1].start >= end or toks[j + 1].lower in _OBJECT_PREPOSITIONS:
                 return False  # "had said that to him": "that" is the thing said
-            return j == k + 1 or toks[j - 1].lower in ("me", "him", "her", "us", "them", "you")
+            return j == k + 1 or toks[j - 1].lower in _OBJECT_PRONOUNS or toks[j - 1].lower == "you"
     return False
 
 
