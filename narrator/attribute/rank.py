@@ -107,9 +107,6 @@ def rank_choices(query: RankQuery, most: int = 1, margin: float = 0.0) -> list[t
         # "she said" never means a man when a woman is at hand (a soft weight let turn-taking
         # cues outvote the pronoun); people of unknown gender stay candidates.
         cands = [c for c in cands if c in tag.grank or state.gender_of(c) == "unknown"]
-    elif tag is not None and tag.gendered and any(state.gender_of(c) == "unknown" for c in cands):
-        # no one of the pronoun's gender at hand: "he added" still means no known woman
-        cands = [c for c in cands if state.gender_of(c) == "unknown"]
     feats = [_features(c, query, scene, tag) for c in cands]
     w = state.weights.features
     top, prob, scores = choose(cands, feats, w)
