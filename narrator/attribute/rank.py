@@ -384,8 +384,7 @@ def _style_features(
     model = book_style(state.book, state.named_speakers)
     quotes = tuple(q.seg for q in query.para.quotes if q.decision is None)
     key = "style" if tag is None else "style_tag"
-    for c, f in zip(cands, feats, strict=True):
-        value = model.cached_score(query.para.number, quotes, c)
+    for f, value in zip(feats, model.scores(query.para.number, quotes, cands), strict=True):
         if value:
             f[key] = value
 

@@ -74,25 +74,38 @@ class StyleModel:
     """Probability of a word outside the background's vocabulary."""
     own: Mapping[int, str]
     """Paragraph → the speaker whose examples hold its quotes."""
-    memo: dict[tuple[int, tuple[int, ...], str], float] = field(default_factory=dict)
-    """(paragraph, its quotes' starts, candidate) → score: the decoder's hypotheses ask again."""
+    memo: dict[tuple[int, ...], dict[str, float]] = field(default_factory=dict)
+    """Quotes (their starts) → candidate → score: the decoder's hypotheses ask again."""
+    ratios: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Candidate → word → its log-likelihood ratio for them (in quotes not their own)."""
 
-    def cached_score(self, paragraph: int, quotes: Sequence[Segment], candidate: str) -> float:
-        """`score`, computed once per paragraph, quotes and candidate."""
-        key = (paragraph, tuple(q.start for q in quotes), candidate)
-        found = self.memo.get(key)
-        if found is None:
-            found = self.memo[key] = self.score(paragraph, quotes, candidate)
-        return found
+    def scores(self, paragraph: int, quotes: Sequence[Segment], candidates: Sequence[str]) -> list[float]:
+        """`score` of each candidate, computed once per quotes and candidate."""
+        known = self.memo.setdefault(tuple(q.start for q in quotes), {})
+        out = []
+        words: list[str] | None = None
+        for c in candidates:
+            value = known.get(c) if c in self.counts else 0.0
+            if value is None:
+                if words is None:
+                    words = self._words(quotes)
+                value = known[c] = self._score(paragraph, words, c)
+            out.append(value)
+        return out
 
     def score(self, paragraph: int, quotes: Sequence[Segment], candidate: str) -> float:
         """How much more likely the candidate says these quotes than anyone in the book does,
         in [-1, 1]; 0 when the candidate has too few tagged quotes to tell."""
+        return self._score(paragraph, self._words(quotes), candidate)
+
+    def _words(self, quotes: Sequence[Segment]) -> list[str]:
+        bg = self.background
+        return [w if w in bg else _UNK for q in quotes for w in _tokens(q.text)]
+
+    def _score(self, paragraph: int, words: list[str], candidate: str) -> float:
         counts = self.counts.get(candidate)
         if counts is None:
             return 0.0
-        bg = self.background
-        words = [w if w in bg else _UNK for q in quotes for w in _tokens(q.text)]
         size, examples = self.sizes[candidate], self.examples[candidate]
         mine = self.own.get(paragraph) == candidate
         if mine:  # leave the quote out of its own speaker's examples
@@ -101,11 +114,16 @@ class StyleModel:
         if examples < MIN_EXAMPLES or not words or size <= 0:
             return 0.0
         held = Counter(words) if mine else None
+        ratios = self.ratios.setdefault(candidate, {}) if held is None else {}
+        bg = self.background
         llr = 0.0
         for w in words:
-            pb = bg.get(w, self.unknown)
-            n = counts.get(w, 0) - (held[w] if held is not None else 0)
-            llr += math.log((LAMBDA * n / size + (1 - LAMBDA) * pb) / pb)
+            r = ratios.get(w)
+            if r is None:
+                pb = bg.get(w, self.unknown)
+                n = counts.get(w, 0) - (held[w] if held is not None else 0)
+                r = ratios[w] = math.log((LAMBDA * n / size + (1 - LAMBDA) * pb) / pb)
+            llr += r
         return max(-CLIP, min(CLIP, llr)) / CLIP
 
 
