@@ -10,7 +10,8 @@ development novels (weights.py).
 
 `rank_paragraph` reads the scene once (focus, the conversation, names around the paragraph),
 lists the candidates, and gives each one its features in named groups: salience, the tag's
-gender, the neighbouring paragraphs, turn-taking, names.
+gender, the neighbouring paragraphs, turn-taking, names, and how like the candidate's tagged
+lines the quotes are (the book's own style model, style.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from ..types import FIRST_PERSON, UNKNOWN
 from .context import PassState, is_subject, pick_name
 from .data import Decision, Paragraph, QuoteState, Tag
+from .style import book_style
 from .tags import EVIDENCE, SPEECH_TAGS
 from .vocabulary import CONTINUATION_VERBS
 from .weights import RankedChoice
@@ -67,6 +69,7 @@ _CUES = {
     "narrator_firsttag": "first-person narrator",
     "cont_verb_prev": "continues the previous turn",
     "sal0": "most salient character",
+    "style": "speaks like their tagged lines",
 }
 
 
@@ -108,6 +111,7 @@ def rank_choices(query: RankQuery, most: int = 1, margin: float = 0.0) -> list[t
         # cues outvote the pronoun); people of unknown gender stay candidates.
         cands = [c for c in cands if c in tag.grank or state.gender_of(c) == "unknown"]
     feats = [_features(c, query, scene, tag) for c in cands]
+    _style_features(feats, cands, query, tag)
     w = state.weights.features
     top, prob, scores = choose(cands, feats, w)
     if state.trace is not None:
@@ -369,6 +373,20 @@ def _name_features(f: dict[str, float], c: str, query: RankQuery, scene: _Scene)
         f["narrator"] = 1.0
     if query.para.prev_turn is None:
         f["no_prev"] = f.get("sal0", 0.0)
+
+
+def _style_features(
+    feats: list[dict[str, float]], cands: list[str], query: RankQuery, tag: _TagCue | None
+) -> None:
+    """How like each candidate's tagged quotes the paragraph's undecided quotes are (style.py):
+    "style" for untagged quotes, "style_tag" under a pronoun tag or beat."""
+    state = query.state
+    model = book_style(state.book, state.named_speakers)
+    quotes = tuple(q.seg for q in query.para.quotes if q.decision is None)
+    key = "style" if tag is None else "style_tag"
+    for f, value in zip(feats, model.scores(query.para.number, quotes, cands), strict=True):
+        if value:
+            f[key] = value
 
 
 def _evidence(query: RankQuery, choice: str, cue: str, scene: _Scene) -> str:

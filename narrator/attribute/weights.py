@@ -57,6 +57,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "cont_verb_prev": 3.0,
     "named_prev_para": 0.5,
     "narrator_firsttag": 4.0,
+    "style": 1.0,
+    "style_tag": 1.0,
 }
 
 
