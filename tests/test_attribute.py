@@ -16,6 +16,7 @@ from narrator.attribute.core import decide_step, script_of, start_pass
 from narrator.attribute.data import JOINT, SUBJECT, History, Turn
 from narrator.attribute.decode import GREEDY, Beam, Choices, decode
 from narrator.attribute.mentions import find_mentions
+from narrator.attribute.weights import DEFAULT_WEIGHTS
 from narrator.segment import segment_book
 from narrator.types import UNKNOWN, Book, Chapter, Character, Line
 
@@ -155,6 +156,15 @@ def test_weights_are_an_argument_of_one_call() -> None:
     assert [ln.speaker for ln in first] == ["Emma", "Emma"]
     assert first[0].confidence == 0.42
     assert first[1].confidence != 0.42
+
+
+def test_a_feature_the_weights_file_lacks_keeps_its_prior() -> None:
+    """A weights file fitted before a feature existed does not silence it; a fitted 0 stays 0."""
+    older = Weights.from_dict({"features": {"sal0": 0.7}})
+    assert older.features["sal0"] == 0.7
+    assert older.features["style"] == DEFAULT_WEIGHTS["style"] != 0.0
+    assert Weights.from_dict({"features": {"style": 0.0}}).features["style"] == 0.0
+    assert dict(Weights.from_dict({}).features) == DEFAULT_WEIGHTS
 
 
 def test_trace_records_each_rule_and_ranked_choice() -> None:

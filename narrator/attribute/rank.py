@@ -66,7 +66,6 @@ _CUES = {
     "prev2_spk": "turn-taking",
     "first_named_para": "named in the paragraph",
     "named_para": "named in the paragraph",
-    "narrator_firsttag": "first-person narrator",
     "cont_verb_prev": "continues the previous turn",
     "sal0": "most salient character",
     "style": "speaks like their tagged lines",

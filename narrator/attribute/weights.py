@@ -55,8 +55,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "continuation": 4.0,
     "freq": 0.5,
     "cont_verb_prev": 3.0,
-    "named_prev_para": 0.5,
-    "narrator_firsttag": 4.0,
     "style": 1.0,
     "style_tag": 1.0,
 }
@@ -74,9 +72,11 @@ class Weights:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Weights:
-        """From the layout of weights.json: {"features": {…}, "confidence": {…}, "calibration": {…}}."""
+        """From the layout of weights.json: {"features": {…}, "confidence": {…}, "calibration": {…}}.
+        A feature the file lacks (added after the file was fitted) keeps its hand-set prior rather
+        than weighing nothing."""
         return cls(
-            data.get("features") or DEFAULT_WEIGHTS,
+            {**DEFAULT_WEIGHTS, **data.get("features", {})},
             data.get("confidence", {}),
             Calibration.from_dict(data.get("calibration")),
         )
