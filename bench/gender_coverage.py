@@ -33,8 +33,6 @@ candidates under he/she could win at most those 2 and loses up to the 32 (measur
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import sys
 from collections import Counter
@@ -43,9 +41,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_attribution import Novel, default_root  # noqa: E402
+from train_attribution import Novel, diagnostic_args  # noqa: E402
 
-from narrator.attribute import RankedChoice, Trace, Weights, attribute  # noqa: E402
+from narrator.attribute import RankedChoice, Trace, attribute  # noqa: E402
 from narrator.evaluate import PDNC_DEV_SPLIT  # noqa: E402
 
 _PRONOUN = re.compile(r"^(?:said-tag (?:after|before) quote|possessive tag|lead-in before quote): '(he|she)' = ")
@@ -97,12 +95,7 @@ def unknown_candidates(novel: Novel, choices: list[RankedChoice]) -> Counter:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("root", nargs="?", default=str(default_root()))
-    ap.add_argument("--weights", help="weights JSON (default: the shipped weights.json)")
-    ap.add_argument("--list", action="store_true", help="print speaking characters judged wrong or unknown")
-    args = ap.parse_args()
-    weights = Weights.from_dict(json.loads(Path(args.weights).read_text())) if args.weights else None
+    args, weights = diagnostic_args("print speaking characters judged wrong or unknown")
     people: Counter = Counter()
     quotes: Counter = Counter()
     tags: Counter = Counter()

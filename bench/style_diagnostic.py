@@ -23,29 +23,22 @@ every novel with LAMBDA 0.3).
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.train_attribution import Novel, default_root  # noqa: E402
-from narrator.attribute import Trace, Weights, attribute  # noqa: E402
+from bench.train_attribution import Novel, diagnostic_args  # noqa: E402
+from narrator.attribute import Trace, attribute  # noqa: E402
 from narrator.attribute.core import start_pass  # noqa: E402
 from narrator.attribute.rank import choose  # noqa: E402
 from narrator.attribute.style import build  # noqa: E402
-from narrator.attribute.weights import shipped_weights  # noqa: E402
 from narrator.evaluate import PDNC_DEV_SPLIT  # noqa: E402
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("root", nargs="?", default=str(default_root()))
-    ap.add_argument("--weights", help="weights JSON (default: the shipped weights.json)")
-    args = ap.parse_args()
-    weights = Weights.from_dict(json.loads(Path(args.weights).read_text())) if args.weights else shipped_weights()
+    args, weights = diagnostic_args()
     total: Counter = Counter()
     mix: list[tuple[list[float], list[float], list[bool]]] = []
     for name in PDNC_DEV_SPLIT["train"]:

@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from narrator.attribute import RankedChoice, Trace, Weights, attribute  # noqa: E402
 from narrator.attribute.calibrate import Calibration, Cue, Recorder, deciles, expected_calibration_error  # noqa: E402
 from narrator.attribute.calibrate import fit as fit_calibration  # noqa: E402
-from narrator.attribute.weights import DEFAULT_WEIGHTS  # noqa: E402
+from narrator.attribute.weights import DEFAULT_WEIGHTS, shipped_weights  # noqa: E402
 from narrator.evaluate import (  # noqa: E402
     PDNC_DEV_SPLIT,
     NovelResult,
@@ -284,17 +284,25 @@ def default_root() -> Path:
     return found[0] if found else here.parents[2] / "shared/eval/pdnc-dev"
 
 
+def diagnostic_args(list_help: str | None = None) -> tuple[argparse.Namespace, Weights]:
+    """The arguments every train-novel diagnostic takes: ROOT, --weights FILE (default: the
+    shipped weights.json) and, when `list_help` says what it prints, --list."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("root", nargs="?", default=str(default_root()))
+    ap.add_argument("--weights", help="weights JSON (default: the shipped weights.json)")
+    if list_help:
+        ap.add_argument("--list", action="store_true", help=list_help)
+    args = ap.parse_args()
+    weights = Weights.from_dict(json.loads(Path(args.weights).read_text())) if args.weights else shipped_weights()
+    return args, weights
+
+
 def count_train_classes(label: str, classify: Callable[[Novel, Script], list[tuple[str, str, str, str]]]) -> int:
     """The command line of the diagnostics that sort a kind of ranker decision by error class on
     the train novels (bench/nominal_tags.py, bench/pronoun_tags.py): `classify` gives one row
     (where, chosen, gold, class) per decision; prints the totals by class, and with --list every
     wrong row."""
-    ap = argparse.ArgumentParser()
-    ap.add_argument("root", nargs="?", default=str(default_root()))
-    ap.add_argument("--weights", help="weights JSON (default: the shipped weights.json)")
-    ap.add_argument("--list", action="store_true", help="print every wrong quote")
-    args = ap.parse_args()
-    weights = Weights.from_dict(json.loads(Path(args.weights).read_text())) if args.weights else None
+    args, weights = diagnostic_args("print every wrong quote")
     total: Counter = Counter()
     for name in PDNC_DEV_SPLIT["train"]:
         novel = Novel(Path(args.root) / name)
