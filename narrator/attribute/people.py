@@ -67,7 +67,7 @@ def _with_characters(b: BookContext, chars: Sequence[Character], **changes: Any)
     return with_characters(b, chars, **changes)
 
 
-_NAME_QUESTION = re.compile(
+NAME_QUESTION = re.compile(
     r"\b(?:what(?:'s|’s| is)\s+(?:your|thy)\s+name|your\s+name\s*\?|who\s+are\s+you\b)"
     r"|(?:^\W{0,4}|[.!?]\W{1,4}|\band\s+)you\s+are\s*\?",  # "And you are?", not "happier as you are?"
     re.I,
@@ -95,7 +95,7 @@ def narrator_name(b: BookContext) -> str | None:
         segs1, segs2 = b.by_paragraph[p1], b.by_paragraph[p2]
         if p2 - p1 > 2 or not mine[p2] or mine[p1]:
             continue
-        if any(s.kind == "quote" and _NAME_QUESTION.search(s.text) for s in segs1):
+        if any(s.kind == "quote" and NAME_QUESTION.search(s.text) for s in segs1):
             named = _named_in_answer(b, segs2[_first_quote(segs2)])
             if named is not None:
                 answers.append(named)
