@@ -105,7 +105,7 @@ def rank_choices(query: RankQuery, most: int = 1, margin: float = 0.0) -> list[t
     if not cands:
         return [(Decision(UNKNOWN, "none", "no evidence", 0.05), 0.0)]
     tag = _tag_cue(query.tag, cands, scene, state)
-    if tag is not None and tag.gendered:
+    if tag is not None and tag.grank and tag.gendered:
         # "she said" never means a man when a woman is at hand (a soft weight let turn-taking
         # cues outvote the pronoun); people of unknown gender stay candidates.
         cands = [c for c in cands if c in tag.grank or state.gender_of(c) == "unknown"]
