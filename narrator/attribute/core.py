@@ -26,7 +26,7 @@ from .kin import kin_referent
 from .people import read_people
 from .quote_tags import Paragraphs, named_speakers, quote_tags, tag_groups
 from .rank import RankQuery, rank_choices, rank_paragraph
-from .resolve import resolve_tag, self_named
+from .resolve import named_in_reply, resolve_tag, self_named
 from .tags import EVIDENCE, is_anaphor
 from .vocabulary import THOUGHT_VERBS
 from .weights import Trace, Weights, shipped_weights
@@ -117,6 +117,10 @@ def _decide_paragraph(state: PassState, para: Paragraph, branch: int, margin: fl
             me = self_named(state, q)
             if me is not None:
                 q.decision = Decision(me, "self-named", f"introduces self: '{me}'")
+        if q.decision is None:
+            me = named_in_reply(state, para, q)
+            if me is not None:
+                q.decision = Decision(me, "self-named", f"answers with their name: '{me}'")
     return _rank_undecided(state, para, branch, margin)
 
 

@@ -67,8 +67,9 @@ def _with_characters(b: BookContext, chars: Sequence[Character], **changes: Any)
     return with_characters(b, chars, **changes)
 
 
-_NAME_QUESTION = re.compile(
-    r"\b(?:what(?:'s|’s| is)\s+(?:your|thy)\s+name|your\s+name\s*\?|who\s+are\s+you\b|(?:and\s+)?you\s+are\s*\?)",
+NAME_QUESTION = re.compile(
+    r"\b(?:what(?:'s|’s| is)\s+(?:your|thy)\s+name|your\s+name\s*\?|who\s+are\s+you\b)"
+    r"|(?:^\W{0,4}|[.!?]\W{1,4}|\band\s+)you\s+are\s*\?",  # "And you are?", not "happier as you are?"
     re.I,
 )
 _INTRODUCTION = re.compile(r"\b(?:I am|I'm|I’m|my name is|call me|it's|it’s|it is|name's|name’s|name is)\s+$", re.I)
@@ -78,26 +79,40 @@ _BARE_NAME = re.compile(r"[\"“‘']?((?:[A-Z][a-z’'-]+)(?: [A-Z][a-z’'-]+)
 def narrator_name(b: BookContext) -> str | None:
     """The first-person narrator's name, when the dialogue gives it: the name their answer to
     "What's your name?" starts with ('"Thomas Quill," I answered'); else the name the turns
-    that "I said" answers address most often (not the dog the narrator talks to). Measured and
-    dropped: an "I'm X" inside an "I said" quote, which named the wrong person in a novel."""
+    that "I said" answers address most often (not the dog the narrator talks to). A name the
+    narrator's own "I said" quotes address is the listener's ('"Liza," I cried'), and a turn
+    that is itself the narrator's is no one else's question. Measured and dropped: an "I'm X"
+    inside an "I said" quote, which named the wrong person in a novel."""
     replies: Counter = Counter()
+    own: Counter = Counter()
+    answers: list[str] = []
     quote_paras = [p for p, segs in b.by_paragraph.items() if any(s.kind == "quote" for s in segs)]
+    mine = {p: _first_person_tag(b, b.by_paragraph[p], _first_quote(b.by_paragraph[p])) for p in quote_paras}
+    for p in quote_paras:
+        if mine[p]:
+            own.update(v for s in b.by_paragraph[p] if s.kind == "quote" for v in b.addressees(s))
     for p1, p2 in zip(quote_paras, quote_paras[1:], strict=False):
         segs1, segs2 = b.by_paragraph[p1], b.by_paragraph[p2]
-        k = next(k for k, s in enumerate(segs2) if s.kind == "quote")
-        if p2 - p1 > 2 or not _first_person_tag(b, segs2, k):
+        if p2 - p1 > 2 or not mine[p2] or mine[p1]:
             continue
-        if any(s.kind == "quote" and _NAME_QUESTION.search(s.text) for s in segs1):
-            named = _named_in_answer(b, segs2[k])
+        if any(s.kind == "quote" and NAME_QUESTION.search(s.text) for s in segs1):
+            named = _named_in_answer(b, segs2[_first_quote(segs2)])
             if named is not None:
-                return named
+                answers.append(named)
         for s in segs1:
             if s.kind == "quote":
                 replies.update(b.addressees(s))
-    best = replies.most_common(2)
+    named_self = [n for n in answers if not own[n]]
+    if named_self:
+        return named_self[0]
+    best = [(n, c) for n, c in replies.most_common() if c > own[n]][:2]
     if best and best[0][1] >= MIN_NARRATOR_REPLIES and (len(best) == 1 or best[0][1] > best[1][1]):
         return str(best[0][0])
     return None
+
+
+def _first_quote(segs: Sequence[Segment]) -> int:
+    return next(k for k, s in enumerate(segs) if s.kind == "quote")
 
 
 def _first_person_tag(b: BookContext, segs: Sequence[Segment], k: int) -> bool:

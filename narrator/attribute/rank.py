@@ -109,6 +109,11 @@ def rank_choices(query: RankQuery, most: int = 1, margin: float = 0.0) -> list[t
         # "she said" never means a man when a woman is at hand (a soft weight let turn-taking
         # cues outvote the pronoun); people of unknown gender stay candidates.
         cands = [c for c in cands if c in tag.grank or state.gender_of(c) == "unknown"]
+    if query.tag is not None and query.tag.mention.gender != "first":
+        # "she said", "the girl answered": the narration calls its narrator "I", never that
+        cands = [c for c in cands if state.gender_of(c) != "first"]
+        if not cands:
+            return [(Decision(UNKNOWN, "none", "no evidence", 0.05), 0.0)]
     feats = [_features(c, query, scene, tag) for c in cands]
     _style_features(feats, cands, query, tag)
     w = state.weights.features

@@ -9,6 +9,7 @@ import re
 from ..types import FIRST_PERSON
 from .context import BookContext, PassState, pick_name
 from .data import Decision, Mention, Paragraph, QuoteState, Tag
+from .people import NAME_QUESTION
 from .tags import EVIDENCE, introduced_as
 from .vocabulary import CONTINUATION_VERBS, ROLE_NOUNS, SPEECH_VERBS
 
@@ -117,3 +118,28 @@ def self_named(state: PassState, q: QuoteState) -> str | None:
             ):
                 return pick_name(m, state.history)
     return None
+
+
+def named_in_reply(state: PassState, para: Paragraph, q: QuoteState) -> str | None:
+    """ '"What is your name?" I asked. / "Liza," she answered': a quote that is nothing but a
+    name, answering the previous turn's question for a name, is the speaker's own name (when the
+    gender of a pronoun tag fits)."""
+    b, prev = state.book, para.prev_turn
+    if prev is None or para.number - prev.paragraph > 2:
+        return None
+    asked = b.by_paragraph.get(prev.paragraph, ())
+    if not any(s.kind == "quote" and NAME_QUESTION.search(s.text) for s in asked):
+        return None
+    names = [m for m in b.mentions_between(q.seg.start, q.seg.end) if m.kind == "name"]
+    if len(names) != 1 or names[0].possessive:
+        return None
+    m = names[0]
+    if b.text[q.seg.start : m.start].strip(_QUOTE_PUNCT) or b.text[m.end : q.seg.end].strip(_QUOTE_PUNCT):
+        return None
+    name = pick_name(m, state.history)
+    if q.pron_tag is not None and state.gender_of(name) not in (q.pron_tag.mention.gender, "unknown"):
+        return None
+    return name
+
+
+_QUOTE_PUNCT = " \n,.!?;:'\"“”‘’«»—-"
