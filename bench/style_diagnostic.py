@@ -33,7 +33,6 @@ from bench.train_attribution import Novel, diagnostic_args  # noqa: E402
 from narrator.attribute import Trace, attribute  # noqa: E402
 from narrator.attribute.core import start_pass  # noqa: E402
 from narrator.attribute.rank import choose  # noqa: E402
-from narrator.attribute.style import build  # noqa: E402
 from narrator.evaluate import PDNC_DEV_SPLIT  # noqa: E402
 
 
@@ -44,7 +43,7 @@ def main() -> int:
     for name in PDNC_DEV_SPLIT["train"]:
         nv = Novel(Path(args.root) / name)
         state, _ = start_pass(nv.book, nv.segments, weights=weights)
-        model = build(state.book, state.named_speakers)
+        model = state.style
         c: Counter = Counter()
         for para, who in state.named_speakers.items():
             segs = [s for s in state.book.by_paragraph[para] if s.kind == "quote"]

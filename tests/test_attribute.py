@@ -459,7 +459,7 @@ def test_fixture_cases_hold_for_any_beam(beam: Beam) -> None:
         )
 
 
-SHARED_BY_HYPOTHESES = {"book", "named_speakers", "weights", "trace", "families", "decided"}
+SHARED_BY_HYPOTHESES = {"book", "named_speakers", "style", "weights", "trace", "families", "decided"}
 """What the book fixes, and the decided paragraphs (a linked list only ever extended)."""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from narrator.attribute import Weights, attribute
 from narrator.attribute.core import start_pass
-from narrator.attribute.style import MIN_EXAMPLES, StyleModel, book_style, build
+from narrator.attribute.style import MIN_EXAMPLES, StyleModel, build
 from narrator.attribute.weights import shipped_weights
 from narrator.segment import segment_book
 from narrator.types import Book, Chapter, Segment
@@ -39,7 +39,7 @@ def parlour(last: str, rounds: int = 8) -> Book:
 
 def model_of(book: Book) -> tuple[StyleModel, list[Segment]]:
     state, _ = start_pass(book, segment_book(book))
-    return book_style(state.book, state.named_speakers), [s for _, s in state.book.ordered if s.kind == "quote"]
+    return state.style, [s for _, s in state.book.ordered if s.kind == "quote"]
 
 
 def test_an_untagged_line_scores_highest_for_the_one_who_speaks_that_way() -> None:
@@ -61,11 +61,11 @@ def test_a_speaker_needs_enough_tagged_lines_and_a_line_is_not_its_own_example()
     state, _ = start_pass(book, segment_book(book))
     quotes = [s for _, s in state.book.ordered if s.kind == "quote"]
     hobbs = quotes[0 : 2 * MIN_EXAMPLES : 2]  # his first tagged lines
-    few = build(state.book, {q.paragraph: "Captain Hobbs" for q in hobbs})
+    few = build(state.book.by_paragraph, {q.paragraph: "Captain Hobbs" for q in hobbs})
     assert few.examples["Captain Hobbs"] == MIN_EXAMPLES
     assert few.score(hobbs[0].paragraph, [hobbs[0]], "Captain Hobbs") == 0.0
     assert few.score(quotes[-1].paragraph, [quotes[-1]], "Captain Hobbs") > 0.0
-    fewer = build(state.book, {q.paragraph: "Captain Hobbs" for q in hobbs[1:]})
+    fewer = build(state.book.by_paragraph, {q.paragraph: "Captain Hobbs" for q in hobbs[1:]})
     assert fewer.score(quotes[-1].paragraph, [quotes[-1]], "Captain Hobbs") == 0.0
 
 

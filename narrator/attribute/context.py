@@ -18,6 +18,7 @@ from .conversation import Conversation, vocatives
 from .data import JOINT, OTHER, SUBJECT, History, Mention, QuoteState
 from .kin import Families
 from .mentions import find_mentions, joined_by_and
+from .style import StyleModel, build
 from .vocabulary import CLAUSE_OPENERS
 from .weights import Trace, Weights
 
@@ -273,6 +274,8 @@ class PassState:
         self.named_speakers = named_speakers
         """Paragraph → speaker named by its first quote's tag, found before the pass so that an
         untagged turn can look at the turns that follow it."""
+        self.style: StyleModel = build(book.by_paragraph, named_speakers)
+        """Each named speaker's way of speaking, learned from those paragraphs (style.py)."""
         self.weights = weights
         self.trace = trace
         self.families = Families.of(book.characters)

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from ..types import FIRST_PERSON, UNKNOWN
 from .context import PassState, is_subject, pick_name
 from .data import Decision, Paragraph, QuoteState, Tag
-from .style import book_style
 from .tags import EVIDENCE, SPEECH_TAGS
 from .vocabulary import CONTINUATION_VERBS
 from .weights import RankedChoice
@@ -384,11 +383,9 @@ def _style_features(
 ) -> None:
     """How like each candidate's tagged quotes the paragraph's undecided quotes are (style.py):
     "style" for untagged quotes, "style_tag" under a pronoun tag or beat."""
-    state = query.state
-    model = book_style(state.book, state.named_speakers)
     quotes = tuple(q.seg for q in query.para.quotes if q.decision is None)
     key = "style" if tag is None else "style_tag"
-    for f, value in zip(feats, model.scores(query.para.number, quotes, cands), strict=True):
+    for f, value in zip(feats, query.state.style.scores(query.para.number, quotes, cands), strict=True):
         if value:
             f[key] = value
 

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..types import Segment
-from .context import BookContext
 
 MIN_EXAMPLES = 3
 """Tagged paragraphs a character needs before their style is trusted."""
@@ -127,11 +126,12 @@ class StyleModel:
         return max(-CLIP, min(CLIP, llr)) / CLIP
 
 
-def build(b: BookContext, named: Mapping[int, str]) -> StyleModel:
-    """The model of the book: `named` maps a paragraph to the speaker its named tag gives."""
+def build(by_paragraph: Mapping[int, Sequence[Segment]], named: Mapping[int, str]) -> StyleModel:
+    """The model of the book (its segments by paragraph): `named` maps a paragraph to the
+    speaker its named tag gives."""
     background: Counter[str] = Counter()
     by_para: dict[int, list[str]] = {}
-    for para, segs in b.by_paragraph.items():
+    for para, segs in by_paragraph.items():
         words = [w for s in segs if s.kind == "quote" for w in _tokens(s.text)]
         if words:
             by_para[para] = words
@@ -155,15 +155,3 @@ def build(b: BookContext, named: Mapping[int, str]) -> StyleModel:
     kept = {c: n for c, n in counts.items() if examples[c] >= MIN_EXAMPLES}
     return StyleModel(kept, sizes, examples, probs, (rest + 1) / total, own)
 
-
-def book_style(b: BookContext, named: Mapping[int, str]) -> StyleModel:
-    """The book's model, built once (every hypothesis of the decoder reads the same one)."""
-    memo = b._memo
-    model = memo.get(_KEY)
-    if model is None:
-        model = memo[_KEY] = build(b, named)
-    assert isinstance(model, StyleModel)
-    return model
-
-
-_KEY = "style-model"
