@@ -101,8 +101,6 @@ def rank_choices(query: RankQuery, most: int = 1, margin: float = 0.0) -> list[t
     state = query.state
     scene = _read_scene(query)
     cands = _candidates(scene, state)
-    if not cands:
-        return [(Decision(UNKNOWN, "none", "no evidence", 0.05), 0.0)]
     tag = _tag_cue(query.tag, cands, scene, state)
     if tag is not None and tag.grank and tag.gendered:
         # "she said" never means a man when a woman is at hand (a soft weight let turn-taking
@@ -111,8 +109,8 @@ def rank_choices(query: RankQuery, most: int = 1, margin: float = 0.0) -> list[t
     if query.tag is not None and query.tag.mention.gender != "first":
         # "she said", "the girl answered": the narration calls its narrator "I", never that
         cands = [c for c in cands if state.gender_of(c) != "first"]
-        if not cands:
-            return [(Decision(UNKNOWN, "none", "no evidence", 0.05), 0.0)]
+    if not cands:
+        return [(Decision(UNKNOWN, "none", "no evidence", 0.05), 0.0)]
     feats = [_features(c, query, scene, tag) for c in cands]
     _style_features(feats, cands, query, tag)
     w = state.weights.features
