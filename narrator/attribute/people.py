@@ -67,13 +67,18 @@ def _with_characters(b: BookContext, chars: Sequence[Character], **changes: Any)
     return with_characters(b, chars, **changes)
 
 
-NAME_QUESTION = re.compile(
+_NAME_QUESTION = re.compile(
     r"\b(?:what(?:'s|’s| is)\s+(?:your|thy)\s+name|your\s+name\s*\?|who\s+are\s+you\b)"
     r"|(?:^\W{0,4}|[.!?]\W{1,4}|\band\s+)you\s+are\s*\?",  # "And you are?", not "happier as you are?"
     re.I,
 )
 _INTRODUCTION = re.compile(r"\b(?:I am|I'm|I’m|my name is|call me|it's|it’s|it is|name's|name’s|name is)\s+$", re.I)
 _BARE_NAME = re.compile(r"[\"“‘']?((?:[A-Z][a-z’'-]+)(?: [A-Z][a-z’'-]+){0,2})[,.!]?[\"”’']?\s*$")
+
+
+def asks_name(segs: Sequence[Segment]) -> bool:
+    """A quote of the paragraph asks for a name ("What is your name?", "Who are you?")."""
+    return any(s.kind == "quote" and _NAME_QUESTION.search(s.text) for s in segs)
 
 
 def narrator_name(b: BookContext) -> str | None:
@@ -95,7 +100,7 @@ def narrator_name(b: BookContext) -> str | None:
         segs1, segs2 = b.by_paragraph[p1], b.by_paragraph[p2]
         if p2 - p1 > 2 or not mine[p2] or mine[p1]:
             continue
-        if any(s.kind == "quote" and NAME_QUESTION.search(s.text) for s in segs1):
+        if asks_name(segs1):
             named = _named_in_answer(b, segs2[_first_quote(segs2)])
             if named is not None:
                 answers.append(named)

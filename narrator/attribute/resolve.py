@@ -9,7 +9,7 @@ import re
 from ..types import FIRST_PERSON
 from .context import BookContext, PassState, pick_name
 from .data import Decision, Mention, Paragraph, QuoteState, Tag
-from .people import NAME_QUESTION
+from .people import asks_name
 from .tags import EVIDENCE, introduced_as
 from .vocabulary import CONTINUATION_VERBS, ROLE_NOUNS, SPEECH_VERBS
 
@@ -127,8 +127,7 @@ def named_in_reply(state: PassState, para: Paragraph, q: QuoteState) -> str | No
     b, prev = state.book, para.prev_turn
     if prev is None or para.number - prev.paragraph > 2:
         return None
-    asked = b.by_paragraph.get(prev.paragraph, ())
-    if not any(s.kind == "quote" and NAME_QUESTION.search(s.text) for s in asked):
+    if not asks_name(b.by_paragraph.get(prev.paragraph, ())):
         return None
     names = [m for m in b.mentions_between(q.seg.start, q.seg.end) if m.kind == "name"]
     if len(names) != 1 or names[0].possessive:
