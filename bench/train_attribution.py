@@ -24,7 +24,9 @@ on a book never seen; with --no-cv, in-sample), and so it is refitted whenever t
 prints reliability per decile, ECE, Brier and log-loss before and after, on train (also out-of-fold:
 the map fitted without the novel) and validation, and how many lines `narrator script` marks.
 The pipeline is run end to end (own quotes, own character discovery), exactly as `narrator eval`
-does.
+does. Last it lists the fixture cases of tests/fixtures/attribute.md the written weights get wrong
+(bench/fixture_check.py): the unit tests run them with the shipped file, so a file to ship must
+pass them too.
 
 Measured 2026-11-30 (branch quotes-eval, --out /tmp/w.json; two runs gave the same file): leave-
 one-novel-out over the 10 train novels 82.5 % lenient (11766/14265), 81.6 % strict; fitted on
@@ -63,6 +65,9 @@ from narrator.evaluate import (  # noqa: E402
 from narrator.ingest import read_book  # noqa: E402
 from narrator.segment import segment_book  # noqa: E402
 from narrator.types import Script  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fixture_check import fixture_failures  # noqa: E402
 
 L2 = 0.001  # chosen by leave-one-novel-out among 0, 0.0003, 0.001, 0.005, 0.02
 ROUNDS = 3
@@ -386,6 +391,10 @@ def main() -> int:
     print(check_summary(mapped, in_sample, "train in-sample"))
     if held_out:
         print(check_summary(mapped, held_out, "validation"))
+    failures = fixture_failures(weights_of(data))
+    print(f"\nFixture cases of tests/fixtures/attribute.md these weights get wrong: {len(failures)}")
+    for failure in failures:
+        print("  " + failure)
     return 0
 
 
