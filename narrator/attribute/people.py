@@ -504,6 +504,6 @@ def _my_appositions(b: BookContext) -> list[tuple[str, str]]:
 
 _MY_BEFORE = re.compile(r"\b[Mm]y ([a-z]+), \Z")
 _MY_AFTER = re.compile(r", my ([a-z]+)(?=[,.;:!?—]|\s+(?:who|whose|of|was|had)\b)(?!, (?:and |or )?[A-Z])")
-_COPULA = re.compile(r" (?:is|was|had been|has been) (?:made |now |still )?(my|your) ([a-z]+)\b")
+_COPULA = re.compile(r" (?:is|was|had been|has been) (?:made |now |still )?(my|your) ([a-z]+)\b(?!['’])")
 _LISTED = re.compile(r",? (?:and|or) |, (?:and |or )?[A-Z]")
 """The name goes on into a list: ", Mr. Dick, and Janet", " and I"."""
