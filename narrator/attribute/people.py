@@ -383,8 +383,9 @@ def my_epithets(b: BookContext) -> tuple[dict[str, str], list[Character], list[t
     mine: dict[str, str] = {}
     unnamed: list[Character] = []
     links: list[tuple[str, str]] = []
+    told = _pronoun_genders(b, speaking)
     for phrase, paras in speaking.items():
-        gender = _GENDERS.get(PERSON_NOUNS.get(phrase.split()[1], ""), "unknown")
+        gender = _GENDERS.get(PERSON_NOUNS.get(phrase.split()[1], ""), told[phrase])
         by_book, by_talk = _tie(b, said[phrase], gender), _tie(b, heard[phrase], gender)
         best = by_book or by_talk
         if best is not None:
@@ -479,6 +480,33 @@ def _speaking_my(b: BookContext) -> dict[str, list[int]]:
 
 
 _PUNCT = frozenset(",.;:!?—")
+_PRONOUN_REACH = 80
+"""How far (characters) after "my NOUN" a "he" or "she" of the same sentence may be its own."""
+
+
+def _pronoun_genders(b: BookContext, phrases: Mapping[str, object]) -> dict[str, Gender]:
+    """The gender the narration gives each phrase the vocabulary does not know ("my convict …
+    he"): the first "he" or "she" after its mentions, in the same sentence with no name
+    between, male or female twice at least and more often than the other."""
+    votes: dict[str, Counter] = defaultdict(Counter)
+    toks = b.tokens
+    for k in range(len(toks) - 1):
+        phrase = f"my {toks[k + 1].lower}"
+        if toks[k].lower != "my" or phrase not in phrases or b.in_quote(toks[k].start):
+            continue
+        end = toks[k + 1].end
+        lo = bisect_right(b.mention_starts, end)
+        for m in b.mentions[lo : lo + 4]:
+            if m.start - end > _PRONOUN_REACH or re.search(r"[.!?;\n]", b.text[end : m.start]) or m.kind == "name":
+                break
+            if m.kind == "pron" and m.gender in _GENDERS:
+                votes[phrase][m.gender] += 1
+                break
+    out: dict[str, Gender] = {}
+    for phrase in phrases:
+        (g, n), *rest = votes[phrase].most_common() or [("unknown", 0)]
+        out[phrase] = _GENDERS[g] if n >= 2 and (not rest or n > rest[0][1]) else "unknown"
+    return out
 
 
 def _my_appositions(b: BookContext) -> list[tuple[str, str]]:
