@@ -55,7 +55,9 @@ def read_people(
         b = with_characters(b, b.characters, ties)
     if not b.first_person:
         return b
-    narrator = overlay.narrator or narrator_name(b) or addressed_never_narrated(b)
+    narrator = overlay.narrator or narrator_name(b)
+    if narrator is None:  # the aunt addressed as "Miss Prout", narrated as "my aunt", is not "I"
+        narrator = addressed_never_narrated(b, exclude=frozenset(my_epithets(b)[0].values()))
     chars = tuple(b.characters)
     if narrator is not None and narrator not in b.index.characters:
         chars, narrator = with_new_name(chars, narrator)  # named once, in an answer
@@ -173,9 +175,9 @@ def with_new_name(characters: Sequence[Character], name: str) -> tuple[tuple[Cha
     return (*characters, Character(name, (), "unknown", 1)), name
 
 
-def addressed_never_narrated(b: BookContext) -> str | None:
+def addressed_never_narrated(b: BookContext, exclude: frozenset[str] = frozenset()) -> str | None:
     """The oldest rule: in a first-person book, the character others address by name but the
-    narration never names (it says "I")."""
+    narration never names (it says "I"); none of the `exclude`d."""
     voc: Counter = Counter()
     narr: Counter = Counter()
     for _, s in b.ordered:
@@ -186,8 +188,9 @@ def addressed_never_narrated(b: BookContext) -> str | None:
                 if m.kind == "name" and len(m.names) == 1:
                     narr[m.names[0]] += 1
     best, best_score = None, 0.0
+    least = min(3, max(1, len(b.tokens) // TOKENS_PER_NARRATOR_ADDRESS))
     for name, v in voc.items():
-        if v >= min(3, max(1, len(b.tokens) // TOKENS_PER_NARRATOR_ADDRESS)) and v > 2 * narr[name]:
+        if name not in exclude and v >= least and v > 2 * narr[name]:
             score = v / (1 + narr[name])
             if score > best_score:
                 best, best_score = name, score
