@@ -20,6 +20,9 @@ from .data import History, Mention
 KIN_NOUNS = frozenset("father mother husband wife son daughter brother sister".split())
 ELDERS = frozenset("father mother husband wife".split())
 """Relatives called by title and surname."""
+FAMILY_NOUNS = KIN_NOUNS | frozenset("aunt uncle grandmother grandfather grandmamma grandpapa".split())
+"""Relatives a person has one of, in the book's story: "my aunt" is one person throughout, "my
+friend" whoever is with the narrator."""
 FAMILY_TITLES = frozenset("mr mr. mrs mrs. lady sir".split())
 
 

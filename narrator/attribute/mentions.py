@@ -39,7 +39,7 @@ def find_mentions(
         m = None
         if w in first_words and (t.cap or w in ("the", "a", "an")):
             m = _name_at(text, tokens, i, index)
-        if m is None and w == "the" and index.epithets:
+        if m is None and w in ("the", "my") and index.epithets:
             m = _epithet_at(text, tokens, i, index)
         if m is None and (
             w in MALE_PRONOUNS
@@ -86,10 +86,12 @@ def _name_at(text: str, tokens: list[Token], i: int, index: CharacterIndex) -> M
 
 
 def _epithet_at(text: str, tokens: list[Token], i: int, index: CharacterIndex) -> Mention | None:
-    """ "the beadle" where the book ties that epithet to one character (Mr. Bumble): a name."""
+    """ "the beadle" where the book ties that epithet to one character (Mr. Bumble), "my aunt"
+    where a first-person book does (people.my_epithets): a name."""
     if i + 1 >= len(tokens) or tokens[i + 1].cap or not _tight(text, tokens, i, i + 2):
         return None
-    name = index.epithets.get(tokens[i + 1].lower)
+    word = tokens[i + 1].lower
+    name = index.epithets.get(word if tokens[i].lower == "the" else f"my {word}")
     if name is None:
         return None
     noun = tokens[i + 1]

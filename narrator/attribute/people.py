@@ -11,15 +11,17 @@ narrator, a character of their own ("I"), named when the text names them.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ..types import Book, Character, Segment
+from ..types import Book, Character, Gender, Segment
 from .context import CLOSING_MARKS, BookContext, read_context, with_characters
 from .data import Tag
 from .identity import CastOverlay, apply_cast, merge_characters
+from .kin import FAMILY_NOUNS
 from .tags import tag_after, tag_before
 from .vocabulary import HONORIFICS, PERSON_NOUNS, ROLE_NOUNS, SPEECH_VERBS, STOPWORDS
 
@@ -53,11 +55,20 @@ def read_people(
         b = with_characters(b, b.characters, ties)
     if not b.first_person:
         return b
-    narrator = overlay.narrator or narrator_name(b) or addressed_never_narrated(b)
+    narrator = overlay.narrator or narrator_name(b)
+    if narrator is None:  # the aunt addressed as "Miss Prout", narrated as "my aunt", is not "I"
+        narrator = addressed_never_narrated(b, exclude=frozenset(my_epithets(b)[0].values()))
     chars = tuple(b.characters)
     if narrator is not None and narrator not in b.index.characters:
         chars, narrator = with_new_name(chars, narrator)  # named once, in an answer
-    return _with_characters(b, chars, narrator=narrator)
+    b = _with_characters(b, chars, narrator=narrator)
+    mine, unnamed, links = my_epithets(b)
+    if not mine:
+        return b
+    chars = merge_characters((*b.characters, *unnamed), links)
+    owner = {a: c.name for c in chars for a in (c.name, *c.aliases)}
+    mine = {phrase: owner.get(name, name) for phrase, name in mine.items()}
+    return with_characters(b, chars, {**b.index.epithets, **mine})
 
 
 def _with_characters(b: BookContext, chars: Sequence[Character], **changes: Any) -> BookContext:
@@ -164,9 +175,9 @@ def with_new_name(characters: Sequence[Character], name: str) -> tuple[tuple[Cha
     return (*characters, Character(name, (), "unknown", 1)), name
 
 
-def addressed_never_narrated(b: BookContext) -> str | None:
+def addressed_never_narrated(b: BookContext, exclude: frozenset[str] = frozenset()) -> str | None:
     """The oldest rule: in a first-person book, the character others address by name but the
-    narration never names (it says "I")."""
+    narration never names (it says "I"); none of the `exclude`d."""
     voc: Counter = Counter()
     narr: Counter = Counter()
     for _, s in b.ordered:
@@ -177,8 +188,9 @@ def addressed_never_narrated(b: BookContext) -> str | None:
                 if m.kind == "name" and len(m.names) == 1:
                     narr[m.names[0]] += 1
     best, best_score = None, 0.0
+    least = min(3, max(1, len(b.tokens) // TOKENS_PER_NARRATOR_ADDRESS))
     for name, v in voc.items():
-        if v >= min(3, max(1, len(b.tokens) // TOKENS_PER_NARRATOR_ADDRESS)) and v > 2 * narr[name]:
+        if name not in exclude and v >= least and v > 2 * narr[name]:
             score = v / (1 + narr[name])
             if score > best_score:
                 best, best_score = name, score
@@ -343,3 +355,186 @@ def _speaking_nouns(b: BookContext) -> set[str]:
 def _after_quote(b: BookContext, pos: int) -> bool:
     """A closing quote mark (and perhaps a comma) right before `pos`."""
     return b.text[max(0, pos - 4) : pos].rstrip(" ,\n")[-1:] in CLOSING_MARKS
+
+
+# --- the narrator's people: "said my aunt" --------------------------------------------------
+
+MIN_MY_VOTES = 2
+""""my NOUN" is one named person when the book ties it to their name at least this often (an
+apposition counts as this many) and more than twice as often as to anyone else."""
+_PHRASE_END = frozenset("to with in at as and from after before again once presently".split())
+"""Words that may follow the noun of '"…," said my aunt' (an adjective is followed by its noun)."""
+_GENDERS: dict[str, Gender] = {"male": "male", "female": "female"}
+
+
+def my_epithets(b: BookContext) -> tuple[dict[str, str], list[Character], list[tuple[str, str]]]:
+    """In a first-person book, the one person each speaking "my NOUN" means ('"…," said my
+    aunt', twice at least): the name the book says it is ("my aunt, Miss Betsey,"; "Mr.
+    Jaggers, my guardian,"; "Mr. Jaggers is your guardian?") or, when it never says, the name
+    the dialogue around its quotes addresses (the quote it answers, "…, Mr. Jaggers?", or the
+    answer to it; not a name its own quotes address as often). A phrase tied to no name at all
+    is a described speaker of its own, named by the phrase ("my convict"), when it is one
+    person (`_one_of_a_kind`); one whose ties disagree is left to the ranker. Also the pairs
+    of names that are one person because both are that phrase's: another form of the name the
+    book says ("Mrs. Joe Gargery"), the name the dialogue gives clearly (MIN_REPLY_LINKS
+    times): "Miss Trotwood" for "Miss Betsey"."""
+    speaking = _speaking_my(b)
+    heard = _my_votes(b, speaking)
+    said: dict[str, Counter] = defaultdict(Counter)
+    for phrase, name in _my_appositions(b):
+        said[phrase][name] += MIN_MY_VOTES
+    mine: dict[str, str] = {}
+    unnamed: list[Character] = []
+    links: list[tuple[str, str]] = []
+    told = _pronoun_genders(b, speaking)
+    for phrase, paras in speaking.items():
+        gender = _GENDERS.get(PERSON_NOUNS.get(phrase.split()[1], ""), told[phrase])
+        by_book, by_talk = _tie(b, said[phrase], gender), _tie(b, heard[phrase], gender)
+        best = by_book or by_talk
+        if best is not None:
+            mine[phrase] = best
+            same = [n for n in said[phrase] if _one_name(n, best)]
+            if by_talk is not None and heard[phrase][by_talk] >= MIN_REPLY_LINKS:
+                same.append(by_talk)
+            links += [(n, best) for n in same if n != best]
+        elif _one_of_a_kind(phrase) and not _fitting(b, said[phrase] + heard[phrase], gender):
+            mine[phrase] = phrase
+            unnamed.append(Character(phrase, (), gender, len(paras)))
+    return mine, unnamed, links
+
+
+def _one_of_a_kind(phrase: str) -> bool:
+    """ "my aunt" is one person, and so is a "my guardian" the vocabulary knows no other way
+    (without a name it is no mention at all); "my friend" is anyone, better left to the ranker
+    as a description ("said his friend")."""
+    noun = phrase.split()[1]
+    return noun in FAMILY_NOUNS or noun not in PERSON_NOUNS
+
+
+def _fitting(b: BookContext, votes: Counter, gender: str) -> list[tuple[str, int]]:
+    """The names voted for, most votes first, but the narrator's and those of the wrong gender."""
+    return [
+        (n, c)
+        for n, c in votes.most_common()
+        if c > 0 and n != b.narrator and _gender_fits(b.index.gender(n), gender)
+    ]
+
+
+def _tie(b: BookContext, votes: Counter, gender: str) -> str | None:
+    """The name with MIN_MY_VOTES votes at least and more than twice any other's (another form of
+    its name is no rival)."""
+    ranked = _fitting(b, votes, gender)
+    if not ranked:
+        return None
+    best, n = ranked[0]
+    rivals = [c for name, c in ranked[1:] if not _one_name(name, best)]
+    return best if n >= MIN_MY_VOTES and (not rivals or n > 2 * rivals[0]) else None
+
+
+def _one_name(a: str, b: str) -> bool:
+    """One name's words are all the other's ("Mrs. Joe", "Mrs. Joe Gargery"): likely one person."""
+    wa, wb = set(a.lower().split()), set(b.lower().split())
+    return wa <= wb or wb <= wa
+
+
+def _my_votes(b: BookContext, speaking: Mapping[str, Sequence[int]]) -> dict[str, Counter]:
+    """Phrase → the names the quotes next to its quotes address (a quote paragraph at most two
+    paragraphs away), less the names its own quotes address."""
+    quote_paras = sorted(p for p, segs in b.by_paragraph.items() if any(s.kind == "quote" for s in segs))
+    at = {p: i for i, p in enumerate(quote_paras)}
+    votes: dict[str, Counter] = {}
+    for phrase, paras in speaking.items():
+        near: Counter = Counter()
+        own: Counter = Counter()
+        for p in paras:
+            own.update(set(_addressed(b, p)))
+            for j in (at[p] - 1, at[p] + 1):
+                if 0 <= j < len(quote_paras) and abs(quote_paras[j] - p) <= 2:
+                    near.update(set(_addressed(b, quote_paras[j])))
+        votes[phrase] = Counter({n: c for n, c in near.items() if c > own[n]})
+    return votes
+
+
+def _addressed(b: BookContext, para: int) -> list[str]:
+    return [v for s in b.by_paragraph[para] if s.kind == "quote" for v in b.addressees(s)]
+
+
+def _speaking_my(b: BookContext) -> dict[str, list[int]]:
+    """"my NOUN" phrases that tag a quote ('"…," said my aunt', '"…" my aunt said') at least
+    MIN_EPITHET_TAGS times, with the paragraphs of the quotes they tag."""
+    toks = b.tokens
+    quotes = [s for _, s in b.ordered if s.kind == "quote"]
+    found: dict[str, list[int]] = defaultdict(list)
+    for k in range(1, len(toks) - 1):
+        t, noun = toks[k], toks[k + 1]
+        nxt = toks[k + 2].lower if k + 2 < len(toks) else ""
+        if t.lower != "my" or noun.cap or noun.possessive or noun.lower in STOPWORDS or b.in_quote(t.start):
+            continue
+        if b.text[t.end : noun.start] != " ":
+            continue
+        after = b.text[noun.end : noun.end + 1]
+        ends = after in _PUNCT or not after.strip() and nxt in _PHRASE_END | SPEECH_VERBS
+        verb_before = toks[k - 1].lower in SPEECH_VERBS and ends and _after_quote(b, toks[k - 1].start)
+        verb_after = nxt in SPEECH_VERBS and _after_quote(b, t.start)
+        i = bisect_right(b.quote_ends, t.start) - 1
+        if (verb_before or verb_after) and i >= 0:
+            found[f"my {noun.lower}"].append(quotes[i].paragraph)
+    return {phrase: paras for phrase, paras in found.items() if len(paras) >= MIN_EPITHET_TAGS}
+
+
+_PUNCT = frozenset(",.;:!?—")
+_PRONOUN_REACH = 80
+"""How far (characters) after "my NOUN" a "he" or "she" of the same sentence may be its own."""
+
+
+def _pronoun_genders(b: BookContext, phrases: Mapping[str, object]) -> dict[str, Gender]:
+    """The gender the narration gives each phrase the vocabulary does not know ("my convict …
+    he"): the first "he" or "she" after its mentions, in the same sentence with no name
+    between, male or female twice at least and more often than the other."""
+    votes: dict[str, Counter] = defaultdict(Counter)
+    toks = b.tokens
+    for k in range(len(toks) - 1):
+        phrase = f"my {toks[k + 1].lower}"
+        if toks[k].lower != "my" or phrase not in phrases or b.in_quote(toks[k].start):
+            continue
+        end = toks[k + 1].end
+        lo = bisect_right(b.mention_starts, end)
+        for m in b.mentions[lo : lo + 4]:
+            if m.start - end > _PRONOUN_REACH or re.search(r"[.!?;\n]", b.text[end : m.start]) or m.kind == "name":
+                break
+            if m.kind == "pron" and m.gender in _GENDERS:
+                votes[phrase][m.gender] += 1
+                break
+    out: dict[str, Gender] = {}
+    for phrase in phrases:
+        (g, n), *rest = votes[phrase].most_common() or [("unknown", 0)]
+        out[phrase] = _GENDERS[g] if n >= 2 and (not rest or n > rest[0][1]) else "unknown"
+    return out
+
+
+def _my_appositions(b: BookContext) -> list[tuple[str, str]]:
+    """("my NOUN", character) for every "my NOUN, NAME," and "NAME, my NOUN," in the narration
+    that is no list ("my aunt, Mr. Dick, and Janet")."""
+    out = []
+    for m in b.mentions:
+        if m.kind != "name" or len(m.names) != 1 or m.possessive:
+            continue
+        told = _COPULA.match(b.text, m.end)
+        if told and (told.group(1).lower() == "my") != b.in_quote(m.start):
+            out.append((f"my {told.group(2).lower()}", m.names[0]))  # "Mr. Jaggers is your guardian?"
+        if b.in_quote(m.start):
+            continue
+        before = _MY_BEFORE.search(b.text, max(0, m.start - 24), m.start)
+        if before and not _LISTED.match(b.text, m.end):
+            out.append((f"my {before.group(1).lower()}", m.names[0]))
+        after = _MY_AFTER.match(b.text, m.end)
+        if after and b.text[max(0, m.start - 2) : m.start].strip() != ",":
+            out.append((f"my {after.group(1).lower()}", m.names[0]))
+    return out
+
+
+_MY_BEFORE = re.compile(r"\b[Mm]y ([a-z]+), \Z")
+_MY_AFTER = re.compile(r", my ([a-z]+)(?=[,.;:!?—]|\s+(?:who|whose|of|was|had)\b)(?!, (?:and |or )?[A-Z])")
+_COPULA = re.compile(r" (?:is|was|had been|has been) (?:made |now |still )?(my|your) ([a-z]+)\b(?!['’])")
+_LISTED = re.compile(r",? (?:and|or) |, (?:and |or )?[A-Z]")
+"""The name goes on into a list: ", Mr. Dick, and Janet", " and I"."""

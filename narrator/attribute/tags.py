@@ -137,8 +137,8 @@ def _verb_first(b: BookContext, i: int, ms: list[Mention]) -> Tag | None:
         k += 1
     for m in ms:
         if m.tok == k and (
-            m.kind != "pron" or m.gender in ("male", "female", "first")
-        ):
+            m.kind != "pron" or m.gender in ("male", "female") or m.gender == "first" and not m.possessive
+        ):  # "said my guardian" is no "said I"
             return Tag("said-after", appositive_name(b, m, ms), verb)
     return None
 
