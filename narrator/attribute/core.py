@@ -326,9 +326,9 @@ def _advance(state: PassState, pos: int) -> None:
         elif m.kind == "pron" and m.gender == "first" and b.first_person and weight == SUBJECT:
             history.add(m.start, b.narrator or FIRST_PERSON, SUBJECT)
         elif m.kind == "pron" and m.gender in ("male", "female") and weight == SUBJECT:
-            ranked = history.ranked(m.gender, m.start)
-            if ranked and state.gender_of(ranked[0]) == m.gender:
-                history.add(m.start, ranked[0], SUBJECT)
+            referent = history.most_salient(m.gender, m.start)
+            if referent is not None:
+                history.add(m.start, referent, SUBJECT)
     state.mention_ptr = i
 
 

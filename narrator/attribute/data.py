@@ -137,17 +137,15 @@ class History:
         if len(self.entries) > 400:
             del self.entries[:200]
 
-    def ranked(self, gender: str, before: int, limit: int = 60) -> list[str]:
-        """Gender-compatible characters by salience at `before` (exact gender before unknown)."""
-        best = self._distances(before, limit, skip_joint=True)
-        exact, weak = [], []
-        for name in sorted(best, key=best.__getitem__):
-            g = self.gender_of(name)
-            if gender in ("unknown", "any") or g == gender:
-                exact.append(name)
-            elif g == "unknown":
-                weak.append(name)
-        return exact + weak
+    def most_salient(self, gender: str, before: int, limit: int = 60) -> str | None:
+        """The most salient character of this gender at `before` (the first in focus on a tie),
+        not counting people named together with another of their gender; None when no one of
+        it is in focus. What a subject "he" or "his" refers to."""
+        found, nearest = None, 0.0
+        for name, dist in self._distances(before, limit, skip_joint=True).items():
+            if (found is None or dist < nearest) and self.gender_of(name) == gender:
+                found, nearest = name, dist
+        return found
 
     def salience(self, before: int, limit: int = 80) -> list[tuple[str, float]]:
         """(character, weighted distance) for everyone in focus, most salient first."""
