@@ -341,16 +341,17 @@ def script_of(book: Book, state: PassState) -> Script:
     while decided is not None:
         decided, quotes = decided
         by_segment.update((id(q.seg), q) for q in quotes)
-    lines: list[Line] = []
-    judged: list[tuple[int, Decided]] = []  # (line index, what calibrates its confidence)
+    rows: list[Line | tuple[int, Segment, str, str, tuple[str, ...]]] = []
+    # a narration line, or a quote's line but for its confidence (calibrated once all are known)
+    judged: list[Decided] = []  # what calibrates each quote's confidence, in text order
     for ch, s in b.ordered:
         if s.kind != "quote":
-            lines.append(Line(ch, s, None, 1.0, ""))
+            rows.append(Line(ch, s, None, 1.0, ""))
             continue
         q = by_segment.get(id(s))
         if q is None or q.decision is None:
-            judged.append((len(lines), (ch, s.paragraph, "none", 0.1, UNKNOWN)))
-            lines.append(Line(ch, s, UNKNOWN, 0.1, "no evidence"))
+            judged.append((ch, s.paragraph, "none", 0.1, UNKNOWN))
+            rows.append((ch, s, UNKNOWN, "no evidence", ()))
             continue
         d = q.decision
         if trace is not None:
@@ -358,11 +359,15 @@ def script_of(book: Book, state: PassState) -> Script:
         conf = d.confidence if d.confidence is not None else state.weights.confidence_for(d.kind)
         kind = "ranked:tag" if d.kind == "ranked" and q.pron_tag is not None else d.kind
         speaker = b.renames.get(d.speaker, d.speaker)
-        judged.append((len(lines), (ch, s.paragraph, kind, conf, speaker)))
-        lines.append(Line(ch, s, speaker, conf, d.evidence, q.addressees))
-    calibrated = state.weights.calibration.apply(cues([cue for _, cue in judged]))
-    for (i, _), conf in zip(judged, calibrated, strict=True):
-        lines[i] = replace(lines[i], confidence=conf)
+        judged.append((ch, s.paragraph, kind, conf, speaker))
+        rows.append((ch, s, speaker, d.evidence, q.addressees))
+    calibrated = iter(state.weights.calibration.apply(cues(judged)))
+    lines: list[Line] = []
+    for row in rows:
+        if not isinstance(row, Line):
+            ch, s, speaker, evidence, addressees = row
+            row = Line(ch, s, speaker, next(calibrated), evidence, addressees)
+        lines.append(row)
     chars = list(b.characters)
     more = list(state.described.values())
     if b.narrator is None and b.first_person and state.used.get(FIRST_PERSON):
