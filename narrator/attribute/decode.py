@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from .context import PassState
-from .conversation import Conversation
+from .conversation import RECENT, Conversation
 from .data import Turn
 
 Item = TypeVar("Item")
@@ -145,7 +145,7 @@ def _key(conversation: Conversation, keylen: int) -> tuple[str, ...]:
     turns = conversation.turns
     if not turns:
         return ()
-    return tuple(t.speaker for t in conversation.recent(turns[-1].paragraph + 1)[:keylen])
+    return tuple([t.speaker for t in conversation.recent(turns[-1].paragraph + 1, min(keylen, RECENT))])
 
 
 def _key_after(conversation: Conversation, paragraph: int, speaker: str, keylen: int) -> tuple[str, ...]:

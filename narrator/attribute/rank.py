@@ -32,7 +32,8 @@ def choose(
     candidates: list[str], features: list[dict[str, float]], w: Mapping[str, float]
 ) -> tuple[int, float, list[float]]:
     """Index of the best candidate, its softmax probability, and all scores."""
-    scores = [sum(w.get(k, 0.0) * v for k, v in f.items()) for f in features]
+    get = w.get
+    scores = [sum([get(k, 0.0) * v for k, v in f.items()]) for f in features]
     top = max(range(len(scores)), key=scores.__getitem__)
     mx = scores[top]
     z = sum(math.exp(s - mx) for s in scores)
