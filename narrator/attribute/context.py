@@ -280,7 +280,7 @@ class PassState:
         self.trace = trace
         self.families = Families.of(book.characters)
         """The characters by surname, for kin nouns ("her father")."""
-        self.history = History(self.gender_of)
+        self.history = History()
         self.conversation = Conversation()
         self.pending: dict[str, Character] = {}
         """Unnamed people the narration described ("the six armed man") who have not spoken yet."""
@@ -303,7 +303,7 @@ class PassState:
         changes during the pass must be copied here (tests/test_attribute.py checks)."""
         new = PassState.__new__(PassState)
         new.__dict__.update(self.__dict__)
-        new.history = self.history.copy(new.gender_of)
+        new.history = self.history.copy()
         new.conversation = replace(self.conversation, turns=self.conversation.turns.copy())
         new.pending = self.pending.copy()
         new.described = self.described.copy()

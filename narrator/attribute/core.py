@@ -326,7 +326,7 @@ def _advance(state: PassState, pos: int) -> None:
         elif m.kind == "pron" and m.gender == "first" and b.first_person and weight == SUBJECT:
             history.add(m.start, b.narrator or FIRST_PERSON, SUBJECT)
         elif m.kind == "pron" and m.gender in ("male", "female") and weight == SUBJECT:
-            referent = history.most_salient(m.gender, m.start)
+            referent = history.most_salient(m.gender, m.start, state.gender_of)
             if referent is not None:
                 history.add(m.start, referent, SUBJECT)
     state.mention_ptr = i

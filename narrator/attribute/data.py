@@ -118,13 +118,12 @@ class History:
     picture. He perceived…" — "he" is still the subject of the paragraph, not M. Riviere).
     """
 
-    def __init__(self, gender_of: Callable[[str], str]) -> None:
+    def __init__(self) -> None:
         self.entries: list[tuple[int, str, float]] = []
-        self.gender_of = gender_of
 
-    def copy(self, gender_of: Callable[[str], str]) -> History:
+    def copy(self) -> History:
         """An independent copy (the entries are immutable tuples, shared) for another pass."""
-        new = History(gender_of)
+        new = History()
         new.entries = self.entries.copy()
         return new
 
@@ -137,13 +136,15 @@ class History:
         if len(self.entries) > 400:
             del self.entries[:200]
 
-    def most_salient(self, gender: str, before: int, limit: int = 60) -> str | None:
+    def most_salient(
+        self, gender: str, before: int, gender_of: Callable[[str], str], limit: int = 60
+    ) -> str | None:
         """The most salient character of this gender at `before` (the first in focus on a tie),
         not counting people named together with another of their gender; None when no one of
         it is in focus. What a subject "he" or "his" refers to."""
         found, nearest = None, 0.0
         for name, dist in self._distances(before, limit, skip_joint=True).items():
-            if (found is None or dist < nearest) and self.gender_of(name) == gender:
+            if (found is None or dist < nearest) and gender_of(name) == gender:
                 found, nearest = name, dist
         return found
 

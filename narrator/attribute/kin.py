@@ -62,7 +62,7 @@ def kin_referent(
     if words[1] not in KIN_NOUNS:
         return None
     gender = "male" if words[0] == "his" else "female"
-    possessor = history.most_salient(gender, m.start)
+    possessor = history.most_salient(gender, m.start, gender_of)
     if possessor is None:
         return None
     if words[1] in ("husband", "wife") and not _titled(possessor):
