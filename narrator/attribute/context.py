@@ -117,6 +117,8 @@ def with_characters(
     )
 
 
+_UNSEEN = object()
+"""per_book: not computed yet (None is an answer)."""
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -128,11 +130,11 @@ def per_book(fn: Callable[Concatenate[BookContext, P], R]) -> Callable[Concatena
 
     @wraps(fn)
     def once(b: BookContext, *args: P.args, **kwargs: P.kwargs) -> R:
-        key = (fn, args, tuple(kwargs.items()))
+        key = (fn, args, tuple(kwargs.items())) if kwargs else (fn, args)
         memo = b._memo
-        if key in memo:
-            return memo[key]
-        found = memo[key] = fn(b, *args, **kwargs)
+        found = memo.get(key, _UNSEEN)  # one lookup: hashing a segment is not free
+        if found is _UNSEEN:
+            found = memo[key] = fn(b, *args, **kwargs)
         return found
 
     return once

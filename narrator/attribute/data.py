@@ -8,6 +8,7 @@ these types without importing another step.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -161,8 +162,7 @@ class History:
         for pos, name, weight in reversed(self.entries[-limit:]):
             if pos < before and not (skip_joint and weight == JOINT):
                 dist = (before - pos + 50) / weight
-                known = nearest(name)
-                if known is None or dist < known:
+                if dist < nearest(name, math.inf):
                     best[name] = dist
         return best
 
