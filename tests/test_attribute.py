@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -484,6 +485,31 @@ def test_clone_copies_everything_the_pass_changes() -> None:
         [twin] = decide_step(twin, p, 1, 0.0).grow([0])
     assert twin.mention_ptr > state.mention_ptr and twin.used != state.used
     assert {k: repr(v) for k, v in vars(state).items() if k not in SHARED_BY_HYPOTHESES} == before
+
+
+def test_the_pass_builds_no_reference_cycles_and_restores_the_collector() -> None:
+    """attribute() pauses the cyclic garbage collector (core.collector_paused): that costs no
+    memory only while the pass makes no cyclic garbage, e.g. a PassState that points back at
+    itself through a bound method held by one of its fields, left behind by every hypothesis
+    the decoder drops."""
+    book = book_of(EXCHANGE * 20)  # unpaused, the collector runs several times in its pass
+    segments = segment_book(book)
+    attribute(book, segments)  # anything made once per process (the shipped weights) is made
+    gc.collect()
+    gc.disable()
+    try:
+        attribute(book, segments)
+        assert not gc.isenabled()  # paused, and left as it was
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    runs: list[str] = []
+    gc.callbacks.append(lambda phase, info: runs.append(phase))
+    try:
+        attribute(book, segments)
+    finally:
+        gc.callbacks.pop()
+    assert gc.isenabled() and runs.count("start") <= 1  # restored (it catches up once, after)
 
 
 def test_the_decoder_revises_a_choice_the_next_turn_contradicts() -> None:
