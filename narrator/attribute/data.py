@@ -158,11 +158,11 @@ class History:
         entries, divided by its weight (a speaker stays near longer than a passing name);
         `skip_joint`: not counting people named together with another of their gender (JOINT)."""
         best: dict[str, float] = {}
-        nearest = best.get
+        nearest, far, edge = best.get, math.inf, before + 50
         for pos, name, weight in reversed(self.entries[-limit:]):
-            if pos < before and not (skip_joint and weight == JOINT):
-                dist = (before - pos + 50) / weight
-                if dist < nearest(name, math.inf):
+            if pos < before and (weight != JOINT or not skip_joint):
+                dist = (edge - pos) / weight
+                if dist < nearest(name, far):
                     best[name] = dist
         return best
 
