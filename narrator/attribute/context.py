@@ -117,6 +117,8 @@ def with_characters(
     )
 
 
+_UNSEEN = object()
+"""per_book: not computed yet (None is an answer)."""
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -128,11 +130,11 @@ def per_book(fn: Callable[Concatenate[BookContext, P], R]) -> Callable[Concatena
 
     @wraps(fn)
     def once(b: BookContext, *args: P.args, **kwargs: P.kwargs) -> R:
-        key = (fn, args, tuple(kwargs.items()))
+        key = (fn, args, tuple(kwargs.items())) if kwargs else (fn, args)
         memo = b._memo
-        if key in memo:
-            return memo[key]
-        found = memo[key] = fn(b, *args, **kwargs)
+        found = memo.get(key, _UNSEEN)  # one lookup: hashing a segment is not free
+        if found is _UNSEEN:
+            found = memo[key] = fn(b, *args, **kwargs)
         return found
 
     return once
@@ -280,7 +282,7 @@ class PassState:
         self.trace = trace
         self.families = Families.of(book.characters)
         """The characters by surname, for kin nouns ("her father")."""
-        self.history = History(self.gender_of)
+        self.history = History()
         self.conversation = Conversation()
         self.pending: dict[str, Character] = {}
         """Unnamed people the narration described ("the six armed man") who have not spoken yet."""
@@ -303,7 +305,7 @@ class PassState:
         changes during the pass must be copied here (tests/test_attribute.py checks)."""
         new = PassState.__new__(PassState)
         new.__dict__.update(self.__dict__)
-        new.history = self.history.copy(new.gender_of)
+        new.history = self.history.copy()
         new.conversation = replace(self.conversation, turns=self.conversation.turns.copy())
         new.pending = self.pending.copy()
         new.described = self.described.copy()

@@ -67,6 +67,10 @@ def vocatives(
     return tuple(found)
 
 
+RECENT = 6
+"""Turns `Conversation.recent` gives at most, unless asked for fewer."""
+
+
 @dataclass
 class Conversation:
     """The recent quote paragraphs, newest last."""
@@ -74,8 +78,9 @@ class Conversation:
     turns: list[Turn] = field(default_factory=list)
     max_gap: int = 2
 
-    def recent(self, paragraph: int) -> list[Turn]:
-        """Turns of the conversation the paragraph belongs to (gaps of ≤ max_gap paragraphs)."""
+    def recent(self, paragraph: int, most: int = RECENT) -> list[Turn]:
+        """Up to `most` turns of the conversation the paragraph belongs to (gaps of ≤ max_gap
+        paragraphs), newest first."""
         out: list[Turn] = []
         last = paragraph
         for t in reversed(self.turns):
@@ -83,7 +88,7 @@ class Conversation:
                 break
             out.append(t)
             last = t.paragraph
-            if len(out) >= 6:
+            if len(out) >= most:
                 break
         return out
 

@@ -8,6 +8,7 @@ these types without importing another step.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -118,13 +119,12 @@ class History:
     picture. He perceived…" — "he" is still the subject of the paragraph, not M. Riviere).
     """
 
-    def __init__(self, gender_of: Callable[[str], str]) -> None:
+    def __init__(self) -> None:
         self.entries: list[tuple[int, str, float]] = []
-        self.gender_of = gender_of
 
-    def copy(self, gender_of: Callable[[str], str]) -> History:
+    def copy(self) -> History:
         """An independent copy (the entries are immutable tuples, shared) for another pass."""
-        new = History(gender_of)
+        new = History()
         new.entries = self.entries.copy()
         return new
 
@@ -137,17 +137,17 @@ class History:
         if len(self.entries) > 400:
             del self.entries[:200]
 
-    def ranked(self, gender: str, before: int, limit: int = 60) -> list[str]:
-        """Gender-compatible characters by salience at `before` (exact gender before unknown)."""
-        best = self._distances(before, limit, skip_joint=True)
-        exact, weak = [], []
-        for name in sorted(best, key=best.__getitem__):
-            g = self.gender_of(name)
-            if gender in ("unknown", "any") or g == gender:
-                exact.append(name)
-            elif g == "unknown":
-                weak.append(name)
-        return exact + weak
+    def most_salient(
+        self, gender: str, before: int, gender_of: Callable[[str], str], limit: int = 60
+    ) -> str | None:
+        """The most salient character of this gender at `before` (the first in focus on a tie),
+        not counting people named together with another of their gender; None when no one of
+        it is in focus. What a subject "he" or "his" refers to."""
+        found, nearest = None, 0.0
+        for name, dist in self._distances(before, limit, skip_joint=True).items():
+            if (found is None or dist < nearest) and gender_of(name) == gender:
+                found, nearest = name, dist
+        return found
 
     def salience(self, before: int, limit: int = 80) -> list[tuple[str, float]]:
         """(character, weighted distance) for everyone in focus, most salient first."""
@@ -158,12 +158,11 @@ class History:
         entries, divided by its weight (a speaker stays near longer than a passing name);
         `skip_joint`: not counting people named together with another of their gender (JOINT)."""
         best: dict[str, float] = {}
-        nearest = best.get
+        nearest, far, edge = best.get, math.inf, before + 50
         for pos, name, weight in reversed(self.entries[-limit:]):
-            if pos < before and not (skip_joint and weight == JOINT):
-                dist = (before - pos + 50) / weight
-                known = nearest(name)
-                if known is None or dist < known:
+            if pos < before and (weight != JOINT or not skip_joint):
+                dist = (edge - pos) / weight
+                if dist < nearest(name, far):
                     best[name] = dist
         return best
 

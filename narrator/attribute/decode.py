@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from .context import PassState
-from .conversation import Conversation
-from .data import Turn
+from .conversation import RECENT, Conversation
 
 Item = TypeVar("Item")
 
@@ -109,9 +108,8 @@ def _grow_survivors(steps: list[Choices], beam: Beam) -> list[PassState]:
                 run.score = base + logp
                 candidates.append(_Candidate(n, i, run.score, _key(run.conversation, beam.keylen), run))
             continue
-        for i, (logp, speaker) in enumerate(zip(c.logps, c.speakers, strict=True)):
-            assert speaker is not None
-            key = _key_after(c.state.conversation, c.paragraph, speaker, beam.keylen)
+        keys = _keys_after(c.state.conversation, c.paragraph, c.speakers, beam.keylen)
+        for i, (logp, key) in enumerate(zip(c.logps, keys, strict=True)):
             candidates.append(_Candidate(n, i, base + logp, key))
     kept = _survivors(candidates, beam)
     chosen: dict[int, list[_Candidate]] = {}
@@ -145,12 +143,18 @@ def _key(conversation: Conversation, keylen: int) -> tuple[str, ...]:
     turns = conversation.turns
     if not turns:
         return ()
-    return tuple(t.speaker for t in conversation.recent(turns[-1].paragraph + 1)[:keylen])
+    return tuple([t.speaker for t in conversation.recent(turns[-1].paragraph + 1, min(keylen, RECENT))])
 
 
-def _key_after(conversation: Conversation, paragraph: int, speaker: str, keylen: int) -> tuple[str, ...]:
-    """`_key` of the conversation once the paragraph's turn by `speaker` is added, without
-    adding it (the key reads at most `keylen` turns, the new one among them)."""
-    recent = Conversation(conversation.turns[-keylen:], conversation.max_gap)
-    recent.add(Turn(paragraph, speaker))
-    return _key(recent, keylen)
+def _keys_after(
+    conversation: Conversation, paragraph: int, speakers: Sequence[str | None], keylen: int
+) -> list[tuple[str, ...]]:
+    """`_key` of the conversation once the paragraph's turn by each of `speakers` is added,
+    without adding it: that speaker, then the speakers of the turns before it (one of this
+    paragraph is replaced), the same for every choice."""
+    older_count = min(keylen, RECENT) - 1
+    if older_count < 0:
+        return [() for _ in speakers]
+    recent = conversation.recent(paragraph, older_count + 1)
+    older = [t.speaker for t in recent if t.paragraph != paragraph][:older_count]
+    return [(s, *older) for s in speakers if s is not None]

@@ -65,10 +65,9 @@ def kin_referent(
     if words[1] not in KIN_NOUNS:
         return None
     gender = "male" if words[0] == "his" else "female"
-    ranked = history.ranked(gender, m.start)
-    if not ranked or gender_of(ranked[0]) != gender:
+    possessor = history.most_salient(gender, m.start, gender_of)
+    if possessor is None:
         return None
-    possessor = ranked[0]
     if words[1] in ("husband", "wife") and not _titled(possessor):
         return None
     elder = words[1] in ELDERS

@@ -32,10 +32,14 @@ def find_mentions(
     mentions: list[Mention] = []
     n = len(tokens)
     first_words = index.first_words
+    starts = first_words | _STARTS
     i = 0
     while i < n:
         t = tokens[i]
         w = t.lower
+        if w not in starts:  # most words: no mention starts there (the tests below, all at once)
+            i += 1
+            continue
         m = None
         if w in first_words and (t.cap or w in ("the", "a", "an")):
             m = _name_at(text, tokens, i, index)
@@ -57,6 +61,11 @@ def find_mentions(
             mentions.append(m)
             i = m.tok_end
     return mentions
+
+
+_STARTS = MALE_PRONOUNS | FEMALE_PRONOUNS | FIRST_PRONOUNS | {"the", "this", "that"}
+"""Words a mention other than a name starts with: a pronoun, or a determiner (a description,
+an epithet, "the former")."""
 
 
 def _name_at(text: str, tokens: list[Token], i: int, index: CharacterIndex) -> Mention | None:

@@ -72,7 +72,9 @@ def read_people(
 
 
 def _with_characters(b: BookContext, chars: Sequence[Character], **changes: Any) -> BookContext:
-    """`b` with `changes`, re-indexed only when the characters changed."""
+    """`b` with `changes`, re-indexed only when the characters changed; `b` itself when nothing
+    changes (it keeps what it has read: the tags and addressees `reply_links` found)."""
+    changes = {k: v for k, v in changes.items() if getattr(b, k) != v}
     if tuple(chars) == tuple(b.characters):
         return replace(b, **changes) if changes else b
     return with_characters(b, chars, **changes)

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..types import FIRST_PERSON, UNKNOWN
-from .context import PassState, is_subject, pick_name
+from .context import BookContext, PassState, is_subject, per_book, pick_name
 from .data import Decision, Paragraph, QuoteState, Tag
 from .tags import EVIDENCE, SPEECH_TAGS
 from .vocabulary import CONTINUATION_VERBS
@@ -32,7 +32,8 @@ def choose(
     candidates: list[str], features: list[dict[str, float]], w: Mapping[str, float]
 ) -> tuple[int, float, list[float]]:
     """Index of the best candidate, its softmax probability, and all scores."""
-    scores = [sum(w.get(k, 0.0) * v for k, v in f.items()) for f in features]
+    get = w.get
+    scores = [sum([get(k, 0.0) * v for k, v in f.items()]) for f in features]
     top = max(range(len(scores)), key=scores.__getitem__)
     mx = scores[top]
     z = sum(math.exp(s - mx) for s in scores)
@@ -41,12 +42,9 @@ def choose(
 
 def explain(features: dict[str, float], w: Mapping[str, float]) -> str:
     """The strongest positive cue behind a ranked choice, in words."""
-    contributions = sorted(
-        ((w.get(k, 0.0) * v, k) for k, v in features.items()), reverse=True
-    )
-    for value, key in contributions:
-        if value <= 0:
-            break
+    get = w.get
+    positive = sorted([(c, k) for k, v in features.items() if (c := get(k, 0.0) * v) > 0], reverse=True)
+    for _, key in positive:
         text = _CUES.get(key) or next(
             (t for prefix, t in _CUES.items() if key.startswith(prefix)), None
         )
@@ -155,9 +153,15 @@ class _Scene:
     next_narr: set[str]
     last_subject: str | None
     names: _ParagraphNames
-    mentions: dict[str, int]
-    """Character → times the book mentions them."""
-    max_mentions: int
+    mentions: _MentionCounts
+
+
+@dataclass(frozen=True, slots=True)
+class _MentionCounts:
+    """How often the book mentions each character (read once per book)."""
+
+    of: dict[str, int]
+    most: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +205,14 @@ def _read_scene(query: RankQuery) -> _Scene:
         next_narr=state.book.narration_names(para.number + 1, history),
         last_subject=history.last_subject(query.pos),
         names=_paragraph_names(query, addressed_now),
-        mentions={c.name: c.mentions for c in state.book.characters},
-        max_mentions=max((c.mentions for c in state.book.characters), default=1) or 1,
+        mentions=_mention_counts(state.book),
+    )
+
+
+@per_book
+def _mention_counts(b: BookContext) -> _MentionCounts:
+    return _MentionCounts(
+        {c.name: c.mentions for c in b.characters}, max((c.mentions for c in b.characters), default=1) or 1
     )
 
 
@@ -368,7 +378,7 @@ def _name_features(f: dict[str, float], c: str, query: RankQuery, scene: _Scene)
     if c in names.in_quotes:
         f["named_in_quote"] = 1.0
     b = query.state.book
-    f["freq"] = math.log1p(scene.mentions.get(c, 0)) / math.log1p(scene.max_mentions)
+    f["freq"] = math.log1p(scene.mentions.of.get(c, 0)) / math.log1p(scene.mentions.most)
     f["recent_spk"] = scene.recent_spk.count(c) / 6.0
     if b.first_person and c == (b.narrator or FIRST_PERSON):
         f["narrator"] = 1.0

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from ..types import FIRST_PERSON
-from .context import BookContext, PassState, pick_name
-from .data import Decision, Mention, Paragraph, QuoteState, Tag
+from .context import BookContext, PassState, per_book, pick_name
+from .data import Decision, Paragraph, QuoteState, Tag
 from .people import asks_name
 from .tags import EVIDENCE, introduced_as
 from .vocabulary import CONTINUATION_VERBS, ROLE_NOUNS, SPEECH_VERBS
@@ -22,7 +22,7 @@ def resolve_tag(state: PassState, para: Paragraph, q: QuoteState, tag: Tag) -> D
         name = pick_name(m, state.history)
         if name in q.addressees:
             return None
-        return Decision(name, kind + ":name", f"{ev}: {snippet(b, m, kind)}")
+        return Decision(name, kind + ":name", f"{ev}: {snippet(b, m.start, kind)}")
     if m.kind == "pron" and m.gender == "first":
         name = b.narrator or FIRST_PERSON
         if not b.first_person and b.narrator is None:
@@ -30,7 +30,7 @@ def resolve_tag(state: PassState, para: Paragraph, q: QuoteState, tag: Tag) -> D
         return Decision(
             name,
             kind + ":first",
-            f"{ev}: {snippet(b, m, kind)} (first-person narrator)",
+            f"{ev}: {snippet(b, m.start, kind)} (first-person narrator)",
         )
     if m.kind == "desc" and not m.generic:
         return _resolve_description(state, para, q, tag)
@@ -44,7 +44,7 @@ def _resolve_description(state: PassState, para: Paragraph, q: QuoteState, tag: 
     ev = EVIDENCE[kind]
     if introduced_as(b, m) == m.label:
         label = state.describe(m)
-        return Decision(label, kind + ":desc", f"{ev}: {snippet(b, m, kind)} (introduced as a new person)")
+        return Decision(label, kind + ":desc", f"{ev}: {snippet(b, m.start, kind)} (introduced as a new person)")
     prev_turn = para.prev_turn
     prev_spk = prev_turn.speaker if prev_turn is not None else None
     named = {t.speaker for t in para.recent if t.speaker in b.index.characters}
@@ -72,23 +72,25 @@ def _resolve_description(state: PassState, para: Paragraph, q: QuoteState, tag: 
         )
     label = state.describe(m)
     return Decision(
-        label, kind + ":desc", f"{ev}: {snippet(b, m, kind)} (described speaker)"
+        label, kind + ":desc", f"{ev}: {snippet(b, m.start, kind)} (described speaker)"
     )
 
 
-def snippet(b: BookContext, m: Mention, kind: str) -> str:
-    """A few words of the tag for the evidence string ("said Emma, laughing")."""
+@per_book
+def snippet(b: BookContext, start: int, kind: str) -> str:
+    """A few words of the tag whose mention starts at `start`, for the evidence string ("said
+    Emma, laughing"); every hypothesis of the decoder quotes it the same."""
     if kind == "said-after":
         # include the verb that precedes the name ("said Emma")
         before = [
-            w.strip(",;:") for w in b.text[max(0, m.start - 25) : m.start].split()
+            w.strip(",;:") for w in b.text[max(0, start - 25) : start].split()
         ]
         lead = before[-1:] if before and before[-1].lower() in SPEECH_VERBS else []
         if lead and len(before) >= 2 and before[-2].endswith("ly"):
             lead = before[-2:]
-        s = " ".join([*lead, *b.text[m.start : m.start + 80].split()])
+        s = " ".join([*lead, *b.text[start : start + 80].split()])
     else:
-        s = " ".join(b.text[m.start : m.start + 80].split())
+        s = " ".join(b.text[start : start + 80].split())
     words = s.split(" ")[:5]
     cut = [i for i, w in enumerate(words) if w.startswith(('"', "“", "‘"))]
     if cut:
