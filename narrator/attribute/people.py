@@ -23,7 +23,7 @@ from .data import Tag
 from .identity import CastOverlay, apply_cast, merge_characters
 from .kin import FAMILY_NOUNS
 from .tags import tag_after, tag_before
-from .vocabulary import HONORIFICS, PERSON_NOUNS, ROLE_NOUNS, SPEECH_VERBS, STOPWORDS
+from .vocabulary import GENERIC_NOUNS, HONORIFICS, PERSON_NOUNS, SPEECH_VERBS, STOPWORDS
 
 TOKENS_PER_NARRATOR_ADDRESS = 2000
 """The narrator's name, by the oldest rule: addressed in quotes once per this many tokens (1 to
@@ -290,8 +290,6 @@ TITLE_NOUNS = {
     "professor": "professor",
 }
 """A title that is also the noun the book calls its bearer by ("Doctor Losberne": "the doctor")."""
-_GENERIC_NOUNS = frozenset(PERSON_NOUNS) - frozenset(ROLE_NOUNS)
-"""Nouns for anyone ("the man", "the lady"), never one person's epithet."""
 _APPOSITION_END = frozenset("of in at to who whose with from".split())
 MIN_EPITHET_TAGS = 2
 """An epithet counts when "said the NOUN" tags a quote at least this often."""
@@ -333,7 +331,7 @@ def _appositions(b: BookContext) -> list[tuple[str, str]]:
                 break
             ends = b.text[t.end : t.end + 1] in (",", ".", ";", ":", "!", "?", "—")
             if ends or (k + 1 < len(toks) and toks[k + 1].lower in _APPOSITION_END):
-                if t.lower not in _GENERIC_NOUNS and not t.possessive:
+                if t.lower not in GENERIC_NOUNS and not t.possessive:
                     out.append((t.lower, m.names[0]))
                 break
     return out
