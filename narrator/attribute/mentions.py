@@ -11,15 +11,11 @@ from .vocabulary import (
     FEMALE_PRONOUNS,
     FIRST_PRONOUNS,
     GENERIC_MODIFIERS,
-    GENERIC_NOUNS,
-    HONORIFICS,
     MALE_PRONOUNS,
-    NOT_PERSONS,
     PERSON_NOUNS,
-    SPEECH_NOUNS,
+    ROLE_NOUNS,
     SPEECH_VERBS,
     STOPWORDS,
-    WEAK_SPEECH_VERBS,
 )
 
 _NOT_MODIFIERS = frozenset(
@@ -37,7 +33,6 @@ def find_mentions(
     n = len(tokens)
     first_words = index.first_words
     starts = first_words | _STARTS
-    speaking = tag_nouns(text, tokens)
     i = 0
     while i < n:
         t = tokens[i]
@@ -59,7 +54,7 @@ def find_mentions(
         if m is None and w == "the" and i + 1 < n and tokens[i + 1].lower in _ORDINALS:
             m = _former_latter_at(text, tokens, i, mentions)
         if m is None and (w in ("the", "this", "that") and not t.cap or (w == "the" and t.cap)):
-            m = _description_at(text, tokens, i, speaking)
+            m = _description_at(text, tokens, i)
         if m is None:
             i += 1
         else:
@@ -211,31 +206,29 @@ def _pronoun_at(text: str, tokens: list[Token], i: int) -> Mention:
     )
 
 
-def _description_at(
-    text: str, tokens: list[Token], i: int, speaking: dict[str, str]
-) -> Mention | None:
-    """ "the old man", "this strange lady", "the six armed man", "the croupier": a determiner,
-    up to four modifiers and a person noun (listed, or one the book's tags make a speaker).
-    Generic when every modifier is ("old", "young") and the noun is no job ("the waiter" is
-    someone of their own)."""
+def _description_at(text: str, tokens: list[Token], i: int) -> Mention | None:
+    """ "the old man", "this strange lady", "the six armed man": a determiner, up to four
+    modifiers and a person noun. Generic when every modifier is ("old", "young") and the noun
+    is no job ("the waiter" is someone of their own)."""
     n = len(tokens)
     t = tokens[i]
     j = i + 1
     mods: list[str] = []
     while j < n and len(mods) <= 3:
         u = tokens[j]
-        gender = PERSON_NOUNS.get(u.lower) or speaking.get(u.lower)
-        if gender is not None and not u.cap and _tight(text, tokens, i, j + 1):
-            generic = u.lower not in PERSON_NOUNS or (
-                all(m in GENERIC_MODIFIERS for m in mods) and u.lower in GENERIC_NOUNS
-            )
+        if (
+            u.lower in PERSON_NOUNS
+            and not u.cap
+            and _tight(text, tokens, i, j + 1)
+        ):
+            generic = all(m in GENERIC_MODIFIERS for m in mods) and u.lower not in ROLE_NOUNS
             return Mention(
                 t.start,
                 u.end,
                 i,
                 j + 1,
                 "desc",
-                gender=gender,
+                gender=PERSON_NOUNS[u.lower],
                 label=_label(mods, u.lower),
                 generic=generic,
                 possessive=u.possessive,
@@ -280,132 +273,3 @@ def _tight(text: str, tokens: list[Token], i: int, j: int) -> bool:
             continue
         return False
     return True
-
-_CLOSING = "\"”’'»"
-_NP_END = frozenset(
-    "to at of in on with who whom whose and as from by upon for into towards toward without "
-    "behind beside near after before".split()
-)
-"""Words after which a noun phrase in a tag has ended ("asked the man at the door")."""
-_SCENE = 20000
-_SCENES = 3
-"""A noun the tags use in this many places (20,000 characters apart) is one a main character
-goes by all through the book ("said the painter" for the painter of the title), not a passer-by:
-it makes no mention, and turn-taking decides those quotes as before."""
-_TAG_NP = 4
-"""Words of a tag's noun phrase at most: "the", two modifiers and the noun."""
-
-
-def tag_nouns(text: str, tokens: list[Token]) -> dict[str, str]:
-    """Nouns the book's quote tags make speakers: the subject of a speech verb right after a
-    closing quote mark ('"…," said the croupier', '"…" the old croupier replied', '"…," asked
-    the man at the door'), with the gender of a pronoun in the tag's clause ('…, said the
-    croupier, raking in his chips'), else unknown. Listed nouns, plurals, adjectives and known
-    non-persons ("said the voice", "the letter said") are not. One pass over the tokens."""
-    genders: dict[str, list[int]] = {}
-    for k, t in enumerate(tokens):
-        if t.lower != "the" or t.possessive:
-            continue
-        end = None
-        if k > 0 and _strong_verb(tokens[k - 1]) and _after_quote(text, tokens[k - 1].start):
-            end = _np_end(text, tokens, k, verb_next=False)
-        elif _after_quote(text, t.start):
-            end = _np_end(text, tokens, k, verb_next=True)
-        if end is None:
-            continue
-        noun = tokens[end - 1]
-        if _person_like(noun):
-            votes = genders.setdefault(noun.lower, [0, 0, 0, -_SCENE])
-            if t.start - votes[3] >= _SCENE:
-                votes[2] += 1
-            votes[3] = t.start
-            g = _clause_gender(text, tokens, end)
-            if g is not None:
-                votes[g] += 1
-    return {
-        w: _noun_gender(w) or ("male" if m > f else "female" if f > m else "unknown")
-        for w, (m, f, scenes, _) in genders.items()
-        if scenes < _SCENES
-    }
-
-
-def _noun_gender(w: str) -> str | None:
-    """The gender a noun's ending gives: "-ess" and "-woman" female ("the ambassadress"),
-    "-man" male ("the chairman")."""
-    if w.endswith(("woman", "women")) or (w.endswith("ess") and not w.endswith(("ness", "less"))):
-        return "female"
-    if w.endswith("man"):
-        return "male"
-    return None
-
-
-def _strong_verb(t: Token) -> bool:
-    return t.lower in SPEECH_VERBS and t.lower not in WEAK_SPEECH_VERBS and not t.cap
-
-
-def _after_quote(text: str, pos: int) -> bool:
-    """A closing quote mark (and perhaps a comma or a dash) right before `pos`."""
-    return text[max(0, pos - 4) : pos].rstrip(" ,—-\n")[-1:] in _CLOSING
-
-
-def _np_end(text: str, tokens: list[Token], k: int, *, verb_next: bool) -> int | None:
-    """The token after the noun phrase that starts with "the" at k: followed by a speech verb
-    (`verb_next`: '"…" the croupier said'), else by punctuation, a preposition or "who"."""
-    n = len(tokens)
-    for j in range(k + 1, min(k + _TAG_NP, n)):
-        u = tokens[j]
-        if u.cap or u.lower in STOPWORDS or u.lower.endswith("ly") or not _tight(text, tokens, j - 1, j + 1):
-            return None
-        if u.possessive or u.lower in PERSON_NOUNS:
-            return None  # "the croupier's rake"; "said the dying woman aloud" is found elsewhere
-        if j + 1 >= n:
-            return None if verb_next else j + 1
-        nxt = tokens[j + 1]
-        gap = text[u.end : nxt.start]
-        if verb_next:
-            v = j + 1
-            while v < n and v < j + 3 and tokens[v].lower.endswith("ly"):
-                v += 1
-            verb = tokens[v] if v < n else None
-            if (
-                verb is not None
-                and _strong_verb(verb)
-                and verb.lower not in SPEECH_NOUNS  # "the absurd answer"
-                and not text[u.end : verb.start].strip()
-            ):
-                return j + 1
-        elif gap.strip() or nxt.lower in _NP_END or nxt.lower.endswith("ly"):
-            return j + 1
-    return None
-
-
-def _person_like(noun: Token) -> bool:
-    """A noun that may be a person: not a listed one, an adjective, a plural or a known thing."""
-    w = noun.lower
-    return (
-        len(w) > 2
-        and w not in PERSON_NOUNS
-        and w not in GENERIC_MODIFIERS
-        and w not in SPEECH_NOUNS
-        and w not in NOT_PERSONS
-        and w not in HONORIFICS  # "the duchess": a title some character's name bears
-        and not (w.endswith("s") and not w.endswith("ss"))
-        and not w.endswith(("ing", "ly", "ed"))
-    )
-
-
-_PREPOSITIONS = frozenset("to at with for upon on from by of towards toward into".split())
-
-
-def _clause_gender(text: str, tokens: list[Token], k: int) -> int | None:
-    """0 (male) or 1 (female): the first he/his or she/her in the few words after token k, in the
-    same clause and not after a preposition ("…, raking in his chips"; not "said to her")."""
-    for j in range(k, min(k + 8, len(tokens))):
-        if any(c in text[tokens[j - 1].end : tokens[j].start] for c in ".!?;\"“”"):
-            return None
-        w = tokens[j].lower
-        if w in MALE_PRONOUNS or w in FEMALE_PRONOUNS:
-            if tokens[j - 1].lower in _PREPOSITIONS:
-                return None
-            return 0 if w in MALE_PRONOUNS else 1
-    return None

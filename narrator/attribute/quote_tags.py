@@ -24,12 +24,11 @@ from .tags import (
     has_sentence_break,
     introduced_as,
     is_anaphor,
-    met_before,
     tag_after,
     tag_before,
     tag_previous_paragraph,
 )
-from .vocabulary import GESTURES, PERSON_NOUNS, SPEECH_VERBS
+from .vocabulary import GESTURES, SPEECH_VERBS
 
 Paragraphs = list[tuple[int, int, list[Segment]]]
 """(chapter, paragraph number, segments) in text order."""
@@ -63,12 +62,9 @@ def quote_tags(state: PassState, para: Paragraph, q: QuoteState) -> list[Tag]:
     if found and is_anaphor(found[0].mention):
         found = _anaphor_as_named(state, found)
     if found and found[0].mention.kind == "desc" and found[0].mention.generic:
-        top = found[0]
-        label = introduced_as(b, top.mention)
-        unlisted = top.mention.label.rsplit(" ", 1)[-1] not in PERSON_NOUNS
-        if label is None and unlisted and met_before(b, top.mention):
-            label = top.mention.label  # "…to the croupier. / "…," said the croupier'
+        label = introduced_as(b, found[0].mention)
         if label is not None:  # "…," said the man': the man the narration brought in
+            top = found[0]
             found[0] = Tag(top.kind, replace(top.mention, generic=False, label=label), top.verb)
     return found
 

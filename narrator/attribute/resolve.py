@@ -11,7 +11,7 @@ from .context import BookContext, PassState, per_book, pick_name
 from .data import Decision, Paragraph, QuoteState, Tag
 from .people import asks_name
 from .tags import EVIDENCE, introduced_as
-from .vocabulary import CONTINUATION_VERBS, GENERIC_NOUNS, SPEECH_VERBS
+from .vocabulary import CONTINUATION_VERBS, ROLE_NOUNS, SPEECH_VERBS
 
 
 def resolve_tag(state: PassState, para: Paragraph, q: QuoteState, tag: Tag) -> Decision | None:
@@ -55,8 +55,8 @@ def _resolve_description(state: PassState, para: Paragraph, q: QuoteState, tag: 
         and tag.verb not in CONTINUATION_VERBS
     ):
         named.discard(prev_spk)
-    if m.label.rsplit(" ", 1)[-1] not in GENERIC_NOUNS:
-        named = set()  # "said the maid", "said the croupier": someone known by their job
+    if m.label.rsplit(" ", 1)[-1] in ROLE_NOUNS:
+        named = set()  # "said the maid": someone known by her job, not the named partner
     fits = [
         c
         for c in named

@@ -17,7 +17,6 @@ from .context import BookContext, per_book
 from .data import Mention, Tag
 from .vocabulary import (
     ASPECT_VERBS,
-    GENERIC_MODIFIERS,
     PHRASAL_SPEECH,
     SILENCE,
     SPEECH_NOUNS,
@@ -475,32 +474,6 @@ def introduced_as(b: BookContext, m: Mention) -> str | None:
         if other.kind == "name" and not known.intersection(other.names):
             return None  # "an old gentleman … my name is Brownlow": the newcomer has a name
     return " ".join(["the", *last.group(1).lower().split(), noun])
-
-
-_MET_WINDOW = 2000
-_TAG_START = re.compile(r"[\"”’'],?\s+(?:[a-z]+\s+)?$")
-
-
-def met_before(b: BookContext, m: Mention) -> bool:
-    """ '"Twenty on red," said I to the croupier. / "Rouge," said the croupier': the narration met
-    the person of a description shortly before, other than as the subject of a tag ("a croupier",
-    "to the croupier", "the croupier raked…"), with its telling modifiers ("the impatient
-    auditor" only after an impatient auditor): someone of their own, not a named character a tag
-    calls by a passing epithet ("said the impatient auditor")."""
-    words = [w for w in m.label.split()[1:] if w not in GENERIC_MODIFIERS]
-    phrase = r"\s+".join(re.escape(w) for w in words)
-    pattern = re.compile(r"\b(?:the|a|an|this|that)\s+(?:[a-z-]+\s+){0,2}?" + phrase + r"\b", re.I)
-    lo = max(0, m.start - _MET_WINDOW)
-    return any(not _tag_subject(b.text, x.start()) for x in pattern.finditer(b.text, lo, m.start))
-
-
-def _tag_subject(text: str, pos: int) -> bool:
-    """The noun phrase at `pos` opens a tag right after a quote ('", said the', '" the')."""
-    found = _TAG_START.search(text, max(0, pos - 24), pos)
-    if found is None:
-        return False
-    words = found.group().split()
-    return len(words) == 1 or words[-1].lower() in SPEECH_VERBS
 
 
 @per_book
