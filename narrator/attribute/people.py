@@ -315,7 +315,8 @@ def epithets(b: BookContext) -> dict[str, str]:
 
 def _appositions(b: BookContext) -> list[tuple[str, str]]:
     """(noun, character) for every "NAME, the|a [one or two modifiers] NOUN" in the narration
-    whose noun phrase ends there (a comma, a full stop, "of", "who"…)."""
+    whose noun phrase ends there (a comma, a full stop, "of", "who"…), unless "and" follows: in
+    "Captain Smollett, the squire, and Dr. Livesey" the squire is someone else."""
     toks, out = b.tokens, []
     for m in b.mentions:
         e = m.tok_end
@@ -331,7 +332,8 @@ def _appositions(b: BookContext) -> list[tuple[str, str]]:
                 break
             ends = b.text[t.end : t.end + 1] in (",", ".", ";", ":", "!", "?", "—")
             if ends or (k + 1 < len(toks) and toks[k + 1].lower in _APPOSITION_END):
-                if t.lower not in GENERIC_NOUNS and not t.possessive:
+                listed = k + 1 < len(toks) and toks[k + 1].lower in ("and", "or")
+                if t.lower not in GENERIC_NOUNS and not t.possessive and not listed:
                     out.append((t.lower, m.names[0]))
                 break
     return out
