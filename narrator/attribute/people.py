@@ -287,9 +287,16 @@ def _gender_fits(a: str, b: str) -> bool:
 TITLE_NOUNS = {
     "dr": "doctor", "doctor": "doctor", "captain": "captain", "colonel": "colonel", "major": "major",
     "general": "general", "lieutenant": "lieutenant", "sergeant": "sergeant", "inspector": "inspector",
-    "professor": "professor",
+    "professor": "professor", "admiral": "admiral", "commodore": "commodore", "squire": "squire",
+    "judge": "judge", "governor": "governor", "sheriff": "sheriff", "mayor": "mayor",
+    "cardinal": "cardinal", "bishop": "bishop", "archbishop": "archbishop", "abbe": "abbe",
+    "abbé": "abbé", "parson": "parson", "king": "king", "queen": "queen", "prince": "prince",
+    "princess": "princess", "emperor": "emperor", "empress": "empress", "duke": "duke",
+    "duchess": "duchess", "count": "count", "countess": "countess", "marquis": "marquis",
+    "marchioness": "marchioness", "earl": "earl", "baron": "baron", "baroness": "baroness",
 }
-"""A title that is also the noun the book calls its bearer by ("Doctor Losberne": "the doctor")."""
+"""A title that is also the noun the book calls its bearer by ("Doctor Losberne", "Squire
+Trelawney", "the Duke of Buckingham": "the doctor", "the squire", "the duke")."""
 _APPOSITION_END = frozenset("of in at to who whose with from".split())
 MIN_EPITHET_TAGS = 2
 """An epithet counts when "said the NOUN" tags a quote at least this often."""
@@ -298,7 +305,8 @@ MIN_EPITHET_TAGS = 2
 def epithets(b: BookContext) -> dict[str, str]:
     """Nouns the book ties to one character, that "said the NOUN" uses for a speaker: the noun of
     an apposition in the narration ("Mr. Bumble, the beadle,"; "Mr. Sowerberry, the parochial
-    undertaker") or a title the character bears ("Doctor Losberne": "the doctor"). A noun tied
+    undertaker") or a title the character bears ("Doctor Losberne": "the doctor"), in a name form
+    or written before their name ("Cardinal Richelieu", "the Duke of Buckingham"). A noun tied
     to two characters, or a noun for anyone ("the man"), ties no one."""
     owners: dict[str, set[str]] = defaultdict(set)
     for noun, name in _appositions(b):
@@ -309,13 +317,36 @@ def epithets(b: BookContext) -> dict[str, str]:
             title = words[0].rstrip(".").lower() if len(words) >= 2 else ""
             if title in TITLE_NOUNS:
                 owners[TITLE_NOUNS[title]].add(c.name)
+    for title, name in _titled_names(b):
+        owners[TITLE_NOUNS[title]].add(name)
     speaking = _speaking_nouns(b)
     return {noun: next(iter(names)) for noun, names in owners.items() if len(names) == 1 and noun in speaking}
 
 
+def _titled_names(b: BookContext) -> list[tuple[str, str]]:
+    """(title, character) for every capitalised title written right before a name the index
+    knows but does not hold with the title: "Squire Trelawney", "Cardinal de Richelieu" (the
+    particle is part of the name or skipped), "Duke of Buckingham"."""
+    toks, out = b.tokens, []
+    for m in b.mentions:
+        if m.kind != "name" or len(m.names) != 1 or m.tok < 1:
+            continue
+        k = m.tok - 1
+        if toks[k].lower in _TITLE_LINKS and k >= 1 and b.text[toks[k - 1].end : toks[k].start] == " ":
+            k -= 1  # "Duke of Buckingham", "Cardinal de Richelieu"
+        t = toks[k]
+        if t.cap and not t.possessive and t.lower in TITLE_NOUNS and b.text[t.end : toks[k + 1].start] == " ":
+            out.append((t.lower, m.names[0]))
+    return out
+
+
+_TITLE_LINKS = frozenset("of de du von van".split())
+
+
 def _appositions(b: BookContext) -> list[tuple[str, str]]:
     """(noun, character) for every "NAME, the|a [one or two modifiers] NOUN" in the narration
-    whose noun phrase ends there (a comma, a full stop, "of", "who"…)."""
+    whose noun phrase ends there (a comma, a full stop, "of", "who"…), unless "and" follows: in
+    "Captain Smollett, the squire, and Dr. Livesey" the squire is someone else."""
     toks, out = b.tokens, []
     for m in b.mentions:
         e = m.tok_end
@@ -331,7 +362,8 @@ def _appositions(b: BookContext) -> list[tuple[str, str]]:
                 break
             ends = b.text[t.end : t.end + 1] in (",", ".", ";", ":", "!", "?", "—")
             if ends or (k + 1 < len(toks) and toks[k + 1].lower in _APPOSITION_END):
-                if t.lower not in GENERIC_NOUNS and not t.possessive:
+                listed = k + 1 < len(toks) and toks[k + 1].lower in ("and", "or")
+                if t.lower not in GENERIC_NOUNS and not t.possessive and not listed:
                     out.append((t.lower, m.names[0]))
                 break
     return out
