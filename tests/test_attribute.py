@@ -262,6 +262,22 @@ def test_sir_and_a_first_name_is_the_one_sir_of_that_first_name() -> None:
     assert not any({"Sir Hugh", "Sir Hugh Marland"} <= names_of(c) for c in two.values())
 
 
+def test_names_joined_by_and_are_two_people() -> None:
+    """ "Mrs. Joe and Joe": the bare "Joe" is her husband, not a short form of "Mrs. Joe"."""
+    def text(joined: bool) -> str:
+        both = "Mrs. Joe and Joe sat down." if joined else "They sat down."
+        return "".join(
+            f'"Tea, {i}?" said Mrs. Joe. Mrs. Joe poured it. {both}\n\n"Thank you, {i}," said Joe.\n\n'
+            for i in range(4)
+        )
+
+    apart = characters_of(text(True))
+    assert not any({"Mrs. Joe", "Joe"} <= names_of(c) for c in apart.values())
+    assert any("Joe" in names_of(c) for c in apart.values())
+    merged = characters_of(text(False))
+    assert any({"Mrs. Joe", "Joe"} <= names_of(c) for c in merged.values())
+
+
 def test_a_first_name_goes_to_the_person_mostly_called_by_it() -> None:
     """ "Jane" is Jane Fairfax (named so often), not Miss Jane Bates (named so once)."""
     text = "Miss Jane Bates came in.\n\n" + "".join(

@@ -10,6 +10,7 @@ forms into one character per person.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -220,6 +221,7 @@ def _scan_forms(
     forms: dict[tuple[str, ...], NameForm] = {}
     n = len(tokens)
     i = 0
+    last: tuple[NameForm, int] | None = None
     while i < n:
         # every name starts with a capital (a fast path: _read_name finds nothing there)
         found = _read_name(text, tokens, i, stats, in_quote) if tokens[i].cap else None
@@ -231,6 +233,10 @@ def _scan_forms(
         form = forms.get(key)
         if form is None:
             form = forms[key] = NameForm(key)
+        if last is not None and last[0] is not form and _joined_by_and(text, tokens, last[1], i):
+            last[0].joined.add(key)
+            form.joined.add(last[0].words)
+        last = (form, end)
         form.count += 1
         form.common = stats.lower[key[-1].lower()] > 0 and len(key) == 1
         if strict:
@@ -241,6 +247,17 @@ def _scan_forms(
         _note_gender(form, text, tokens, i, end, stats)
         i = end
     return forms
+
+
+_AND = re.compile(r",?\s+and\s+")
+
+
+def _joined_by_and(text: str, tokens: Sequence[Token], end: int, start: int) -> bool:
+    """The name ending before token `end` and the one starting at token `start` are joined by a
+    bare "and" ("Mr. Peggotty and Ham", "Mrs. Maylie, and Rose")."""
+    if start != end + 1 or tokens[end].lower != "and":
+        return False
+    return _AND.fullmatch(text, tokens[end - 1].end, tokens[start].start) is not None
 
 
 def _read_name(

@@ -41,6 +41,8 @@ class NameForm:
     male: int = 0
     female: int = 0
     """Pronouns and relations that showed the form's gender (and the first-name prior)."""
+    joined: set[tuple[str, ...]] = field(default_factory=set)
+    """Forms this one is joined to by "and" somewhere ("Mr. Peggotty and Ham"): other people."""
 
     @property
     def honorific(self) -> str | None:
@@ -92,6 +94,13 @@ def _honorific_gender(word: str) -> str | None:
     if w in HONORIFICS_FEMALE:
         return "female"
     return None
+
+
+def _joined_with(c: _Cluster, forms: Sequence[NameForm]) -> bool:
+    """A form of c is joined by "and" to one of `forms`, or to the first name of one of them
+    ("Mr. Peggotty and Ham" where the book has "Ham Peggotty"): they are two people."""
+    words = {f.words for f in forms} | {f.names[:1] for f in forms if len(f.names) >= 2}
+    return any(g in words for f in c.forms for g in f.joined)
 
 
 class _Clusters:
@@ -168,6 +177,7 @@ def _merge_titled_into_full(cs: _Clusters, forms: Sequence[NameForm]) -> None:
             and fc is not c
             and key[0] != "mrs"
             and (g is None or fc.gender() in (g, "unknown"))
+            and not _joined_with(c, fc.forms)
         ]
         if len(matches) > 1:
             matches = [fc for fc in matches if fc.gender() == g] or matches
@@ -215,7 +225,10 @@ def _merge_first_name_titles(cs: _Clusters) -> None:
         matches = {
             id(fc): fc
             for key, fc in cs.full.items()
-            if key[0] == first and fc is not c and any(ff.honorific == h for ff in fc.forms)
+            if key[0] == first
+            and fc is not c
+            and any(ff.honorific == h for ff in fc.forms)
+            and not _joined_with(c, fc.forms)
         }
         if len(matches) != 1:
             continue
@@ -242,7 +255,9 @@ def _merge_neutral_titles(cs: _Clusters) -> None:
     for (h, surname), c in list(cs.hon.items()):
         if h not in _NEUTRAL_TITLES or id(c) not in live:
             continue
-        others = [o for i, o in by_surname[surname].items() if i != id(c) and i in live]
+        others = [
+            o for i, o in by_surname[surname].items() if i != id(c) and i in live and not _joined_with(c, o.forms)
+        ]
         if len(others) != 1:
             continue
         target = others[0]
@@ -259,15 +274,15 @@ def _place_single_name(cs: _Clusters, f: NameForm, full_last_words: set[str]) ->
     w = f.words[0].lower()
     if w in HONORIFICS:
         # "the Countess" is the one Countess the book names ("Countess Olenska")
-        titled_by = {id(c): c for (h, _), c in cs.hon.items() if h == w}
+        titled_by = {id(c): c for (h, _), c in cs.hon.items() if h == w and not _joined_with(c, [f])}
         if len(titled_by) == 1:
             cs.add(next(iter(titled_by.values())), f)
             return
-    firsts = _clusters_by_first_name(cs, f, w, full_last_words)
+    firsts = [c for c in _clusters_by_first_name(cs, f, w, full_last_words) if not _joined_with(c, [f])]
     if len(firsts) == 1:
         cs.add(firsts[0], f)
         return
-    cands = _clusters_by_surname(cs, f, w)
+    cands = [c for c in _clusters_by_surname(cs, f, w) if not _joined_with(c, [f])]
     if len(cands) == 1:
         cs.add(cands[0], f)
     else:
