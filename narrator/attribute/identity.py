@@ -321,9 +321,19 @@ def _mostly_surname(cs: _Clusters, w: str) -> bool:
 
 def _clusters_by_surname(cs: _Clusters, f: NameForm, w: str) -> list[_Cluster]:
     """The people w can be as a surname; among several, the one "Mr." (or the one man, or the
-    one of the form's own gender)."""
+    one of the form's own gender). A form the text shows to be a woman's is no man's (Peggotty
+    the nurse, "she", is not Mr. Peggotty)."""
     lasts = {id(c): c for key, c in cs.full.items() if key[-1] == w}
     lasts.update({id(c): c for (h, s), c in cs.hon.items() if s == w})
+    g = (
+        "male"
+        if f.male > 2 * f.female and f.male >= 2
+        else "female"
+        if f.female > 2 * f.male and f.female >= 2
+        else None
+    )
+    if g == "female":
+        return [c for c in lasts.values() if c.gender() == g] or [c for c in lasts.values() if c.gender() == "unknown"]
     cands = list(lasts.values())
     if len(cands) > 1:
         mister = [c for (h, s), c in cs.hon.items() if s == w and h == "mr"] or [
@@ -334,13 +344,6 @@ def _clusters_by_surname(cs: _Clusters, f: NameForm, w: str) -> list[_Cluster]:
         if len({id(c) for c in mister}) == 1:
             cands = mister[:1]
         else:
-            g = (
-                "male"
-                if f.male > 2 * f.female and f.male >= 2
-                else "female"
-                if f.female > 2 * f.male and f.female >= 2
-                else None
-            )
             want = g or "male"
             cands = [c for c in cands if c.gender() == want]
     return cands
