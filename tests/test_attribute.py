@@ -278,6 +278,19 @@ def test_names_joined_by_and_are_two_people() -> None:
     assert any({"Mrs. Joe", "Joe"} <= names_of(c) for c in merged.values())
 
 
+def test_an_honorific_spelled_out_or_abbreviated_is_one_person() -> None:
+    """ "Monsieur Tavel" is "M. Tavel", "Madame Tavel" is "Mme. Tavel": two people, not four."""
+    text = "".join(
+        f'"Bread, {i}?" said M. Tavel. Monsieur Tavel smiled. "Yes, {i}," said Mme. Tavel, and '
+        f'Madame Tavel laughed. "Good," said Monsieur Tavel.\n\n'
+        for i in range(4)
+    )
+    tavels = [names_of(c) for c in characters_of(text).values() if any("Tavel" in n for n in names_of(c))]
+    assert len(tavels) == 2
+    assert any({"M. Tavel", "Monsieur Tavel"} <= names for names in tavels)
+    assert any({"Mme. Tavel", "Madame Tavel"} <= names for names in tavels)
+
+
 def test_a_first_name_goes_to_the_person_mostly_called_by_it() -> None:
     """ "Jane" is Jane Fairfax (named so often), not Miss Jane Bates (named so once)."""
     text = "Miss Jane Bates came in.\n\n" + "".join(

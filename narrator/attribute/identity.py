@@ -148,7 +148,7 @@ def cluster(forms: Sequence[NameForm]) -> tuple[Character, ...]:
             cs.full[key] = cs.add(c, f) if c else cs.new(f)
     for f in by_count:
         if f.honorific and len(f.names) == 1:
-            h = "mr" if f.honorific in ("mister",) else f.honorific
+            h = _SAME_HONORIFIC.get(f.honorific, f.honorific)
             key2 = (h, f.names[0].lower())
             c = cs.hon.get(key2)
             cs.hon[key2] = cs.add(c, f) if c else cs.new(f)
@@ -160,6 +160,10 @@ def cluster(forms: Sequence[NameForm]) -> tuple[Character, ...]:
         if len(f.words) == 1:
             _place_single_name(cs, f, full_last_words)
     return _characters(cs.clusters)
+
+
+_SAME_HONORIFIC = {"mister": "mr", "monsieur": "m", "madame": "mme", "mademoiselle": "mlle"}
+"""One honorific spelled out or abbreviated: "Monsieur Bonacieux" is "M. Bonacieux"."""
 
 
 def _merge_titled_into_full(cs: _Clusters, forms: Sequence[NameForm]) -> None:
