@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Callable, Collection, Sequence
 
 from ._text import Token
 from .characters import CharacterIndex
 from .data import Mention
 from .vocabulary import (
+    CLOSING_MARKS,
     FEMALE_PRONOUNS,
     FIRST_PRONOUNS,
     GENERIC_MODIFIERS,
@@ -273,3 +276,57 @@ def _tight(text: str, tokens: list[Token], i: int, j: int) -> bool:
             continue
         return False
     return True
+
+
+def after_quote(text: str, pos: int) -> bool:
+    """A closing quote mark (and perhaps a comma) right before `pos`."""
+    return text[max(0, pos - 4) : pos].rstrip(" ,\n")[-1:] in CLOSING_MARKS
+
+
+TokenTest = Callable[[int], bool]
+"""A test of the token at an index."""
+
+
+def tag_subjects(
+    text: str,
+    tokens: Sequence[Token],
+    determiners: Collection[str],
+    *,
+    verbs: Collection[str] = SPEECH_VERBS,
+    words: int = 1,
+    word: TokenTest | None = None,
+    ends: TokenTest | None = None,
+    adverbs: int = 0,
+) -> dict[str, list[int]]:
+    """The subjects of a speech verb in a tag right after a quote: '"…," said the doctor' (the
+    verb right after the closing mark) and '"…" the beadle said' (the subject right after it,
+    the verb right after its noun or after up to `adverbs` words in -ly). A subject is one of
+    `determiners` (as written) and up to `words` words, none capitalised or a stopword, each
+    one `word` accepts; the last is its noun: the word before the verb, or, after the verb,
+    the first where `ends` says the phrase ends (any, without `ends`). Noun → the token indices
+    of its subjects' nouns, in text order. One pass over the tokens."""
+    found: dict[str, list[int]] = defaultdict(list)
+    n = len(tokens)
+    for k in range(1, n - 1):
+        t = tokens[k]
+        if t.word not in determiners:
+            continue
+        verb_first = tokens[k - 1].lower in verbs and after_quote(text, tokens[k - 1].start)
+        if not verb_first and not after_quote(text, t.start):
+            continue
+        for j in range(k + 1, min(k + 1 + words, n)):
+            u = tokens[j]
+            if u.cap or u.lower in STOPWORDS or (word is not None and not word(j)):
+                break
+            if (ends is None or ends(j)) if verb_first else _verb_next(tokens, j, verbs, adverbs):
+                found[u.lower].append(j)
+                break
+    return found
+
+
+def _verb_next(tokens: Sequence[Token], j: int, verbs: Collection[str], adverbs: int) -> bool:
+    """One of `verbs` follows token j, perhaps after up to `adverbs` words in -ly."""
+    v = j + 1
+    while v < len(tokens) and v <= j + adverbs and tokens[v].lower.endswith("ly"):
+        v += 1
+    return v < len(tokens) and tokens[v].lower in verbs

@@ -159,6 +159,9 @@ STOPWORDS = frozenset(
     never always sometimes often perhaps maybe quite rather sure certainly nay hm hum ha""".split()
 )
 
+CLOSING_MARKS = "\"”’'»«“›‹"
+"""Marks that end a quote in some convention (German »…« and „…“ close with « and “)."""
+
 CLAUSE_OPENERS = frozenset("and but when while as then that so who".split())
 """Words after which a name opens a clause as its subject ("…, and Emma went")."""
 
