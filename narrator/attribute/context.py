@@ -23,8 +23,6 @@ from .vocabulary import CLAUSE_OPENERS
 from .weights import Trace, Weights
 
 _AS_GENDER: dict[str, Gender] = {"male": "male", "female": "female"}
-CLOSING_MARKS = "\"”’'»«“›‹"
-"""Marks that end a quote in some convention (German »…« and „…“ close with « and “)."""
 QUOTATION_DASHES = ("—", "―", "–", "--")
 """A quote opened by a dash runs to a tag or its paragraph's end: it never continues into the next."""
 

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from ..types import FIRST_PERSON, UNKNOWN, Book, Character, Line, Script, Segment
 from .calibrate import Decided, cues
-from .context import CLOSING_MARKS, QUOTATION_DASHES, PassState, pick_name
+from .context import QUOTATION_DASHES, PassState, pick_name
 from .data import SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Tag, Turn
 from .decode import DEFAULT, GREEDY, Beam, Choices, decode
 from .kin import kin_referent
@@ -30,7 +30,7 @@ from .quote_tags import Paragraphs, named_speakers, quote_tags, tag_groups
 from .rank import RankQuery, rank_choices, rank_paragraph
 from .resolve import named_in_reply, resolve_tag, self_named
 from .tags import EVIDENCE, is_anaphor
-from .vocabulary import THOUGHT_VERBS
+from .vocabulary import CLOSING_MARKS, THOUGHT_VERBS
 from .weights import Trace, Weights, shipped_weights
 
 _CLOSERS = tuple(CLOSING_MARKS)

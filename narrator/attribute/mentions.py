@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Callable, Collection, Sequence
 
+from ..types import Gender
 from ._text import Token
 from .characters import CharacterIndex
 from .data import Mention
 from .vocabulary import (
+    CLOSING_MARKS,
     FEMALE_PRONOUNS,
     FIRST_PRONOUNS,
     GENERIC_MODIFIERS,
+    GENERIC_NOUNS,
+    HONORIFICS,
     MALE_PRONOUNS,
+    NOT_PERSONS,
     PERSON_NOUNS,
-    ROLE_NOUNS,
+    SPEECH_NOUNS,
     SPEECH_VERBS,
     STOPWORDS,
+    WEAK_SPEECH_VERBS,
 )
 
 _NOT_MODIFIERS = frozenset(
@@ -33,6 +41,7 @@ def find_mentions(
     n = len(tokens)
     first_words = index.first_words
     starts = first_words | _STARTS
+    speaking = tag_nouns(text, tokens)
     i = 0
     while i < n:
         t = tokens[i]
@@ -54,7 +63,7 @@ def find_mentions(
         if m is None and w == "the" and i + 1 < n and tokens[i + 1].lower in _ORDINALS:
             m = _former_latter_at(text, tokens, i, mentions)
         if m is None and (w in ("the", "this", "that") and not t.cap or (w == "the" and t.cap)):
-            m = _description_at(text, tokens, i)
+            m = _description_at(text, tokens, i, speaking)
         if m is None:
             i += 1
         else:
@@ -206,29 +215,29 @@ def _pronoun_at(text: str, tokens: list[Token], i: int) -> Mention:
     )
 
 
-def _description_at(text: str, tokens: list[Token], i: int) -> Mention | None:
-    """ "the old man", "this strange lady", "the six armed man": a determiner, up to four
-    modifiers and a person noun. Generic when every modifier is ("old", "young") and the noun
-    is no job ("the waiter" is someone of their own)."""
+def _description_at(text: str, tokens: list[Token], i: int, speaking: dict[str, Gender]) -> Mention | None:
+    """ "the old man", "this strange lady", "the six armed man", "the ferrywoman": a determiner,
+    up to four modifiers and a person noun (listed, or one the book's tags make a speaker,
+    `tag_nouns`). Generic when every modifier is ("old", "young") and the noun is one for anyone
+    ("the man"; "the waiter" is someone of their own), and for a noun no list holds."""
     n = len(tokens)
     t = tokens[i]
     j = i + 1
     mods: list[str] = []
     while j < n and len(mods) <= 3:
         u = tokens[j]
-        if (
-            u.lower in PERSON_NOUNS
-            and not u.cap
-            and _tight(text, tokens, i, j + 1)
-        ):
-            generic = all(m in GENERIC_MODIFIERS for m in mods) and u.lower not in ROLE_NOUNS
+        gender = PERSON_NOUNS.get(u.lower) or speaking.get(u.lower)
+        if gender is not None and not u.cap and _tight(text, tokens, i, j + 1):
+            generic = u.lower not in PERSON_NOUNS or (
+                all(m in GENERIC_MODIFIERS for m in mods) and u.lower in GENERIC_NOUNS
+            )
             return Mention(
                 t.start,
                 u.end,
                 i,
                 j + 1,
                 "desc",
-                gender=PERSON_NOUNS[u.lower],
+                gender=gender,
                 label=_label(mods, u.lower),
                 generic=generic,
                 possessive=u.possessive,
@@ -273,3 +282,158 @@ def _tight(text: str, tokens: list[Token], i: int, j: int) -> bool:
             continue
         return False
     return True
+
+
+def after_quote(text: str, pos: int) -> bool:
+    """A closing quote mark (and perhaps a comma) right before `pos`."""
+    return text[max(0, pos - 4) : pos].rstrip(" ,\n")[-1:] in CLOSING_MARKS
+
+
+TokenTest = Callable[[int], bool]
+"""A test of the token at an index."""
+
+
+def tag_subjects(
+    text: str,
+    tokens: Sequence[Token],
+    determiners: Collection[str],
+    *,
+    verbs: Collection[str] = SPEECH_VERBS,
+    words: int = 1,
+    word: TokenTest | None = None,
+    ends: TokenTest | None = None,
+    adverbs: int = 0,
+) -> dict[str, list[int]]:
+    """The subjects of a speech verb in a tag right after a quote: '"…," said the doctor' (the
+    verb right after the closing mark) and '"…" the beadle said' (the subject right after it,
+    the verb right after its noun or after up to `adverbs` words in -ly). A subject is one of
+    `determiners` (as written) and up to `words` words, none capitalised or a stopword, each
+    one `word` accepts; the last is its noun: the word before the verb, or, after the verb,
+    the first where `ends` says the phrase ends (any, without `ends`). Noun → the token indices
+    of its subjects' nouns, in text order. One pass over the tokens."""
+    found: dict[str, list[int]] = defaultdict(list)
+    n = len(tokens)
+    for k in range(1, n - 1):
+        t = tokens[k]
+        if t.word not in determiners:
+            continue
+        verb_first = tokens[k - 1].lower in verbs and after_quote(text, tokens[k - 1].start)
+        if not verb_first and not after_quote(text, t.start):
+            continue
+        for j in range(k + 1, min(k + 1 + words, n)):
+            u = tokens[j]
+            if u.cap or u.lower in STOPWORDS or (word is not None and not word(j)):
+                break
+            if (ends is None or ends(j)) if verb_first else _verb_next(tokens, j, verbs, adverbs):
+                found[u.lower].append(j)
+                break
+    return found
+
+
+def _verb_next(tokens: Sequence[Token], j: int, verbs: Collection[str], adverbs: int) -> bool:
+    """One of `verbs` follows token j, perhaps after up to `adverbs` words in -ly."""
+    v = j + 1
+    while v < len(tokens) and v <= j + adverbs and tokens[v].lower.endswith("ly"):
+        v += 1
+    return v < len(tokens) and tokens[v].lower in verbs
+
+
+_TAG_VERBS = SPEECH_VERBS - WEAK_SPEECH_VERBS - SPEECH_NOUNS
+"""Verbs whose subject in a tag is a speaker ("said", not "called": "called the dog to heel";
+not "answer": "the absurd answer")."""
+_NP_END = frozenset(
+    "to at of in on with who whom whose and as from by upon for into towards toward without "
+    "behind beside near after before".split()
+)
+"""Words after which a noun phrase in a tag has ended ("asked the man at the door")."""
+_SCENE = 20000
+_SCENES = 3
+"""A noun the tags use in this many places (20,000 characters apart) is one a main character
+goes by all through the book ("said the painter" for the painter of the title), not a passer-by:
+it makes no mention, and turn-taking decides those quotes as before."""
+_TAG_NP = 3
+"""Words of a tag's noun phrase after "the" at most: two modifiers and the noun."""
+
+
+def tag_nouns(text: str, tokens: list[Token]) -> dict[str, Gender]:
+    """Nouns no list holds that the book's quote tags make speakers, with a gender: the subject
+    of a speech verb right after a quote ('"…," said the ferrywoman', '"…" the old croupier
+    replied, raking in his chips', '"…," asked the sentry at the gate, and he …'), gendered by
+    its ending (-ess, -woman, -man) or a he/she in the tag's clause. A noun of no gender makes no
+    mention ("said the croupier" is left to the ranker as before); nor do plurals, adjectives,
+    titles and known non-persons ("said the voice", "the letter said")."""
+
+    def word(j: int) -> bool:
+        u = tokens[j]  # "said the croupier's wife", "said the dying woman aloud" are found elsewhere
+        if u.lower.endswith("ly") or u.possessive or u.lower in PERSON_NOUNS:
+            return False
+        return _tight(text, tokens, j - 1, j + 1)
+
+    def ends(j: int) -> bool:
+        if j + 1 >= len(tokens):
+            return True
+        nxt = tokens[j + 1]
+        return bool(text[tokens[j].end : nxt.start].strip()) or nxt.lower in _NP_END or nxt.lower.endswith("ly")
+
+    found = tag_subjects(text, tokens, ("the", "The"), verbs=_TAG_VERBS, words=_TAG_NP, word=word, ends=ends, adverbs=2)
+    out: dict[str, Gender] = {}
+    for noun, at in found.items():
+        if not _person_like(noun) or _places(tokens, at) >= _SCENES:
+            continue
+        votes = [_clause_gender(text, tokens, j + 1) for j in at]
+        male, female = votes.count("male"), votes.count("female")
+        gender = _noun_gender(noun) or ("male" if male > female else "female" if female > male else None)
+        if gender is not None:
+            out[noun] = gender
+    return out
+
+
+def _places(tokens: list[Token], at: list[int]) -> int:
+    """In how many places, _SCENE characters apart, the tokens at `at` stand."""
+    places, last = 0, -_SCENE
+    for j in at:
+        if tokens[j].start - last >= _SCENE:
+            places += 1
+        last = tokens[j].start
+    return places
+
+
+def _noun_gender(w: str) -> Gender | None:
+    """The gender a noun's ending gives: "-ess" and "-woman" female ("the ambassadress"),
+    "-man" male ("the chairman")."""
+    if w.endswith(("woman", "women")) or (w.endswith("ess") and not w.endswith(("ness", "less"))):
+        return "female"
+    if w.endswith("man"):
+        return "male"
+    return None
+
+
+def _person_like(w: str) -> bool:
+    """A noun that may be a person: not a listed one, an adjective, a plural or a known thing."""
+    return (
+        len(w) > 2
+        and w not in PERSON_NOUNS
+        and w not in GENERIC_MODIFIERS
+        and w not in SPEECH_NOUNS
+        and w not in NOT_PERSONS
+        and w not in HONORIFICS  # "the duchess": a title some character's name bears
+        and not (w.endswith("s") and not w.endswith("ss"))
+        and not w.endswith(("ing", "ly", "ed"))
+    )
+
+
+_PREPOSITIONS = frozenset("to at with for upon on from by of towards toward into".split())
+
+
+def _clause_gender(text: str, tokens: list[Token], k: int) -> Gender | None:
+    """The gender of the first he/his or she/her in the few words from token k, in the same
+    clause and not after a preposition ("…, raking in his chips"; not "said to her")."""
+    for j in range(k, min(k + 8, len(tokens))):
+        if any(c in text[tokens[j - 1].end : tokens[j].start] for c in '.!?;"“”'):
+            return None
+        w = tokens[j].lower
+        if w in MALE_PRONOUNS or w in FEMALE_PRONOUNS:
+            if tokens[j - 1].lower in _PREPOSITIONS:
+                return None
+            return "male" if w in MALE_PRONOUNS else "female"
+    return None

@@ -18,10 +18,11 @@ from dataclasses import replace
 from typing import Any
 
 from ..types import Book, Character, Gender, Segment
-from .context import CLOSING_MARKS, BookContext, read_context, with_characters
+from .context import BookContext, read_context, with_characters
 from .data import Tag
 from .identity import CastOverlay, apply_cast, merge_characters
 from .kin import FAMILY_NOUNS
+from .mentions import tag_subjects
 from .tags import tag_after, tag_before
 from .vocabulary import GENERIC_NOUNS, HONORIFICS, PERSON_NOUNS, SPEECH_VERBS, STOPWORDS
 
@@ -56,13 +57,16 @@ def read_people(
     if not b.first_person:
         return b
     narrator = overlay.narrator or narrator_name(b)
+    read = None
     if narrator is None:  # the aunt addressed as "Miss Prout", narrated as "my aunt", is not "I"
-        narrator = addressed_never_narrated(b, exclude=frozenset(my_epithets(b)[0].values()))
+        read = my_epithets(b)
+        narrator = addressed_never_narrated(b, exclude=frozenset(read[0].values()))
     chars = tuple(b.characters)
     if narrator is not None and narrator not in b.index.characters:
         chars, narrator = with_new_name(chars, narrator)  # named once, in an answer
+    unchanged = b
     b = _with_characters(b, chars, narrator=narrator)
-    mine, unnamed, links = my_epithets(b)
+    mine, unnamed, links = read if read is not None and b is unchanged else my_epithets(b)
     if not mine:
         return b
     chars = merge_characters((*b.characters, *unnamed), links)
@@ -372,21 +376,8 @@ def _appositions(b: BookContext) -> list[tuple[str, str]]:
 def _speaking_nouns(b: BookContext) -> set[str]:
     """Lower-case nouns that speak, twice at least, in a speech tag right after a quote:
     '"…," said the doctor', '"…" the beadle said'."""
-    toks, counts = b.tokens, Counter[str]()
-    for k in range(1, len(toks) - 1):
-        t, noun = toks[k], toks[k + 1]
-        if t.lower != "the" or t.cap or noun.cap or noun.lower in STOPWORDS:
-            continue
-        verb_before = toks[k - 1].lower in SPEECH_VERBS and _after_quote(b, toks[k - 1].start)
-        verb_after = k + 2 < len(toks) and toks[k + 2].lower in SPEECH_VERBS and _after_quote(b, t.start)
-        if verb_before or verb_after:
-            counts[noun.lower] += 1
-    return {noun for noun, n in counts.items() if n >= MIN_EPITHET_TAGS}
-
-
-def _after_quote(b: BookContext, pos: int) -> bool:
-    """A closing quote mark (and perhaps a comma) right before `pos`."""
-    return b.text[max(0, pos - 4) : pos].rstrip(" ,\n")[-1:] in CLOSING_MARKS
+    found = tag_subjects(b.text, b.tokens, ("the",))
+    return {noun for noun, at in found.items() if len(at) >= MIN_EPITHET_TAGS}
 
 
 # --- the narrator's people: "said my aunt" --------------------------------------------------
@@ -493,25 +484,25 @@ def _addressed(b: BookContext, para: int) -> list[str]:
 
 def _speaking_my(b: BookContext) -> dict[str, list[int]]:
     """"my NOUN" phrases that tag a quote ('"…," said my aunt', '"…" my aunt said') at least
-    MIN_EPITHET_TAGS times, with the paragraphs of the quotes they tag."""
-    toks = b.tokens
+    MIN_EPITHET_TAGS times, with the paragraphs of the quotes they tag (in the order of the
+    phrases' first tags)."""
+    text, toks = b.text, b.tokens
     quotes = [s for _, s in b.ordered if s.kind == "quote"]
-    found: dict[str, list[int]] = defaultdict(list)
-    for k in range(1, len(toks) - 1):
-        t, noun = toks[k], toks[k + 1]
-        nxt = toks[k + 2].lower if k + 2 < len(toks) else ""
-        if t.lower != "my" or noun.cap or noun.possessive or noun.lower in STOPWORDS or b.in_quote(t.start):
-            continue
-        if b.text[t.end : noun.start] != " ":
-            continue
-        after = b.text[noun.end : noun.end + 1]
-        ends = after in _PUNCT or not after.strip() and nxt in _PHRASE_END | SPEECH_VERBS
-        verb_before = toks[k - 1].lower in SPEECH_VERBS and ends and _after_quote(b, toks[k - 1].start)
-        verb_after = nxt in SPEECH_VERBS and _after_quote(b, t.start)
-        i = bisect_right(b.quote_ends, t.start) - 1
-        if (verb_before or verb_after) and i >= 0:
-            found[f"my {noun.lower}"].append(quotes[i].paragraph)
-    return {phrase: paras for phrase, paras in found.items() if len(paras) >= MIN_EPITHET_TAGS}
+
+    def noun(j: int) -> bool:  # "my aunt" in the narration, one space between, not "my aunt's"
+        my = toks[j - 1]
+        return not toks[j].possessive and text[my.end : toks[j].start] == " " and not b.in_quote(my.start)
+
+    def ends(j: int) -> bool:  # "said my aunt, …", "said my aunt to …", not "said my old …"
+        after, nxt = text[toks[j].end : toks[j].end + 1], toks[j + 1].lower if j + 1 < len(toks) else ""
+        return after in _PUNCT or not after.strip() and nxt in _PHRASE_END | SPEECH_VERBS
+
+    found: list[tuple[int, str, list[int]]] = []
+    for word, at in tag_subjects(text, toks, ("my", "My", "MY"), word=noun, ends=ends).items():
+        tagged = [(j, i) for j in at if (i := bisect_right(b.quote_ends, toks[j - 1].start) - 1) >= 0]
+        if len(tagged) >= MIN_EPITHET_TAGS:
+            found.append((tagged[0][0], f"my {word}", [quotes[i].paragraph for _, i in tagged]))
+    return {phrase: paras for _, phrase, paras in sorted(found)}
 
 
 _PUNCT = frozenset(",.;:!?—")

@@ -15,8 +15,11 @@ from ..types import Segment
 from ._text import Token, last_sentence
 from .context import BookContext, per_book
 from .data import Mention, Tag
+from .mentions import after_quote
 from .vocabulary import (
     ASPECT_VERBS,
+    GENERIC_MODIFIERS,
+    PERSON_NOUNS,
     PHRASAL_SPEECH,
     SILENCE,
     SPEECH_NOUNS,
@@ -452,7 +455,16 @@ def introduced_as(b: BookContext, m: Mention) -> str | None:
     """ "A stout man in a brown coat came up. … "…," said the man': the person the narration
     brought in with an indefinite article is the one a later generic description means — a
     new, unnamed speaker, not the most salient named character. Returns that description's
-    label ("the stout man"), or None ("Mr. Brownlow was an old gentleman" names a character)."""
+    label ("the stout man"), or None ("Mr. Brownlow was an old gentleman" names a character).
+    A noun no list holds (one the tags make a speaker, "the ferrywoman") is also someone of
+    their own when the narration met that person shortly before (`_met_before`)."""
+    label = _introduced(b, m)
+    if label is None and m.kind == "desc" and m.label.rsplit(" ", 1)[-1] not in PERSON_NOUNS and _met_before(b, m):
+        return m.label  # "…to the ferrywoman. / "…," said the ferrywoman'
+    return label
+
+
+def _introduced(b: BookContext, m: Mention) -> str | None:
     if m.kind != "desc" or b.tokens[m.tok].lower != "the":
         return None
     if any(b.tokens[k].lower in _KNOWN_ALREADY for k in range(m.tok + 1, m.tok_end)):
@@ -474,6 +486,31 @@ def introduced_as(b: BookContext, m: Mention) -> str | None:
         if other.kind == "name" and not known.intersection(other.names):
             return None  # "an old gentleman … my name is Brownlow": the newcomer has a name
     return " ".join(["the", *last.group(1).lower().split(), noun])
+
+
+_MET_WINDOW = 2000
+_LAST_WORD = re.compile(r"([a-z]+)\s+\Z")
+
+
+def _met_before(b: BookContext, m: Mention) -> bool:
+    """ '"Across," said Maren to the ferrywoman. / "Not tonight," said the ferrywoman': the
+    narration met the person of a description shortly before, other than as the subject of a
+    tag ("a ferrywoman", "to the ferrywoman", "the ferrywoman rowed…"), with its telling
+    modifiers ("the impatient auditor" only after an impatient auditor): someone of their own,
+    not a named character a tag calls by a passing epithet ("said the impatient auditor")."""
+    words = [w for w in m.label.split()[1:] if w not in GENERIC_MODIFIERS]
+    phrase = r"\s+".join(re.escape(w) for w in words)
+    pattern = re.compile(r"\b(?:the|a|an|this|that)\s+(?:[a-z-]+\s+){0,2}?" + phrase + r"\b", re.I)
+    lo = max(0, m.start - _MET_WINDOW)
+    return any(not _tag_subject(b.text, x.start()) for x in pattern.finditer(b.text, lo, m.start))
+
+
+def _tag_subject(text: str, pos: int) -> bool:
+    """The noun phrase at `pos` opens a tag right after a quote ('", said the', '" the')."""
+    if after_quote(text, pos):
+        return True
+    verb = _LAST_WORD.search(text, max(0, pos - 24), pos)
+    return verb is not None and verb.group(1).lower() in SPEECH_VERBS and after_quote(text, verb.start())
 
 
 @per_book

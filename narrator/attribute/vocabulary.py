@@ -132,6 +132,15 @@ PERSON_NOUNS.update(ROLE_NOUNS)
 GENERIC_NOUNS = frozenset(PERSON_NOUNS) - frozenset(ROLE_NOUNS)
 """Nouns for anyone ("the man", "the lady"), never one person's epithet."""
 
+NOT_PERSONS = frozenset(
+    "letter note paper card telegram message notice sign inscription book page newspaper clock "
+    "bell door echo wind thing other one rest latter former cannot "
+    "people crowd company party family group assembly audience mob jury court council committee "
+    "board class chorus female male".split()
+)
+"""Nouns that a tag may make speak ("the letter said", "murmured the crowd") but that are no
+one person."""
+
 GENERIC_MODIFIERS = frozenset(
     "old young little elder younger other poor dear good first second last tall short big small "
     "same latter former".split()
@@ -158,6 +167,9 @@ STOPWORDS = frozenset(
     something anything nobody everybody somebody anybody everyone someone anyone none
     never always sometimes often perhaps maybe quite rather sure certainly nay hm hum ha""".split()
 )
+
+CLOSING_MARKS = "\"”’'»«“›‹"
+"""Marks that end a quote in some convention (German »…« and „…“ close with « and “)."""
 
 CLAUSE_OPENERS = frozenset("and but when while as then that so who".split())
 """Words after which a name opens a clause as its subject ("…, and Emma went")."""
