@@ -209,8 +209,8 @@ def _after_subject(b: BookContext, m: Mention, ms: list[Mention], sent_end: int)
                 and toks[other.tok_end].lower in SPEECH_VERBS
             ):
                 return Tag("beat-after", other, toks[other.tok_end].lower)
-        if any(w in clause for w in SILENCE):
-            return None  # "Mary was silent": an action beat of the listener
+        if any(w in clause for w in SILENCE) or _hears(toks, m):
+            return None  # "Mary was silent", "Mary heard it": an action beat of the listener
         return Tag("beat-after", m, "")
     return None
 
@@ -269,7 +269,7 @@ def speech_subject(
         ):
             speech = k
             break
-    if speech is None:
+    if speech is None or _negated(toks, speech, rng.start):
         return None
     pos = toks[speech].start
     best = fallback = None
@@ -294,9 +294,52 @@ def speech_subject(
         if _verb_object(b, m) and not relative:
             fallback = fallback or m
             continue  # "Rodney lit his lamp, offered Denham a chair, and … exclaimed:"
+        if _hears(toks, m):
+            continue  # "Alice heard it say": the one who hears is not the one who speaks
         best = m
     best = best or fallback
     return (best, toks[speech].lower) if best is not None else None
+
+
+_NEGATIONS = frozenset(("not", "never", "no", "without", "nor", "cannot"))
+
+
+def _negated(toks: Sequence[Token], k: int, lo: int) -> bool:
+    """The speech word at token k is denied ("could not speak", "without saying a word", "made
+    no answer", "hadn't spoken"): its subject is the one who stays silent, not the speaker."""
+    for j in range(k - 1, max(lo, k - 4) - 1, -1):
+        w = toks[j].lower
+        if w in _NEGATIONS or w.endswith(("n't", "n’t")):
+            return True
+        if not (_ADVERB.search(w) or w in _AUX or w in ("have", "be", "to")):
+            return False
+    return False
+
+
+_SUBORDINATORS = frozenset("as when while whilst before after till until though although if since because".split())
+
+
+def _subordinate(b: BookContext, m: Mention, end: int) -> bool:
+    """The mention is the subject of a clause that a subordinating word opens and a comma
+    closes before `end` ("before Mr. Woodhouse had reached her, …"): the main clause follows."""
+    toks = b.tokens
+    if m.tok == 0 or toks[m.tok - 1].lower not in _SUBORDINATORS:
+        return False
+    return "," in b.text[m.end : end]
+
+
+_HEARING = frozenset("hear heard hears hearing overheard overhear listened listen listening".split())
+_MODALS = frozenset("could would did might should must can will".split())
+
+
+def _hears(toks: Sequence[Token], m: Mention) -> bool:
+    """The mention is the subject of a verb of hearing ("Alice could hardly hear the words",
+    "Emma heard him say"): a listener."""
+    k = m.tok_end
+    for _ in range(3):
+        if k < len(toks) and (toks[k].lower in _MODALS or _ADVERB.search(toks[k].lower) or toks[k].lower in _AUX):
+            k += 1
+    return k < len(toks) and toks[k].lower in _HEARING and not m.possessive
 
 
 def _after_preposition(toks: Sequence[Token], m: Mention) -> bool:
@@ -406,7 +449,8 @@ def tag_before(b: BookContext, seg: Segment) -> Tag | None:
     ]  # '"…," to Mr. Gradgrind, "…"' addresses him
     if not subjects:
         return None
-    m = subjects[0]
+    main = [m for m in subjects if not _subordinate(b, m, end) and not _hears(toks, m)]
+    m = (main or subjects)[0]  # "As Oliver cried, a faint voice said,": not Oliver
     if not lead_in and any(w in b.text[m.end : end].lower() for w in SILENCE):
         return None  # "She was silent. "…"": the listener, not the speaker
     return Tag("lead-in" if lead_in else "beat-before", m, "")
