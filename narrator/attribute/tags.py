@@ -449,11 +449,32 @@ def tag_before(b: BookContext, seg: Segment) -> Tag | None:
     ]  # '"…," to Mr. Gradgrind, "…"' addresses him
     if not subjects:
         return None
-    main = [m for m in subjects if not _subordinate(b, m, end) and not _hears(toks, m)]
-    m = (main or subjects)[0]  # "As Oliver cried, a faint voice said,": not Oliver
+    m = _main_subject(b, subjects, end)
     if not lead_in and any(w in b.text[m.end : end].lower() for w in SILENCE):
         return None  # "She was silent. "…"": the listener, not the speaker
     return Tag("lead-in" if lead_in else "beat-before", m, "")
+
+
+def _main_subject(b: BookContext, subjects: list[Mention], end: int) -> Mention:
+    """The sentence's first mention, unless it is the subject of a subordinate clause ("While Tom
+    shook the snow off, Clara lit the lamp") or one who only hears ("Clara could hear Hobbs
+    moving about"): then the next mention that is no object or possessor ("…when Dora sent me
+    back the ring" is Dora's), else the next possessor ("…after he had left, the woman shook
+    her mitten" is hers)."""
+    toks = b.tokens
+    first, fallback = subjects[0], None
+    for m in subjects:
+        if _subordinate(b, m, end) or (_hears(toks, m) and not _later_speech(b, m.tok_end, end)):
+            continue
+        if m is first:
+            return m
+        if _object_pronoun(toks, m):
+            continue
+        if m.possessive:
+            fallback = fallback or m
+            continue
+        return m
+    return fallback or first
 
 
 def _silent_after(b: BookContext, k: int, end: int) -> bool:
