@@ -56,3 +56,5 @@ def test_a_beat_before_skips_a_subordinate_clause_and_objects() -> None:
     assert _beat_before("When Clara handed him the letter, Mr. Hobbs smoothed it out.") == "Mr. Hobbs"
     assert _beat_before("After Clara had gone, Tom shook his fist at the door.") == "Tom"
     assert _beat_before("After Clara had gone, his fist shook at the door.") == "his"
+    # "before" governing names is a preposition, and "and" joins them: neither acts
+    assert _beat_before("When Clara had sat down, passing before Tom and Mr. Hobbs, he folded his arms.") == "he"

@@ -15,6 +15,7 @@ from ..types import Segment
 from ._text import Token, last_sentence
 from .context import BookContext, per_book
 from .data import Mention, Tag
+from .mentions import joined_by_and
 from .vocabulary import (
     ASPECT_VERBS,
     PHRASAL_SPEECH,
@@ -325,7 +326,20 @@ def _subordinate(b: BookContext, m: Mention, end: int) -> bool:
     toks = b.tokens
     if m.tok == 0 or toks[m.tok - 1].lower not in _SUBORDINATORS:
         return False
-    return "," in b.text[m.end : end]
+    return _verb_follows(b, m) and "," in b.text[m.end : end]
+
+
+def _verb_follows(b: BookContext, m: Mention) -> bool:
+    """A lower-case word other than "and"/"or" follows the mention directly: it is a clause's
+    subject ("before Mr. Woodhouse had reached her"), not an object ("before Porthos and Aramis,")."""
+    toks = b.tokens
+    k = m.tok_end
+    return (
+        k < len(toks)
+        and not toks[k].cap
+        and toks[k].lower not in ("and", "or")
+        and not b.text[m.end : toks[k].start].strip()
+    )
 
 
 _HEARING = frozenset("hear heard hears hearing overheard overhear listened listen listening".split())
@@ -444,15 +458,31 @@ def tag_before(b: BookContext, seg: Segment) -> Tag | None:
         found = speech_subject(b, start, end, nouns=False)  # not "gave in to Naruto's request,"
         if found is not None and found[0].kind in ("name", "desc"):
             return Tag("lead-in", *found)
-    subjects = [
-        m for m in ms if not (_after_preposition(toks, m) and not m.possessive)
-    ]  # '"…," to Mr. Gradgrind, "…"' addresses him
+    objects = _preposition_objects(b, ms)
+    subjects = [m for m in ms if m.start not in objects]  # '"…," to Mr. Gradgrind, "…"' addresses him
     if not subjects:
         return None
     m = _main_subject(b, subjects, end)
     if not lead_in and any(w in b.text[m.end : end].lower() for w in SILENCE):
         return None  # "She was silent. "…"": the listener, not the speaker
     return Tag("lead-in" if lead_in else "beat-before", m, "")
+
+
+def _preposition_objects(b: BookContext, ms: list[Mention]) -> set[int]:
+    """Starts of the mentions a preposition governs, with the names "and" joins to them
+    ("passing before Porthos and Aramis")."""
+    out: set[int] = set()
+    prev = None
+    for m in ms:
+        governed = _after_preposition(b.tokens, m) or (
+            m.tok > 0 and b.tokens[m.tok - 1].lower in _SUBORDINATORS and not _verb_follows(b, m)
+        )  # "passing before Porthos": "before" as a preposition
+        if (governed and not m.possessive) or (
+            prev is not None and prev.start in out and joined_by_and(b.text, prev, m)
+        ):
+            out.add(m.start)
+        prev = m
+    return out
 
 
 def _main_subject(b: BookContext, subjects: list[Mention], end: int) -> Mention:
