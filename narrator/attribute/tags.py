@@ -15,7 +15,7 @@ from ..types import Segment
 from ._text import Token, last_sentence
 from .context import BookContext, per_book
 from .data import Mention, Tag
-from .mentions import after_quote
+from .mentions import after_quote, joined_by_and
 from .vocabulary import (
     ASPECT_VERBS,
     GENERIC_MODIFIERS,
@@ -212,8 +212,8 @@ def _after_subject(b: BookContext, m: Mention, ms: list[Mention], sent_end: int)
                 and toks[other.tok_end].lower in SPEECH_VERBS
             ):
                 return Tag("beat-after", other, toks[other.tok_end].lower)
-        if any(w in clause for w in SILENCE):
-            return None  # "Mary was silent": an action beat of the listener
+        if any(w in clause for w in SILENCE) or _hears(toks, m):
+            return None  # "Mary was silent", "Mary heard it": an action beat of the listener
         return Tag("beat-after", m, "")
     return None
 
@@ -272,7 +272,7 @@ def speech_subject(
         ):
             speech = k
             break
-    if speech is None:
+    if speech is None or _negated(toks, speech, rng.start):
         return None
     pos = toks[speech].start
     best = fallback = None
@@ -297,9 +297,65 @@ def speech_subject(
         if _verb_object(b, m) and not relative:
             fallback = fallback or m
             continue  # "Rodney lit his lamp, offered Denham a chair, and … exclaimed:"
+        if _hears(toks, m):
+            continue  # "Alice heard it say": the one who hears is not the one who speaks
         best = m
     best = best or fallback
     return (best, toks[speech].lower) if best is not None else None
+
+
+_NEGATIONS = frozenset(("not", "never", "no", "without", "nor", "cannot"))
+
+
+def _negated(toks: Sequence[Token], k: int, lo: int) -> bool:
+    """The speech word at token k is denied ("could not speak", "without saying a word", "made
+    no answer", "hadn't spoken"): its subject is the one who stays silent, not the speaker."""
+    for j in range(k - 1, max(lo, k - 4) - 1, -1):
+        w = toks[j].lower
+        if w in _NEGATIONS or w.endswith(("n't", "n’t")):
+            return True
+        if not (_ADVERB.search(w) or w in _AUX or w in ("have", "be", "to")):
+            return False
+    return False
+
+
+_SUBORDINATORS = frozenset("as when while whilst before after till until though although if since because".split())
+
+
+def _subordinate(b: BookContext, m: Mention, end: int) -> bool:
+    """The mention is the subject of a clause that a subordinating word opens and a comma
+    closes before `end` ("before Mr. Woodhouse had reached her, …"): the main clause follows."""
+    toks = b.tokens
+    if m.tok == 0 or toks[m.tok - 1].lower not in _SUBORDINATORS:
+        return False
+    return _verb_follows(b, m) and "," in b.text[m.end : end]
+
+
+def _verb_follows(b: BookContext, m: Mention) -> bool:
+    """A lower-case word other than "and"/"or" follows the mention directly: it is a clause's
+    subject ("before Mr. Woodhouse had reached her"), not an object ("before Porthos and Aramis,")."""
+    toks = b.tokens
+    k = m.tok_end
+    return (
+        k < len(toks)
+        and not toks[k].cap
+        and toks[k].lower not in ("and", "or")
+        and not b.text[m.end : toks[k].start].strip()
+    )
+
+
+_HEARING = frozenset("hear heard hears hearing overheard overhear listened listen listening".split())
+_MODALS = frozenset("could would did might should must can will".split())
+
+
+def _hears(toks: Sequence[Token], m: Mention) -> bool:
+    """The mention is the subject of a verb of hearing ("Alice could hardly hear the words",
+    "Emma heard him say"): a listener."""
+    k = m.tok_end
+    for _ in range(3):
+        if k < len(toks) and (toks[k].lower in _MODALS or _ADVERB.search(toks[k].lower) or toks[k].lower in _AUX):
+            k += 1
+    return k < len(toks) and toks[k].lower in _HEARING and not m.possessive
 
 
 def _after_preposition(toks: Sequence[Token], m: Mention) -> bool:
@@ -404,15 +460,53 @@ def tag_before(b: BookContext, seg: Segment) -> Tag | None:
         found = speech_subject(b, start, end, nouns=False)  # not "gave in to Naruto's request,"
         if found is not None and found[0].kind in ("name", "desc"):
             return Tag("lead-in", *found)
-    subjects = [
-        m for m in ms if not (_after_preposition(toks, m) and not m.possessive)
-    ]  # '"…," to Mr. Gradgrind, "…"' addresses him
+    objects = _preposition_objects(b, ms)
+    subjects = [m for m in ms if m.start not in objects]  # '"…," to Mr. Gradgrind, "…"' addresses him
     if not subjects:
         return None
-    m = subjects[0]
+    m = _main_subject(b, subjects, end)
     if not lead_in and any(w in b.text[m.end : end].lower() for w in SILENCE):
         return None  # "She was silent. "…"": the listener, not the speaker
     return Tag("lead-in" if lead_in else "beat-before", m, "")
+
+
+def _preposition_objects(b: BookContext, ms: list[Mention]) -> set[int]:
+    """Starts of the mentions a preposition governs, with the names "and" joins to them
+    ("passing before Porthos and Aramis")."""
+    out: set[int] = set()
+    prev = None
+    for m in ms:
+        governed = _after_preposition(b.tokens, m) or (
+            m.tok > 0 and b.tokens[m.tok - 1].lower in _SUBORDINATORS and not _verb_follows(b, m)
+        )  # "passing before Porthos": "before" as a preposition
+        if (governed and not m.possessive) or (
+            prev is not None and prev.start in out and joined_by_and(b.text, prev, m)
+        ):
+            out.add(m.start)
+        prev = m
+    return out
+
+
+def _main_subject(b: BookContext, subjects: list[Mention], end: int) -> Mention:
+    """The sentence's first mention, unless it is the subject of a subordinate clause ("While Tom
+    shook the snow off, Clara lit the lamp") or one who only hears ("Clara could hear Hobbs
+    moving about"): then the next mention that is no object or possessor ("…when Dora sent me
+    back the ring" is Dora's), else the next possessor ("…after he had left, the woman shook
+    her mitten" is hers)."""
+    toks = b.tokens
+    first, fallback = subjects[0], None
+    for m in subjects:
+        if _subordinate(b, m, end) or (_hears(toks, m) and not _later_speech(b, m.tok_end, end)):
+            continue
+        if m is first:
+            return m
+        if _object_pronoun(toks, m):
+            continue
+        if m.possessive:
+            fallback = fallback or m
+            continue
+        return m
+    return fallback or first
 
 
 def _silent_after(b: BookContext, k: int, end: int) -> bool:
