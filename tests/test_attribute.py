@@ -242,26 +242,6 @@ def test_the_countess_is_the_one_countess_named() -> None:
     assert {"Countess Olenska", "The Countess"} <= names_of(countess[0])
 
 
-def test_sir_and_a_first_name_is_the_one_sir_of_that_first_name() -> None:
-    """ "Sir Hugh" is Sir Hugh Marland, one person with one voice, and the cast calls him by the
-    usual form ("Sir Hugh", not the bare "Hugh"); a second Sir Hugh keeps them apart."""
-    def text(second: bool) -> str:
-        lines = [f'"Good day, {i}," said Sir Hugh Marland. Hugh laughed; Hugh nodded; Hugh sat; Hugh rose.\n\n'
-                 f'"Indeed, {i}," said Sir Hugh.\n\n"Again, {i}," said Sir Hugh, and Sir Hugh smiled.\n\n'
-                 for i in range(4)]
-        if second:
-            lines.append('"Tea?" said Sir Hugh Benton. Sir Hugh Benton poured it.\n\n')
-        return "".join(lines)
-
-    hughs = [c for c in characters_of(text(False)).values() if any("Hugh" in n for n in names_of(c))]
-    assert len(hughs) == 1
-    assert hughs[0].name == "Sir Hugh"
-    assert {"Sir Hugh", "Sir Hugh Marland"} <= names_of(hughs[0])
-    two = characters_of(text(True))
-    assert not any({"Sir Hugh Marland", "Sir Hugh Benton"} <= names_of(c) for c in two.values())
-    assert not any({"Sir Hugh", "Sir Hugh Marland"} <= names_of(c) for c in two.values())
-
-
 def test_names_joined_by_and_are_two_people() -> None:
     """ "Mrs. Joe and Joe": the bare "Joe" is her husband, not a short form of "Mrs. Joe"."""
     def text(joined: bool) -> str:

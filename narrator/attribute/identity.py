@@ -153,7 +153,6 @@ def cluster(forms: Sequence[NameForm]) -> tuple[Character, ...]:
             c = cs.hon.get(key2)
             cs.hon[key2] = cs.add(c, f) if c else cs.new(f)
     _merge_titled_into_full(cs, forms)
-    _merge_first_name_titles(cs)
     _merge_neutral_titles(cs)
     full_last_words = {key[-1] for key in cs.full}
     for f in by_count:
@@ -212,35 +211,6 @@ def _merge_titled_into_full(cs: _Clusters, forms: Sequence[NameForm]) -> None:
         target.honorific_gender.update(c.honorific_gender)
         cs.clusters.remove(c)
         cs.hon[(h, surname)] = target
-
-
-_FIRST_NAME_TITLES = frozenset(("sir", "dame"))
-"""Titles an English book writes before a first name: "Sir William" is Sir William Lucas. (Also
-"Lady Catherine" and "Lord Henry": measured and left out, the train novels lost 2 quotes to what
-the merged casts changed downstream.)"""
-
-
-def _merge_first_name_titles(cs: _Clusters) -> None:
-    """Merge "Sir William" into "Sir William Lucas": the one full name with the same title whose
-    first name it is."""
-    for (h, first), c in list(cs.hon.items()):
-        if h not in _FIRST_NAME_TITLES or c not in cs.clusters:
-            continue
-        matches = {
-            id(fc): fc
-            for key, fc in cs.full.items()
-            if key[0] == first
-            and fc is not c
-            and any(ff.honorific == h for ff in fc.forms)
-            and not _joined_with(c, fc.forms)
-        }
-        if len(matches) != 1:
-            continue
-        target = next(iter(matches.values()))
-        target.forms.extend(c.forms)
-        target.honorific_gender.update(c.honorific_gender)
-        cs.clusters.remove(c)
-        cs.hon[(h, first)] = target
 
 
 _NEUTRAL_TITLES = frozenset(("dr", "doctor"))
@@ -408,8 +378,7 @@ def _is_family(name: str, surnames: set[str]) -> bool:
 
 
 def _canonical(forms: list[NameForm]) -> NameForm:
-    """The fullest common form: "Ralph Denham" over "Denham", "Mr. Knightley" over "Knightley",
-    "Sir Geoffrey" over "Geoffrey"."""
+    """The fullest common form: "Ralph Denham" over "Denham", "Mr. Knightley" over "Knightley"."""
     total = sum(f.count for f in forms)
     top = max(forms, key=lambda f: (f.count, len(f.words)))
     surnames = {f.names[-1].lower() for f in forms if len(f.names) >= 2}
@@ -420,7 +389,7 @@ def _canonical(forms: list[NameForm]) -> NameForm:
         if f.honorific
         and len(f.names) == 1
         and len(top.words) == 1
-        and (top.words[0].lower() not in firsts or f.honorific in _FIRST_NAME_TITLES)
+        and top.words[0].lower() not in firsts
         and f.names[0].lower() == top.words[0].lower()
         and f.count >= 2
     ]
