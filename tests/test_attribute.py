@@ -271,6 +271,17 @@ def test_an_honorific_spelled_out_or_abbreviated_is_one_person() -> None:
     assert any({"Mme. Tavel", "Madame Tavel"} <= names for names in tavels)
 
 
+def test_a_word_in_capitals_only_is_no_name() -> None:
+    """ "PARDIEU!" (a printed book's italics, an oath) is not someone addressed."""
+    text = "".join(
+        f'"Yes, PARDIEU, number {i}!" said Athos. "No, PARDIEU!" said Porthos, and Porthos laughed.\n\n'
+        for i in range(6)
+    )
+    names = {n for c in characters_of(text).values() for n in names_of(c)}
+    assert {"Athos", "Porthos"} <= names
+    assert not any("PARDIEU" in n.upper() for n in names)
+
+
 def test_a_first_name_goes_to_the_person_mostly_called_by_it() -> None:
     """ "Jane" is Jane Fairfax (named so often), not Miss Jane Bates (named so once)."""
     text = "Miss Jane Bates came in.\n\n" + "".join(
