@@ -271,14 +271,16 @@ def test_an_honorific_spelled_out_or_abbreviated_is_one_person() -> None:
     assert any({"Mme. Tavel", "Madame Tavel"} <= names for names in tavels)
 
 
-def test_a_word_in_capitals_only_is_no_name() -> None:
-    """ "PARDIEU!" (a printed book's italics, an oath) is not someone addressed."""
+def test_a_word_in_capitals_is_no_name_when_the_book_writes_it_small() -> None:
+    """ "PARDIEU!" (a printed book's italics for an oath the book also writes "pardieu") is not
+    someone addressed; "HAL", never written small, is a name."""
     text = "".join(
         f'"Yes, PARDIEU, number {i}!" said Athos. "No, PARDIEU!" said Porthos, and Porthos laughed.\n\n'
+        f'"Open the door, HAL, number {i}," said Dave. "I am afraid not," said HAL.\n\n'
         for i in range(6)
-    )
+    ) + "He swore a quiet pardieu under his breath.\n\n"
     names = {n for c in characters_of(text).values() for n in names_of(c)}
-    assert {"Athos", "Porthos"} <= names
+    assert {"Athos", "Porthos", "HAL", "Dave"} <= names
     assert not any("PARDIEU" in n.upper() for n in names)
 
 

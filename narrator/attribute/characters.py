@@ -532,9 +532,9 @@ def keep(f: NameForm, min_count: int) -> bool:
 
 def _written_as_name(f: NameForm) -> bool:
     """Capitalised mid-sentence at least once, or it speaks or is addressed, or it acted like a
-    person twice; and not written in capitals only, which is emphasis or a heading ("PARDIEU!",
-    Project Gutenberg's italics), not how a book writes a person's name."""
-    if all(len(w) > 1 and w.isupper() for w in f.words):
+    person twice; and not an ordinary word of the book written in capitals ("PARDIEU!", an oath
+    in Project Gutenberg's italics; "pardieu" elsewhere), though a name may be ("HAL", "C-3PO")."""
+    if f.common and len(f.words[0]) > 1 and f.words[0].isupper():
         return False
     return bool(f.strict or f.speech + f.vocative >= 1 or (f.count >= 2 and f.evidence >= 2))
 
