@@ -17,7 +17,7 @@ from .characters import CharacterIndex, discover, enrich_given
 from .conversation import Conversation, vocatives
 from .data import JOINT, OTHER, SUBJECT, History, Mention, QuoteState
 from .kin import Families
-from .mentions import find_mentions, joined_by_and
+from .mentions import find_mentions, joined_by_and, tag_nouns
 from .style import StyleModel, build
 from .vocabulary import CLAUSE_OPENERS
 from .weights import Trace, Weights
@@ -78,7 +78,8 @@ def read_context(
     else:
         chars = enrich_given(tuple(characters), discover(text, tokens, quote_spans))
     index = CharacterIndex(chars)
-    mentions = find_mentions(text, tokens, index)
+    speaking = tag_nouns(text, tokens)
+    mentions = find_mentions(text, tokens, index, speaking)
     return BookContext(
         text,
         tokens,
@@ -91,6 +92,7 @@ def read_context(
         tuple(chars),
         mentions,
         [m.start for m in mentions],
+        speaking,
     )
 
 
@@ -104,7 +106,7 @@ def with_characters(
     mention found again; the epithets stay the context's unless given), and any other fields in
     `changes`."""
     index = CharacterIndex(characters, b.index.epithets if epithets is None else epithets)
-    mentions = find_mentions(b.text, list(b.tokens), index)
+    mentions = find_mentions(b.text, list(b.tokens), index, b.tag_nouns)
     return replace(
         b,
         index=index,
@@ -155,6 +157,8 @@ class BookContext:
     characters: Sequence[Character]
     mentions: Sequence[Mention]
     mention_starts: Sequence[int]
+    tag_nouns: Mapping[str, Gender]
+    """Nouns no list holds that the quote tags make speakers (mentions.tag_nouns), read once."""
     renames: Mapping[str, str] = field(default_factory=dict)
     """A described speaker's label, or `FIRST_PERSON` → the name the cast file gives them
     (applied to the script)."""

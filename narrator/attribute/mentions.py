@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from ..types import Gender
 from ._text import Token
@@ -33,15 +33,18 @@ _NOT_MODIFIERS = frozenset(
 
 
 def find_mentions(
-    text: str, tokens: list[Token], index: CharacterIndex
+    text: str, tokens: list[Token], index: CharacterIndex, speaking: Mapping[str, Gender] | None = None
 ) -> list[Mention]:
     """Every mention of a person, in text order, none overlapping: the longest alias of a known
-    character, else a pronoun (or "his wife"), else a description ("the six armed man")."""
+    character, else a pronoun (or "his wife"), else a description ("the six armed man").
+    `speaking`: the book's `tag_nouns`, when the caller has read them already (they depend on
+    the text alone, and a book's mentions are found again for every new list of characters)."""
     mentions: list[Mention] = []
     n = len(tokens)
     first_words = index.first_words
     starts = first_words | _STARTS
-    speaking = tag_nouns(text, tokens)
+    if speaking is None:
+        speaking = tag_nouns(text, tokens)
     i = 0
     while i < n:
         t = tokens[i]
@@ -215,7 +218,7 @@ def _pronoun_at(text: str, tokens: list[Token], i: int) -> Mention:
     )
 
 
-def _description_at(text: str, tokens: list[Token], i: int, speaking: dict[str, Gender]) -> Mention | None:
+def _description_at(text: str, tokens: list[Token], i: int, speaking: Mapping[str, Gender]) -> Mention | None:
     """ "the old man", "this strange lady", "the six armed man", "the ferrywoman": a determiner,
     up to four modifiers and a person noun (listed, or one the book's tags make a speaker,
     `tag_nouns`). Generic when every modifier is ("old", "young") and the noun is one for anyone
