@@ -381,7 +381,7 @@ def tag_nouns(text: str, tokens: list[Token]) -> dict[str, Gender]:
     found = tag_subjects(text, tokens, ("the", "The"), verbs=_TAG_VERBS, words=_TAG_NP, word=word, ends=ends, adverbs=2)
     out: dict[str, Gender] = {}
     for noun, at in found.items():
-        if not _person_like(noun) or _places(tokens, at) >= _SCENES:
+        if not person_like(noun) or _places(tokens, at) >= _SCENES:
             continue
         votes = [_clause_gender(text, tokens, j + 1) for j in at]
         male, female = votes.count("male"), votes.count("female")
@@ -411,7 +411,7 @@ def _noun_gender(w: str) -> Gender | None:
     return None
 
 
-def _person_like(w: str) -> bool:
+def person_like(w: str) -> bool:
     """A noun that may be a person: not a listed one, an adjective, a plural or a known thing."""
     return (
         len(w) > 2
