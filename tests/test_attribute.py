@@ -286,6 +286,19 @@ def test_a_kinship_title_joins_the_one_person_of_that_name() -> None:
     assert {"Ned Lowe"} in people and {"Ned Barley"} in people
 
 
+def test_the_display_name_is_the_title_form_only_when_the_book_often_writes_it() -> None:
+    """ "Childers" and "Mr. Childers" as often: "Mr. Childers"; "Monks" nine times for each "Mr.
+    Monks": "Monks"."""
+    text = "".join(
+        f'"Ride, {i}," said Childers. Mr. Childers bowed. "Wait, {i}," said Monks. Monks sat down. '
+        f'Monks frowned. "{i}?" said Monks.\n\n'
+        + ("Monks looked at Mr. Monks in the glass. Monks laughed. Monks left.\n\n" if i < 2 else "")
+        for i in range(6)
+    )
+    names = {c.name for c in characters_of(text).values()}
+    assert {"Mr. Childers", "Monks"} <= names
+
+
 def test_a_word_in_capitals_is_no_name_when_the_book_writes_it_small() -> None:
     """ "PARDIEU!" (a printed book's italics for an oath the book also writes "pardieu") is not
     someone addressed; "HAL", never written small, is a name."""

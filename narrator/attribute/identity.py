@@ -410,6 +410,12 @@ def _is_family(name: str, surnames: set[str]) -> bool:
     )
 
 
+TITLED_SHARE = 4
+""" "Mr. Childers" (12 times) names the man the book calls "Childers" (13 times); "Mr. Monks" (4
+times) does not name "Monks" (129 times), an alias the book seldom dresses with a title: a
+title + name form is the display name when written at least a quarter as often as the name."""
+
+
 def _canonical(forms: list[NameForm]) -> NameForm:
     """The fullest common form: "Ralph Denham" over "Denham", "Mr. Knightley" over "Knightley"."""
     total = sum(f.count for f in forms)
@@ -425,6 +431,7 @@ def _canonical(forms: list[NameForm]) -> NameForm:
         and top.words[0].lower() not in firsts
         and f.names[0].lower() == top.words[0].lower()
         and f.count >= 2
+        and f.count * TITLED_SHARE >= top.count
     ]
     if top.common:
         # "May" is also a verb: "Miss Welland" names her unambiguously
