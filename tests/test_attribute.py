@@ -297,6 +297,13 @@ def test_the_display_name_is_the_title_form_only_when_the_book_often_writes_it()
     )
     names = {c.name for c in characters_of(text).values()}
     assert {"Mr. Childers", "Monks"} <= names
+    # a surname: "Felton" ten times for each "Mr. Felton", named in full once ("John Felton")
+    text = "John Felton came in.\n\n" + "".join(
+        f'"Go, {i}," said Felton. Felton rose. "No, {i}," said Tom. Felton laughed. Felton left.\n\n'
+        + ('"Stay," said Mr. Felton.\n\n' if i < 2 else "")
+        for i in range(5)
+    )
+    assert "Felton" in {c.name for c in characters_of(text).values()}
 
 
 def test_a_word_in_capitals_is_no_name_when_the_book_writes_it_small() -> None:

@@ -456,7 +456,9 @@ def _canonical(forms: list[NameForm]) -> NameForm:
     if full:
         return max(full, key=lambda f: f.count)
     titled = [
-        f for f in forms if f.honorific and (f.count * 20 >= total or f.count >= 3)
+        f
+        for f in forms
+        if f.honorific and (f.count * 20 >= total or f.count >= 3) and f.count * TITLED_SHARE >= top.count
     ]
     if titled:
         return max(titled, key=lambda f: f.count)
