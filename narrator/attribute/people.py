@@ -312,7 +312,7 @@ def epithets(b: BookContext) -> dict[str, str]:
     undertaker") or a title the character bears ("Doctor Losberne": "the doctor"), in a name form
     or written before their name ("Cardinal Richelieu", "the Duke of Buckingham"). A noun tied
     to two characters, or a noun for anyone ("the man"), ties no one. A noun the book ties to
-    no one is tied by the dialogue around its quotes, as "my aunt" is (`_talk_tie`)."""
+    no one is tied by the dialogue around its quotes, as "my aunt" is (`_talk_ties`)."""
     owners: dict[str, set[str]] = defaultdict(set)
     for noun, name in _appositions(b):
         owners[noun].add(name)
