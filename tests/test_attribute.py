@@ -306,6 +306,19 @@ def test_the_display_name_is_the_title_form_only_when_the_book_often_writes_it()
     assert "Felton" in {c.name for c in characters_of(text).values()}
 
 
+def test_a_name_that_begins_one_longer_full_name_is_that_person() -> None:
+    """ "Ivan Petrovitch" is "Ivan Petrovitch Sobolev" (first name and patronymic), and so is
+    "Sobolev", who keeps his surname as his display name."""
+    text = "Ivan Petrovitch Sobolev lived upstairs.\n\n" + "".join(
+        f'"Tea, {i}?" said Ivan Petrovitch. Sobolev nodded. "Yes, {i}," said Sobolev. Sobolev drank. '
+        f'Sobolev sighed. "More," said Sobolev.\n\n'
+        for i in range(5)
+    )
+    people = [names_of(c) for c in characters_of(text).values()]
+    assert any({"Ivan Petrovitch", "Sobolev", "Ivan Petrovitch Sobolev"} <= names for names in people)
+    assert "Sobolev" in {c.name for c in characters_of(text).values()}
+
+
 def test_a_word_in_capitals_is_no_name_when_the_book_writes_it_small() -> None:
     """ "PARDIEU!" (a printed book's italics for an oath the book also writes "pardieu") is not
     someone addressed; "HAL", never written small, is a name."""
