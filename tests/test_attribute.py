@@ -271,21 +271,6 @@ def test_an_honorific_spelled_out_or_abbreviated_is_one_person() -> None:
     assert any({"Mme. Tavel", "Madame Tavel"} <= names for names in tavels)
 
 
-def test_a_kinship_title_joins_the_one_person_of_that_name() -> None:
-    """ "Uncle Amos" is "Amos Turnbull" (his first name), "Aunt Prewitt" is "Mrs. Prewitt" (the
-    name with another title); "Cousin Ned" stays apart when two Neds could be meant."""
-    text = "".join(
-        f'"Supper, {i}!" said Amos Turnbull. Amos Turnbull sat down. "Thank you, Uncle Amos," said Tom. '
-        f'"Hush, {i}," said Mrs. Prewitt. Aunt Prewitt laughed. "Yes, {i}," said Aunt Prewitt. '
-        f'"Hello," said Ned Lowe. "Hi," said Ned Barley. "Well, Cousin Ned," said Tom.\n\n'
-        for i in range(4)
-    )
-    people = [names_of(c) for c in characters_of(text).values()]
-    assert any({"Amos Turnbull", "Uncle Amos"} <= names for names in people)
-    assert any({"Mrs. Prewitt", "Aunt Prewitt"} <= names for names in people)
-    assert {"Ned Lowe"} in people and {"Ned Barley"} in people
-
-
 def test_the_display_name_is_the_title_form_only_when_the_book_often_writes_it() -> None:
     """ "Childers" and "Mr. Childers" as often: "Mr. Childers"; "Monks" nine times for each "Mr.
     Monks": "Monks"."""

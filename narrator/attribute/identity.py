@@ -155,7 +155,6 @@ def cluster(forms: Sequence[NameForm]) -> tuple[Character, ...]:
             cs.hon[key2] = cs.add(c, f) if c else cs.new(f)
     _merge_titled_into_full(cs, forms)
     _merge_neutral_titles(cs)
-    _merge_kin_titles(cs)
     full_last_words = {key[-1] for key in cs.full}
     for f in by_count:
         if len(f.words) == 1:
@@ -262,38 +261,6 @@ def _merge_neutral_titles(cs: _Clusters) -> None:
         cs.clusters.remove(c)
         live.discard(id(c))
         cs.hon[(h, surname)] = target
-
-
-_KIN_TITLES = frozenset("uncle aunt cousin brother sister".split())
-"""Kinship words written before a name like a title: "Uncle Silas", "Aunt Sally", "Cousin
-Raymond". The name after them is a first name as often as a surname."""
-
-
-def _merge_kin_titles(cs: _Clusters) -> None:
-    """ "Uncle Silas" is "Silas Phelps", "Uncle Pumblechook" is "Mr. Pumblechook": a kinship
-    title + name joins the one person of a fitting gender whose full name starts with that
-    name, or who is that name with another title (not a kinship one); several such people (a
-    family of Reeds for "Aunt Reed") tie no one."""
-    live = {id(c) for c in cs.clusters}
-    for (h, name), c in list(cs.hon.items()):
-        if h not in _KIN_TITLES or id(c) not in live or any(f.honorific not in _KIN_TITLES for f in c.forms):
-            continue  # joined someone already ("Uncle Knightley" is John Knightley, the one full name)
-        g = _honorific_gender(h)
-        found = {id(o): o for key, o in cs.full.items() if key[0] == name}
-        found.update({id(o): o for (h2, n2), o in cs.hon.items() if n2 == name and h2 not in _KIN_TITLES})
-        others = [
-            o
-            for i, o in found.items()
-            if i != id(c) and i in live and (g is None or o.gender() in (g, "unknown")) and not _joined_with(c, o.forms)
-        ]
-        if len(others) != 1:
-            continue
-        target = others[0]
-        target.forms.extend(c.forms)
-        target.honorific_gender.update(c.honorific_gender)
-        cs.clusters.remove(c)
-        live.discard(id(c))
-        cs.hon[(h, name)] = target
 
 
 def _place_single_name(cs: _Clusters, f: NameForm, full_last_words: set[str]) -> None:
