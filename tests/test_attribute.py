@@ -271,6 +271,39 @@ def test_an_honorific_spelled_out_or_abbreviated_is_one_person() -> None:
     assert any({"Mme. Tavel", "Madame Tavel"} <= names for names in tavels)
 
 
+def test_the_display_name_is_the_title_form_only_when_the_book_often_writes_it() -> None:
+    """ "Childers" and "Mr. Childers" as often: "Mr. Childers"; "Monks" nine times for each "Mr.
+    Monks": "Monks"."""
+    text = "".join(
+        f'"Ride, {i}," said Childers. Mr. Childers bowed. "Wait, {i}," said Monks. Monks sat down. '
+        f'Monks frowned. "{i}?" said Monks.\n\n'
+        + ("Monks looked at Mr. Monks in the glass. Monks laughed. Monks left.\n\n" if i < 2 else "")
+        for i in range(6)
+    )
+    names = {c.name for c in characters_of(text).values()}
+    assert {"Mr. Childers", "Monks"} <= names
+    # a surname: "Felton" ten times for each "Mr. Felton", named in full once ("John Felton")
+    text = "John Felton came in.\n\n" + "".join(
+        f'"Go, {i}," said Felton. Felton rose. "No, {i}," said Tom. Felton laughed. Felton left.\n\n'
+        + ('"Stay," said Mr. Felton.\n\n' if i < 2 else "")
+        for i in range(5)
+    )
+    assert "Felton" in {c.name for c in characters_of(text).values()}
+
+
+def test_a_name_that_begins_one_longer_full_name_is_that_person() -> None:
+    """ "Ivan Petrovitch" is "Ivan Petrovitch Sobolev" (first name and patronymic), and so is
+    "Sobolev", who keeps his surname as his display name."""
+    text = "Ivan Petrovitch Sobolev lived upstairs.\n\n" + "".join(
+        f'"Tea, {i}?" said Ivan Petrovitch. Sobolev nodded. "Yes, {i}," said Sobolev. Sobolev drank. '
+        f'Sobolev sighed. "More," said Sobolev.\n\n'
+        for i in range(5)
+    )
+    people = [names_of(c) for c in characters_of(text).values()]
+    assert any({"Ivan Petrovitch", "Sobolev", "Ivan Petrovitch Sobolev"} <= names for names in people)
+    assert "Sobolev" in {c.name for c in characters_of(text).values()}
+
+
 def test_a_word_in_capitals_is_no_name_when_the_book_writes_it_small() -> None:
     """ "PARDIEU!" (a printed book's italics for an oath the book also writes "pardieu") is not
     someone addressed; "HAL", never written small, is a name."""

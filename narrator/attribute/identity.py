@@ -146,6 +146,7 @@ def cluster(forms: Sequence[NameForm]) -> tuple[Character, ...]:
                 key = ("mrs", *key)  # "Mrs. Newland Archer" is his wife
             c = cs.full.get(key)
             cs.full[key] = cs.add(c, f) if c else cs.new(f)
+    _merge_name_prefixes(cs)
     for f in by_count:
         if f.honorific and len(f.names) == 1:
             h = _SAME_HONORIFIC.get(f.honorific, f.honorific)
@@ -159,6 +160,26 @@ def cluster(forms: Sequence[NameForm]) -> tuple[Character, ...]:
         if len(f.words) == 1:
             _place_single_name(cs, f, full_last_words)
     return _characters(cs.clusters)
+
+
+def _merge_name_prefixes(cs: _Clusters) -> None:
+    """ "Pyotr Petrovitch" is "Pyotr Petrovitch Luzhin", the one longer full name it begins (a
+    first name and a patronymic or a middle name, the way Russian novels name people)."""
+    for key, c in list(cs.full.items()):
+        if key[0] == "mrs" or c not in cs.clusters:
+            continue
+        longer = {id(o): o for k, o in cs.full.items() if len(k) > len(key) and k[: len(key)] == key and o is not c}
+        if len(longer) != 1:
+            continue
+        target = next(iter(longer.values()))
+        if _joined_with(c, target.forms):
+            continue
+        target.forms.extend(c.forms)
+        target.honorific_gender.update(c.honorific_gender)
+        cs.clusters.remove(c)
+        for k, o in cs.full.items():
+            if o is c:
+                cs.full[k] = target
 
 
 _SAME_HONORIFIC = {"mister": "mr", "monsieur": "m", "madame": "mme", "mademoiselle": "mlle"}
@@ -377,6 +398,12 @@ def _is_family(name: str, surnames: set[str]) -> bool:
     )
 
 
+TITLED_SHARE = 4
+""" "Mr. Childers" (12 times) names the man the book calls "Childers" (13 times); "Mr. Monks" (4
+times) does not name "Monks" (129 times), an alias the book seldom dresses with a title: a
+title + name form is the display name when written at least a quarter as often as the name."""
+
+
 def _canonical(forms: list[NameForm]) -> NameForm:
     """The fullest common form: "Ralph Denham" over "Denham", "Mr. Knightley" over "Knightley"."""
     total = sum(f.count for f in forms)
@@ -392,6 +419,7 @@ def _canonical(forms: list[NameForm]) -> NameForm:
         and top.words[0].lower() not in firsts
         and f.names[0].lower() == top.words[0].lower()
         and f.count >= 2
+        and f.count * TITLED_SHARE >= top.count
     ]
     if top.common:
         # "May" is also a verb: "Miss Welland" names her unambiguously
@@ -411,12 +439,17 @@ def _canonical(forms: list[NameForm]) -> NameForm:
     full = [
         f
         for f in forms
-        if len(f.names) >= 2 and not f.honorific and f.count * 20 >= total
+        if len(f.names) >= 2
+        and not f.honorific
+        and f.count * 20 >= total
+        and f.names[-1].lower() == top.words[0].lower()  # "Dmitri Prokofitch" does not name "Razumihin"
     ]
     if full:
         return max(full, key=lambda f: f.count)
     titled = [
-        f for f in forms if f.honorific and (f.count * 20 >= total or f.count >= 3)
+        f
+        for f in forms
+        if f.honorific and (f.count * 20 >= total or f.count >= 3) and f.count * TITLED_SHARE >= top.count
     ]
     if titled:
         return max(titled, key=lambda f: f.count)

@@ -57,20 +57,23 @@ def surnames_of(names: Sequence[str]) -> frozenset[str]:
 def kin_referent(
     families: Families, history: History, gender_of: Callable[[str], str], m: Mention
 ) -> str | None:
-    """The one character of the possessor's family that 'her father' / 'his wife' fits, or
-    None when the book's names do not single one out."""
+    """The one character of the possessor's family that 'her father' / 'his wife' / "the
+    undertaker's wife" fits (the possessor: the one in focus, or the one named), or None when
+    the book's names do not single one out."""
     words = m.label.split()
-    if m.kind != "desc" or len(words) != 2 or words[0] not in ("his", "her"):
+    if m.kind != "desc" or words[-1] not in KIN_NOUNS:
         return None
-    if words[1] not in KIN_NOUNS:
+    if len(m.names) == 1:
+        possessor: str | None = m.names[0]  # "the undertaker's wife", "Diana's mother"
+    elif len(words) == 2 and words[0] in ("his", "her"):
+        possessor = history.most_salient("male" if words[0] == "his" else "female", m.start, gender_of)
+    else:
         return None
-    gender = "male" if words[0] == "his" else "female"
-    possessor = history.most_salient(gender, m.start, gender_of)
     if possessor is None:
         return None
-    if words[1] in ("husband", "wife") and not _titled(possessor):
+    if words[-1] in ("husband", "wife") and not _titled(possessor):
         return None
-    elder = words[1] in ELDERS
+    elder = words[-1] in ELDERS
     fits = {
         c
         for surname in families.surnames.get(possessor) or surnames_of((possessor,))

@@ -10,6 +10,7 @@ from ..types import Gender
 from ._text import Token
 from .characters import CharacterIndex
 from .data import Mention
+from .kin import KIN_NOUNS
 from .vocabulary import (
     CLOSING_MARKS,
     FEMALE_PRONOUNS,
@@ -70,9 +71,30 @@ def find_mentions(
         if m is None:
             i += 1
         else:
+            m = _relative_of(text, tokens, m) or m
             mentions.append(m)
             i = m.tok_end
     return mentions
+
+
+def _relative_of(text: str, tokens: list[Token], m: Mention) -> Mention | None:
+    """ "the undertaker's wife", "Diana's mother": a possessive name or description right
+    before a kin noun is the possessor, and the phrase mentions the relative (the possessor in
+    `names`, for kin.kin_referent; a described person of their own when it is no name)."""
+    k = m.tok_end
+    if not m.possessive or k >= len(tokens) or tokens[k].lower not in KIN_NOUNS or tokens[k].cap:
+        return None
+    if text[m.end : tokens[k].start].lstrip("'’s") != " ":
+        return None
+    noun = tokens[k]
+    gender = PERSON_NOUNS.get(noun.lower, "unknown")
+    if m.kind == "name" and len(m.names) == 1:
+        label = f"{m.names[0]}'s {noun.lower}"
+        return Mention(m.start, noun.end, m.tok, k + 1, "desc", m.names, gender, noun.possessive, label, True)
+    if m.kind == "desc" and m.label.startswith("the "):
+        label = f"{m.label}'s {noun.lower}"
+        return Mention(m.start, noun.end, m.tok, k + 1, "desc", (), gender, noun.possessive, label, False)
+    return None
 
 
 _STARTS = MALE_PRONOUNS | FEMALE_PRONOUNS | FIRST_PRONOUNS | {"the", "this", "that"}
@@ -381,7 +403,7 @@ def tag_nouns(text: str, tokens: list[Token]) -> dict[str, Gender]:
     found = tag_subjects(text, tokens, ("the", "The"), verbs=_TAG_VERBS, words=_TAG_NP, word=word, ends=ends, adverbs=2)
     out: dict[str, Gender] = {}
     for noun, at in found.items():
-        if not _person_like(noun) or _places(tokens, at) >= _SCENES:
+        if not person_like(noun) or _places(tokens, at) >= _SCENES:
             continue
         votes = [_clause_gender(text, tokens, j + 1) for j in at]
         male, female = votes.count("male"), votes.count("female")
@@ -411,7 +433,7 @@ def _noun_gender(w: str) -> Gender | None:
     return None
 
 
-def _person_like(w: str) -> bool:
+def person_like(w: str) -> bool:
     """A noun that may be a person: not a listed one, an adjective, a plural or a known thing."""
     return (
         len(w) > 2

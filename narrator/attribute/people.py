@@ -22,7 +22,7 @@ from .context import BookContext, read_context, with_characters
 from .data import Tag
 from .identity import CastOverlay, apply_cast, merge_characters
 from .kin import FAMILY_NOUNS
-from .mentions import tag_subjects
+from .mentions import person_like, tag_subjects
 from .tags import tag_after, tag_before
 from .vocabulary import GENERIC_NOUNS, HONORIFICS, PERSON_NOUNS, SPEECH_VERBS, STOPWORDS
 
@@ -311,7 +311,8 @@ def epithets(b: BookContext) -> dict[str, str]:
     an apposition in the narration ("Mr. Bumble, the beadle,"; "Mr. Sowerberry, the parochial
     undertaker") or a title the character bears ("Doctor Losberne": "the doctor"), in a name form
     or written before their name ("Cardinal Richelieu", "the Duke of Buckingham"). A noun tied
-    to two characters, or a noun for anyone ("the man"), ties no one."""
+    to two characters, or a noun for anyone ("the man"), ties no one. A noun the book ties to
+    no one is tied by the dialogue around its quotes, as "my aunt" is (`_talk_ties`)."""
     owners: dict[str, set[str]] = defaultdict(set)
     for noun, name in _appositions(b):
         owners[noun].add(name)
@@ -324,7 +325,41 @@ def epithets(b: BookContext) -> dict[str, str]:
     for title, name in _titled_names(b):
         owners[TITLE_NOUNS[title]].add(name)
     speaking = _speaking_nouns(b)
-    return {noun: next(iter(names)) for noun, names in owners.items() if len(names) == 1 and noun in speaking}
+    ties = {noun: next(iter(names)) for noun, names in owners.items() if len(names) == 1 and noun in speaking}
+    return {**_talk_ties(b, set(owners)), **ties}
+
+
+MIN_TALK_VOTES = 3
+"""'"…," said the painter' is the person the quotes next to its quotes address ("Basil, …") at
+least this often, and more than twice as often as anyone else."""
+
+
+def _talk_ties(b: BookContext, owned: set[str]) -> dict[str, str]:
+    """ "the painter" → Basil, "the trooper" → Mr. George: a noun for one kind of person (no
+    noun for anyone, "the man", "the girl") that tags quotes twice at least and that the book
+    ties to no name, is the one person the dialogue around its quotes addresses (`_talk_votes`,
+    MIN_TALK_VOTES), as for "my aunt" in a book told by "I"."""
+    speaking = {
+        noun: paras
+        for noun, paras in _speaking_phrases(b, ("the",), "").items()
+        if noun not in owned and _one_kind(noun)
+    }
+    heard = _talk_votes(b, speaking)
+    out: dict[str, str] = {}
+    for noun in speaking:
+        gender = _GENDERS.get(PERSON_NOUNS.get(noun) or "", "unknown")
+        best = _tie(b, heard[noun], gender, MIN_TALK_VOTES)
+        if best is not None:
+            out[noun] = best
+    return out
+
+
+def _one_kind(noun: str) -> bool:
+    """A noun for one kind of person ("the painter", "the beadle", "the duchess"), not one for
+    anyone ("the man", "the stranger") nor "the other", "the latter"."""
+    if noun in PERSON_NOUNS or noun in TITLE_NOUNS.values():
+        return noun not in GENERIC_NOUNS
+    return person_like(noun)
 
 
 def _titled_names(b: BookContext) -> list[tuple[str, str]]:
@@ -402,7 +437,7 @@ def my_epithets(b: BookContext) -> tuple[dict[str, str], list[Character], list[t
     book says ("Mrs. Joe Gargery"), the name the dialogue gives clearly (MIN_REPLY_LINKS
     times): "Miss Trotwood" for "Miss Betsey"."""
     speaking = _speaking_my(b)
-    heard = _my_votes(b, speaking)
+    heard = _talk_votes(b, speaking)
     said: dict[str, Counter] = defaultdict(Counter)
     for phrase, name in _my_appositions(b):
         said[phrase][name] += MIN_MY_VOTES
@@ -443,15 +478,15 @@ def _fitting(b: BookContext, votes: Counter, gender: str) -> list[tuple[str, int
     ]
 
 
-def _tie(b: BookContext, votes: Counter, gender: str) -> str | None:
-    """The name with MIN_MY_VOTES votes at least and more than twice any other's (another form of
-    its name is no rival)."""
+def _tie(b: BookContext, votes: Counter, gender: str, least: int = MIN_MY_VOTES) -> str | None:
+    """The name with `least` votes at least and more than twice any other's
+    (another form of its name is no rival)."""
     ranked = _fitting(b, votes, gender)
     if not ranked:
         return None
     best, n = ranked[0]
     rivals = [c for name, c in ranked[1:] if not _one_name(name, best)]
-    return best if n >= MIN_MY_VOTES and (not rivals or n > 2 * rivals[0]) else None
+    return best if n >= least and (not rivals or n > 2 * rivals[0]) else None
 
 
 def _one_name(a: str, b: str) -> bool:
@@ -460,7 +495,7 @@ def _one_name(a: str, b: str) -> bool:
     return wa <= wb or wb <= wa
 
 
-def _my_votes(b: BookContext, speaking: Mapping[str, Sequence[int]]) -> dict[str, Counter]:
+def _talk_votes(b: BookContext, speaking: Mapping[str, Sequence[int]]) -> dict[str, Counter]:
     """Phrase → the names the quotes next to its quotes address (a quote paragraph at most two
     paragraphs away), less the names its own quotes address."""
     quote_paras = sorted(p for p, segs in b.by_paragraph.items() if any(s.kind == "quote" for s in segs))
@@ -486,22 +521,29 @@ def _speaking_my(b: BookContext) -> dict[str, list[int]]:
     """"my NOUN" phrases that tag a quote ('"…," said my aunt', '"…" my aunt said') at least
     MIN_EPITHET_TAGS times, with the paragraphs of the quotes they tag (in the order of the
     phrases' first tags)."""
+    return _speaking_phrases(b, ("my", "My", "MY"), "my ")
+
+
+def _speaking_phrases(b: BookContext, determiners: tuple[str, ...], prefix: str) -> dict[str, list[int]]:
+    """`prefix` + NOUN for every determiner + NOUN in the narration that tags a quote at least
+    MIN_EPITHET_TAGS times, with the paragraphs of the quotes it tags (in the order of the
+    phrases' first tags)."""
     text, toks = b.text, b.tokens
     quotes = [s for _, s in b.ordered if s.kind == "quote"]
 
     def noun(j: int) -> bool:  # "my aunt" in the narration, one space between, not "my aunt's"
-        my = toks[j - 1]
-        return not toks[j].possessive and text[my.end : toks[j].start] == " " and not b.in_quote(my.start)
+        det = toks[j - 1]
+        return not toks[j].possessive and text[det.end : toks[j].start] == " " and not b.in_quote(det.start)
 
     def ends(j: int) -> bool:  # "said my aunt, …", "said my aunt to …", not "said my old …"
         after, nxt = text[toks[j].end : toks[j].end + 1], toks[j + 1].lower if j + 1 < len(toks) else ""
         return after in _PUNCT or not after.strip() and nxt in _PHRASE_END | SPEECH_VERBS
 
     found: list[tuple[int, str, list[int]]] = []
-    for word, at in tag_subjects(text, toks, ("my", "My", "MY"), word=noun, ends=ends).items():
+    for word, at in tag_subjects(text, toks, determiners, word=noun, ends=ends).items():
         tagged = [(j, i) for j in at if (i := bisect_right(b.quote_ends, toks[j - 1].start) - 1) >= 0]
         if len(tagged) >= MIN_EPITHET_TAGS:
-            found.append((tagged[0][0], f"my {word}", [quotes[i].paragraph for _, i in tagged]))
+            found.append((tagged[0][0], prefix + word, [quotes[i].paragraph for _, i in tagged]))
     return {phrase: paras for _, phrase, paras in sorted(found)}
 
 
