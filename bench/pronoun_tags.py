@@ -33,7 +33,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_attribution import Novel, count_train_classes  # noqa: E402
+from collections import Counter  # noqa: E402
+
+from train_attribution import PDNC_DEV_SPLIT, Novel, diagnostic_args  # noqa: E402
+
+from narrator.attribute import Trace, Weights, attribute  # noqa: E402
+from narrator.types import Script  # noqa: E402
 
 _PRONOUN = re.compile(r"^(?:said-tag (?:after|before) quote|possessive tag|lead-in before quote): '(he|she)' = ")
 
@@ -81,8 +86,79 @@ def classify(novel: Novel, script) -> list[tuple[int, str, str, str]]:
     return out
 
 
+CUES = ("prev_spk", "prev2_spk", "last_subject", "named_para", "subject_para", "named_prev_narr",
+        "addressed_prev", "grank0_prev", "grank0_partner", "tag_speech_grank0")
+
+
+def sort_errors(novel: Novel, script: Script, trace: Trace, weights: Weights) -> tuple[Counter, Counter, Counter]:
+    """The pronoun speech tags of a traced pass: right, or why the gold speaker was not chosen
+    (classes a-d); for class a, the feature that weighed most against the gold speaker, and how
+    often the gold and the chosen candidate had each cue of CUES."""
+    by_start = {q.start: rc for rc in trace.ranked for q in rc.quotes}
+    gender = {c.name: c.gender for c in script.characters}
+    w = weights.features
+    kinds: Counter = Counter()
+    lost_by: Counter = Counter()
+    cues: Counter = Counter()
+    seen: set[int] = set()
+    for ln in script.lines:
+        found = _PRONOUN.match(ln.evidence or "") if ln.segment.kind == "quote" else None
+        rc = by_start.get(ln.segment.start)
+        if found is None or rc is None or id(rc) in seen:
+            continue
+        seen.add(id(rc))
+        gold = novel.gold_speaker(ln.segment.start, ln.segment.end)
+        if gold is None:
+            continue
+        if novel.resolve(str(ln.speaker)) == gold:
+            kinds["right"] += 1
+            continue
+        want = "male" if found.group(1) == "he" else "female"
+        cast = [n for n in gender if novel.resolve(n) == gold]
+        at = [i for i, c in enumerate(rc.candidates) if novel.resolve(c) == gold]
+        if at:
+            fc = rc.features[rc.candidates.index(str(ln.speaker))] if str(ln.speaker) in rc.candidates else {}
+            fg = rc.features[at[0]]
+            gap = {k: w.get(k, 0.0) * (fc.get(k, 0.0) - fg.get(k, 0.0)) for k in {*fc, *fg}}
+            kinds["a: candidate, ranked lower" if gender.get(rc.candidates[at[0]]) == want
+                  else "a': candidate of unknown gender, ranked lower"] += 1
+            lost_by[max(gap, key=gap.__getitem__)] += 1
+            for k in CUES:
+                cues[(k, "gold")] += k in fg
+                cues[(k, "chosen")] += k in fc
+        elif not cast:
+            kinds["d: not in the cast"] += 1
+        elif all(gender[n] != want for n in cast):
+            kinds["c: in the cast with another or unknown gender"] += 1
+        else:
+            kinds["b: in the cast, not a candidate"] += 1
+    return kinds, lost_by, cues
+
+
 def main() -> int:
-    return count_train_classes("pronoun-tag quotes", classify)
+    args, weights = diagnostic_args("print every wrong quote")
+    total: Counter = Counter()
+    kinds: Counter = Counter()
+    lost_by: Counter = Counter()
+    cues: Counter = Counter()
+    for name in PDNC_DEV_SPLIT["train"]:
+        novel = Novel(Path(args.root) / name)
+        trace = Trace()
+        script = attribute(novel.book, novel.segments, weights=weights, trace=trace)
+        rows = classify(novel, script)
+        total.update(kind for *_, kind in rows)
+        if args.list:
+            for where, chosen, gold, kind in rows:
+                if kind != "right":
+                    print(f"{name} | {where} | {chosen} | {gold} | {kind}")
+        for acc, more in zip((kinds, lost_by, cues), sort_errors(novel, script, trace, weights), strict=True):
+            acc.update(more)
+    print(f"pronoun-tag quotes {sum(total.values())}: " + ", ".join(f"{k} {v}" for k, v in total.most_common()))
+    print(f"pronoun-tag choices {sum(kinds.values())}: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
+    print("class a, lost by: " + ", ".join(f"{k} {v}" for k, v in lost_by.most_common(12)))
+    held = (f"{k} {cues[(k, 'gold')]}/{cues[(k, 'chosen')]}" for k in CUES)
+    print("class a, cue held by gold/chosen: " + ", ".join(held))
+    return 0
 
 
 if __name__ == "__main__":
