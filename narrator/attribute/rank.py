@@ -25,7 +25,7 @@ from ..types import FIRST_PERSON, UNKNOWN
 from .context import BookContext, PassState, is_subject, per_book, pick_name, subjects_since_quote
 from .data import Decision, Paragraph, QuoteState, Tag
 from .tags import EVIDENCE, SPEECH_TAGS
-from .vocabulary import CLAUSE_OPENERS, CONTINUATION_VERBS
+from .vocabulary import CONTINUATION_VERBS
 from .weights import RankedChoice
 
 
@@ -314,23 +314,18 @@ def _tag_objects(state: PassState, tag: Tag) -> frozenset[str]:
 
 
 def _subject_since_quote(query: RankQuery, gender: str, prev_spk: str | None) -> str | None:
-    """The last person of the tag's gender (not the previous speaker) the narration named as
-    the subject of a sentence between the last quote and the tag's own quote: named first in
-    the sentence, or after its opening "And", "But", "When"… (not in a clause inside it: "Camilla
-    brightened when Miss Pocket met with this rebuff; and she murmured" means Camilla). None
-    under a verb of going on ("she added"): that is the previous speaker."""
+    """The last person of the tag's gender (not the previous speaker) the narration named as a
+    sentence's subject between the last quote and the tag's own quote. None under a verb of
+    going on ("she added"): that is the previous speaker."""
     state = query.state
     tag = query.tag
     if gender == "any" or query.tagq is None or (tag is not None and tag.verb in CONTINUATION_VERBS):
         return None
-    toks = state.book.tokens
     subject = None
     for m in subjects_since_quote(state.book, query.tagq.seg.start):
-        before = toks[m.tok - 1] if m.tok > 0 else None
-        if toks[m.tok].initial or (before is not None and before.initial and before.lower in CLAUSE_OPENERS):
-            name = pick_name(m, state.history)
-            if name != prev_spk and state.gender_of(name) == gender:
-                subject = name
+        name = pick_name(m, state.history)
+        if name != prev_spk and state.gender_of(name) == gender:
+            subject = name
     return subject
 
 
