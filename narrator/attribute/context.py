@@ -259,6 +259,25 @@ class BookContext:
         )
 
 
+SINCE_QUOTE_SPAN = 1500
+"""subjects_since_quote looks back at most this many characters."""
+
+
+@per_book
+def subjects_since_quote(b: BookContext, pos: int) -> tuple[Mention, ...]:
+    """The names the narration made a sentence's subject between the end of the last quote
+    before `pos` and `pos` (at most SINCE_QUOTE_SPAN characters back), in text order: the
+    people the narrator has just spoken of since anyone last spoke. Two people of one gender
+    named together ("Holmes and Jones sat") are left out, as a pronoun skips them."""
+    i = bisect_left(b.quote_ends, pos + 1) - 1
+    start = max(b.quote_ends[i] if i >= 0 else 0, pos - SINCE_QUOTE_SPAN)
+    lo = bisect_left(b.mention_starts, start)
+    hi = bisect_left(b.mention_starts, pos)
+    return tuple(
+        b.mentions[k] for k in range(lo, hi) if b.mentions[k].kind == "name" and b.narration_weight(k) == SUBJECT
+    )
+
+
 Decided: TypeAlias = "tuple[Decided, Sequence[QuoteState]] | None"
 """A linked list of decided paragraphs: (older paragraphs, this paragraph's quotes)."""
 

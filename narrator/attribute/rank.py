@@ -17,11 +17,12 @@ lines the quotes are (the book's own style model, style.py).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..types import FIRST_PERSON, UNKNOWN
-from .context import BookContext, PassState, is_subject, per_book, pick_name
+from .context import BookContext, PassState, is_subject, per_book, pick_name, subjects_since_quote
 from .data import Decision, Paragraph, QuoteState, Tag
 from .tags import EVIDENCE, SPEECH_TAGS
 from .vocabulary import CONTINUATION_VERBS
@@ -99,7 +100,7 @@ def rank_choices(query: RankQuery, most: int = 1, margin: float = 0.0) -> list[t
     state = query.state
     scene = _read_scene(query)
     cands = _candidates(scene, state)
-    tag = _tag_cue(query.tag, cands, scene, state)
+    tag = _tag_cue(query, cands, scene, state)
     if tag is not None and tag.grank and tag.gendered:
         # "she said" never means a man when a woman is at hand (a soft weight let turn-taking
         # cues outvote the pronoun); people of unknown gender stay candidates.
@@ -268,17 +269,64 @@ class _TagCue:
     """Candidate → rank among those of the tag's gender, most salient first."""
     gendered: bool
     """The tag's pronoun says male or female (not "they", "one", a description)."""
+    subject: str | None = None
+    """The last person of the tag's gender the narration named as a sentence's subject since
+    the last quote (not the previous speaker)."""
 
 
-def _tag_cue(tag: Tag | None, cands: list[str], scene: _Scene, state: PassState) -> _TagCue | None:
+def _tag_cue(query: RankQuery, cands: list[str], scene: _Scene, state: PassState) -> _TagCue | None:
+    tag = query.tag
     if tag is None:
         return None
     gender = tag.mention.gender if tag.mention.gender in ("male", "female") else "any"
+    objects = _tag_objects(state, tag)
     grank: dict[str, int] = {}
     for c in sorted(cands, key=lambda c: scene.dist_of.get(c, 1e9)):
-        if gender == "any" or state.gender_of(c) == gender:
+        if (gender == "any" or state.gender_of(c) == gender) and c not in objects:
             grank[c] = len(grank)
-    return _TagCue("speech" if tag.kind in SPEECH_TAGS else "beat", tag.verb, grank, gender != "any")
+    subject = _subject_since_quote(query, gender, scene.prev_spk)
+    group = "speech" if tag.kind in SPEECH_TAGS else "beat"
+    return _TagCue(group, tag.verb, grank, gender != "any", subject)
+
+
+_TO = ("to",)
+_WORDS = re.compile(r"[^\W\d_]*(?:\s+[^\W\d_]+)*\s*")
+"""Words and spaces only: no punctuation between the pronoun and the name."""
+
+
+def _tag_objects(state: PassState, tag: Tag) -> frozenset[str]:
+    """The people a pronoun tag's own clause names as the one spoken to ("she said to Mary",
+    "said he to Mr. Bennet", "he asked Emma"): never the pronoun's referent."""
+    b = state.book
+    toks = b.tokens
+    k = tag.mention.tok_end
+    for word in (*tag.verb.split(), *_TO):
+        if k < len(toks) and toks[k].lower == word:
+            k += 1
+    if k >= len(toks) or k == tag.mention.tok_end or not toks[k].cap:
+        return frozenset()
+    if not _WORDS.fullmatch(b.text, tag.mention.end, toks[k].start):
+        return frozenset()
+    found = b.mentions_between(toks[k].start, toks[k].end + 80)
+    if not found or found[0].start != toks[k].start or found[0].kind != "name":
+        return frozenset()
+    return frozenset({pick_name(found[0], state.history)})
+
+
+def _subject_since_quote(query: RankQuery, gender: str, prev_spk: str | None) -> str | None:
+    """The last person of the tag's gender (not the previous speaker) the narration named as a
+    sentence's subject between the last quote and the tag's own quote. None under a verb of
+    going on ("she added"): that is the previous speaker."""
+    state = query.state
+    tag = query.tag
+    if gender == "any" or query.tagq is None or (tag is not None and tag.verb in CONTINUATION_VERBS):
+        return None
+    subject = None
+    for m in subjects_since_quote(state.book, query.tagq.seg.start):
+        name = pick_name(m, state.history)
+        if name != prev_spk and state.gender_of(name) == gender:
+            subject = name
+    return subject
 
 
 def _features(c: str, query: RankQuery, scene: _Scene, tag: _TagCue | None) -> dict[str, float]:
@@ -328,6 +376,8 @@ def _tag_features(f: dict[str, float], c: str, scene: _Scene, tag: _TagCue, stat
             f["tag_gmatch_only_participant"] = 1.0
     if c in grank and len(grank) == 1:
         f[f"tag_{tag.group}_sole_match"] = 1.0
+    if c == tag.subject:
+        f["tag_subject_since_quote"] = 1.0
 
 
 def _neighbour_features(f: dict[str, float], c: str, query: RankQuery, scene: _Scene) -> None:

@@ -57,6 +57,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "cont_verb_prev": 3.0,
     "style": 1.0,
     "style_tag": 1.0,
+    "tag_subject_since_quote": 0.5,
 }
 
 
