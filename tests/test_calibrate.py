@@ -135,8 +135,6 @@ def test_a_run_the_next_tag_contradicts_is_doubted() -> None:
     (it answers the last, Anna's). If it names Anna, the run flipped somewhere: each of its
     quotes is less sure, for what the raw ranker says, than when the tag fits."""
     shipped = shipped_weights()
-    # without the ranker's look-ahead cue, which would follow the contradicting tag (rank._named_ahead)
-    shipped = replace(shipped, features={**shipped.features, "ahead_named_even": 0.0, "ahead_named_odd": 0.0})
     shift = {}
     for last in ("Tom", "Anna"):
         recorder = Recorder(shipped.calibration.coef)

@@ -21,21 +21,3 @@ def test_a_relative_clause_after_a_name_speaks_of_them_unless_it_asks() -> None:
         '"Jack Reed, whose horse is that at the gate?" said Lucy.\n'
     )
     assert _addressees(text) == [(), ("Jack Reed",)]
-
-
-def test_named_ahead_counts_bare_turns_and_stops_at_narration() -> None:
-    from narrator.attribute.core import start_pass as start
-    from narrator.attribute.rank import _named_ahead
-
-    text = (
-        'Tom met Anna at the gate.\n\n'
-        '"One."\n\n"Two."\n\n"Three."\n\n"Four," said Tom.\n\n'
-        'They walked on.\n\n"Five."\n\nAnna stopped. "Six."\n\n"Seven," said Anna.\n'
-    )
-    book = Book("Test", "Tester", text, (Chapter(1, "", 0, len(text), 0),))
-    state, _ = start(book, segment_book(book))
-    first = {s.text: s.paragraph for _, s in state.book.ordered if s.kind == "quote"}
-    assert _named_ahead(state, first['"One."']) == (3, "Tom")
-    assert _named_ahead(state, first['"Three."']) == (1, "Tom")
-    assert _named_ahead(state, first['"Four,"']) is None  # narration paragraph between
-    assert _named_ahead(state, first['"Five."']) is None  # a paragraph with narration breaks the run

@@ -152,8 +152,6 @@ class _Scene:
     prev_narr: list[str]
     next_narr: set[str]
     last_subject: str | None
-    ahead: tuple[int, str] | None
-    """The first named turn ahead along the unbroken run of quote paragraphs: (distance, speaker)."""
     names: _ParagraphNames
     mentions: _MentionCounts
 
@@ -206,32 +204,9 @@ def _read_scene(query: RankQuery) -> _Scene:
         prev_narr=state.book.paragraph_names(para.number - 1, history),
         next_narr=state.book.narration_names(para.number + 1, history),
         last_subject=history.last_subject(query.pos),
-        ahead=_named_ahead(state, para.number),
         names=_paragraph_names(query, addressed_now),
         mentions=_mention_counts(state.book),
     )
-
-
-AHEAD = 8
-"""Paragraphs `_named_ahead` looks ahead at most."""
-
-
-def _named_ahead(state: PassState, number: int) -> tuple[int, str] | None:
-    """Distance and speaker of the next turn with a named tag after paragraph `number`, when
-    every paragraph before it is a bare quote (no narration, so no tag or beat that could break
-    the alternation): a reader counts back from it ("…," said Emma, two bare turns on, makes
-    this turn Emma's too; one or three on, her partner's)."""
-    by_paragraph, named = state.book.by_paragraph, state.named_speakers
-    for k in range(1, AHEAD + 1):
-        who = named.get(number + k)
-        if who is not None:
-            return k, who
-        segs = by_paragraph.get(number + k, ())
-        if not any(s.kind == "quote" for s in segs) or any(
-            s.kind != "quote" and s.text.strip() for s in segs
-        ):
-            return None
-    return None
 
 
 @per_book
@@ -372,8 +347,6 @@ def _neighbour_features(f: dict[str, float], c: str, query: RankQuery, scene: _S
         f["next2_named_spk"] = 1.0
     if c in scene.next_narr:
         f["named_next_para"] = 1.0
-    if scene.ahead is not None and scene.ahead[0] >= 3 and c == scene.ahead[1]:
-        f["ahead_named_even" if scene.ahead[0] % 2 == 0 else "ahead_named_odd"] = 1.0
 
 
 def _turn_features(f: dict[str, float], c: str, query: RankQuery, scene: _Scene) -> None:

@@ -57,11 +57,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "cont_verb_prev": 3.0,
     "style": 1.0,
     "style_tag": 1.0,
-    # the named turn k >= 3 paragraphs on along unbroken dialogue (rank._named_ahead): on the
-    # train novels a candidate it names at an even distance is the speaker 74 % of the time, at
-    # an odd distance 15 % (next2_named_spk / prev_spk measure about the same and weigh ±1.3-1.5)
-    "ahead_named_even": 1.3,
-    "ahead_named_odd": -2.0,
 }
 
 
