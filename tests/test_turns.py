@@ -30,11 +30,3 @@ def test_a_name_that_is_the_subject_of_a_statement_is_spoken_of() -> None:
         '"Mr. Grey, my good sir, is that your horse?" said Lucy.\n'
     )
     assert _addressees(text) == [(), ("Mr. Grey",)]
-
-
-def test_a_name_in_reported_speech_inside_a_quote_is_no_vocative() -> None:
-    intro = "Ada sat with Ruth while Mrs. Bell called. Ada sewed, and Mrs. Bell talked.\n\n"
-    nested = intro + "\"Mrs. Bell said to me, 'Ada, you must rest more.'\" said Ruth.\n"
-    plain = intro + "\"Ada, you must rest more,\" said Ruth.\n"
-    assert _addressees(nested) == [()]
-    assert _addressees(plain) == [("Ada",)]

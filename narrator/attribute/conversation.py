@@ -65,8 +65,6 @@ def vocatives(
             continue  # "Mr. Martin, I suppose, is not a man of information": spoken of, not to
         if _RELATIVE_AFTER.match(after) or _SUBJECT_AFTER_APPOSITIVE.match(after):
             continue
-        if len(before) > 1 and before[-1] in _OPEN:
-            continue  # "She said, 'Lady Catherine, you have given me a treasure.'": reported speech
         if pre_ok and post_ok and m.names[0] not in found:
             # "Emma said." inside a quote or "Then Emma, ..." at a sentence start is no vocative
             if (
