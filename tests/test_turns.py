@@ -21,12 +21,3 @@ def test_a_relative_clause_after_a_name_speaks_of_them_unless_it_asks() -> None:
         '"Jack Reed, whose horse is that at the gate?" said Lucy.\n'
     )
     assert _addressees(text) == [(), ("Jack Reed",)]
-
-
-def test_a_name_that_is_the_subject_of_a_statement_is_spoken_of() -> None:
-    text = (
-        "Martha sat with Lucy while Mr. Grey rode to the mill. Mr. Grey came back at noon.\n\n"
-        '"Mr. Grey, our dear old Mr. Grey, has sold the mill!" said Martha.\n\n'
-        '"Mr. Grey, my good sir, is that your horse?" said Lucy.\n'
-    )
-    assert _addressees(text) == [(), ("Mr. Grey",)]

@@ -26,12 +26,6 @@ _SUBJECT_AFTER_ASIDE = re.compile(
 _RELATIVE_AFTER = re.compile(r",\s*(?:who|whom|whose|which)\b[^.!?\"“”]{0,300}[.!]")
 """A relative clause after the name, in a sentence that asks nothing: "Mr. Elton, who might marry
 any body!" speaks of him ("Jack, who is at the door?" still asks Jack)."""
-_SUBJECT_AFTER_APPOSITIVE = re.compile(
-    r",\s*(?:[^,.!?;\"“”‘’]|(?<=Mr|Dr|St)\.|(?<=Mrs)\.){1,40},\s*(?:is|was|has|had|will|would|can|could|does|did|must|may|might|"
-    r"should|shall|never|always|comes|came|says|said)\b[^.!?\"“”]{0,300}[.!]"
-)
-"""The name is the subject of a statement, an appositive between ("Mrs. Weston, poor Mrs.
-Weston, does come and see us"): spoken of."""
 _OPEN = "\"“‘'«"
 _CLOSE = "\"”’'»"
 
@@ -63,7 +57,7 @@ def vocatives(
         post_ok = after == "" or after[0] in ",!?.;—-" + _CLOSE
         if _SUBJECT_AFTER_ASIDE.match(after):
             continue  # "Mr. Martin, I suppose, is not a man of information": spoken of, not to
-        if _RELATIVE_AFTER.match(after) or _SUBJECT_AFTER_APPOSITIVE.match(after):
+        if _RELATIVE_AFTER.match(after):
             continue
         if pre_ok and post_ok and m.names[0] not in found:
             # "Emma said." inside a quote or "Then Emma, ..." at a sentence start is no vocative
