@@ -23,6 +23,9 @@ _SUBJECT_AFTER_ASIDE = re.compile(
     r",\s*(?:I|you|we)\s+(?:\w+\s+)?\w+,\s*(?:is|was|has|had|will|would|can|could|does|did|must|"
     r"may|might|should|shall|never|always|knows|says|thinks)\b"
 )
+_RELATIVE_AFTER = re.compile(r",\s*(?:who|whom|whose|which)\b[^.!?\"“”]{0,300}[.!]")
+"""A relative clause after the name, in a sentence that asks nothing: "Mr. Elton, who might marry
+any body!" speaks of him ("Jack, who is at the door?" still asks Jack)."""
 _OPEN = "\"“‘'«"
 _CLOSE = "\"”’'»"
 
@@ -54,6 +57,8 @@ def vocatives(
         post_ok = after == "" or after[0] in ",!?.;—-" + _CLOSE
         if _SUBJECT_AFTER_ASIDE.match(after):
             continue  # "Mr. Martin, I suppose, is not a man of information": spoken of, not to
+        if _RELATIVE_AFTER.match(after):
+            continue
         if pre_ok and post_ok and m.names[0] not in found:
             # "Emma said." inside a quote or "Then Emma, ..." at a sentence start is no vocative
             if (
