@@ -41,10 +41,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_attribution import Novel, diagnostic_args  # noqa: E402
+from train_attribution import Novel, diagnostic_args, traced_train_runs  # noqa: E402
 
-from narrator.attribute import RankedChoice, Trace, attribute  # noqa: E402
-from narrator.evaluate import PDNC_DEV_SPLIT  # noqa: E402
+from narrator.attribute import RankedChoice  # noqa: E402
 
 _PRONOUN = re.compile(r"^(?:said-tag (?:after|before) quote|possessive tag|lead-in before quote): '(he|she)' = ")
 _GOLD = {"M": "male", "F": "female"}
@@ -100,10 +99,7 @@ def main() -> int:
     quotes: Counter = Counter()
     tags: Counter = Counter()
     ranked: Counter = Counter()
-    for name in PDNC_DEV_SPLIT["train"]:
-        novel = Novel(Path(args.root) / name)
-        trace = Trace()
-        script = attribute(novel.book, novel.segments, weights=weights, trace=trace)
+    for name, novel, script, trace in traced_train_runs(args.root, weights):
         ranked.update(unknown_candidates(novel, trace.ranked))
         ours = ours_by_gold(novel, script)
         speaks = Counter(q["speaker"] for q in novel.gold)

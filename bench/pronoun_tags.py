@@ -70,9 +70,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from collections import Counter  # noqa: E402
 
-from train_attribution import PDNC_DEV_SPLIT, Novel, diagnostic_args  # noqa: E402
+from train_attribution import Novel, diagnostic_args, print_wrong_rows, traced_train_runs  # noqa: E402
 
-from narrator.attribute import Trace, Weights, attribute  # noqa: E402
+from narrator.attribute import Trace, Weights  # noqa: E402
 from narrator.types import Script  # noqa: E402
 
 _PRONOUN = re.compile(r"^(?:said-tag (?:after|before) quote|possessive tag|lead-in before quote): '(he|she)' = ")
@@ -176,16 +176,11 @@ def main() -> int:
     kinds: Counter = Counter()
     lost_by: Counter = Counter()
     cues: Counter = Counter()
-    for name in PDNC_DEV_SPLIT["train"]:
-        novel = Novel(Path(args.root) / name)
-        trace = Trace()
-        script = attribute(novel.book, novel.segments, weights=weights, trace=trace)
+    for name, novel, script, trace in traced_train_runs(args.root, weights):
         rows = classify(novel, script)
         total.update(kind for *_, kind in rows)
         if args.list:
-            for where, chosen, gold, kind in rows:
-                if kind != "right":
-                    print(f"{name} | {where} | {chosen} | {gold} | {kind}")
+            print_wrong_rows(name, rows)
         for acc, more in zip((kinds, lost_by, cues), sort_errors(novel, script, trace, weights), strict=True):
             acc.update(more)
     print(f"pronoun-tag quotes {sum(total.values())}: " + ", ".join(f"{k} {v}" for k, v in total.most_common()))

@@ -41,7 +41,7 @@ import bisect
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -302,6 +302,21 @@ def diagnostic_args(list_help: str | None = None) -> tuple[argparse.Namespace, W
     return args, weights
 
 
+def traced_train_runs(root: str, weights: Weights) -> Iterator[tuple[str, Novel, Script, Trace]]:
+    """Each train novel attributed with `weights`, traced: (name, novel, script, trace)."""
+    for name in PDNC_DEV_SPLIT["train"]:
+        novel = Novel(Path(root) / name)
+        trace = Trace()
+        yield name, novel, attribute(novel.book, novel.segments, weights=weights, trace=trace), trace
+
+
+def print_wrong_rows(name: str, rows: list[tuple[str, str, str, str]]) -> None:
+    """The rows (where, chosen, gold, class) of a diagnostic that are no "right" ones."""
+    for where, chosen, gold, kind in rows:
+        if kind != "right":
+            print(f"{name} | {where} | {chosen} | {gold} | {kind}")
+
+
 def count_train_classes(label: str, classify: Callable[[Novel, Script], list[tuple[str, str, str, str]]]) -> int:
     """The command line of the diagnostics that sort a kind of ranker decision by error class on
     the train novels (bench/nominal_tags.py, bench/pronoun_tags.py): `classify` gives one row
@@ -309,14 +324,11 @@ def count_train_classes(label: str, classify: Callable[[Novel, Script], list[tup
     wrong row."""
     args, weights = diagnostic_args("print every wrong quote")
     total: Counter = Counter()
-    for name in PDNC_DEV_SPLIT["train"]:
-        novel = Novel(Path(args.root) / name)
-        rows = classify(novel, attribute(novel.book, novel.segments, weights=weights))
+    for name, novel, script, _ in traced_train_runs(args.root, weights):
+        rows = classify(novel, script)
         total.update(kind for *_, kind in rows)
         if args.list:
-            for where, chosen, gold, kind in rows:
-                if kind != "right":
-                    print(f"{name} | {where} | {chosen} | {gold} | {kind}")
+            print_wrong_rows(name, rows)
     print(f"{label} {sum(total.values())}: " + ", ".join(f"{k} {v}" for k, v in total.most_common()))
     return 0
 
