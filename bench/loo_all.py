@@ -19,7 +19,9 @@ naming) 14607 (85.12 %), strict 14292 (83.29 %); at 56e99e6 (unlisted nouns as t
 reverted in 05600db because the trainer's leave-one-out over the train novels fell) 14635 (85.29 %),
 strict 14320 (83.45 %). 2026-12-01 at f490698 (titles, names joined by "and", gendered tag nouns,
 beats): 14620 (85.20 %), strict 14305 (83.36 %); at 8542ac6 (no name in capitals only) 14621
-(85.20 %), strict 14306 (83.37 %); at 1a2b21e (capitals refined) 14620, strict 14305.
+(85.20 %), strict 14306 (83.37 %); at 1a2b21e (capitals refined) 14620, strict 14305. At 1b0bd1a
+(epithets tied by the dialogue, display names, pronoun-tag objects and subjects, one vocative rule)
+14676 (85.52 %), strict 14632 (85.27 %).
 """
 
 from __future__ import annotations
