@@ -122,6 +122,12 @@ class _Clusters:
         self.clusters.append(c)
         return self.add(c, form)
 
+    def absorb(self, target: _Cluster, c: _Cluster) -> None:
+        """Cluster c is the person of `target`: its forms join target's, and c is no more."""
+        target.forms.extend(c.forms)
+        target.honorific_gender.update(c.honorific_gender)
+        self.clusters.remove(c)
+
     def add(self, c: _Cluster, form: NameForm) -> _Cluster:
         c.forms.append(form)
         if form.honorific and len(form.names) == 1:
@@ -164,22 +170,33 @@ def cluster(forms: Sequence[NameForm]) -> tuple[Character, ...]:
 
 def _merge_name_prefixes(cs: _Clusters) -> None:
     """ "Pyotr Petrovitch" is "Pyotr Petrovitch Luzhin", the one longer full name it begins (a
-    first name and a patronymic or a middle name, the way Russian novels name people)."""
+    first name and a patronymic or a middle name, the way Russian novels name people). The full
+    names are indexed by their prefixes once, so a book of many names costs no more than their
+    words."""
+    longer: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
+    for key in cs.full:
+        for n in range(2, len(key)):
+            longer[key[:n]].append(key)
+    merged: dict[int, _Cluster] = {}
+
+    def now(c: _Cluster) -> _Cluster:  # the cluster c was merged into, if it was
+        while id(c) in merged:
+            c = merged[id(c)]
+        return c
+
     for key, c in list(cs.full.items()):
-        if key[0] == "mrs" or c not in cs.clusters:
+        if key[0] == "mrs" or id(c) in merged:
             continue
-        longer = {id(o): o for k, o in cs.full.items() if len(k) > len(key) and k[: len(key)] == key and o is not c}
-        if len(longer) != 1:
+        found = {id(o): o for k in longer.get(key, ()) if (o := now(cs.full[k])) is not c}
+        if len(found) != 1:
             continue
-        target = next(iter(longer.values()))
+        target = next(iter(found.values()))
         if _joined_with(c, target.forms):
             continue
-        target.forms.extend(c.forms)
-        target.honorific_gender.update(c.honorific_gender)
-        cs.clusters.remove(c)
-        for k, o in cs.full.items():
-            if o is c:
-                cs.full[k] = target
+        cs.absorb(target, c)
+        merged[id(c)] = target
+    for key, c in cs.full.items():
+        cs.full[key] = now(c)
 
 
 _SAME_HONORIFIC = {"mister": "mr", "monsieur": "m", "madame": "mme", "mademoiselle": "mlle"}
@@ -228,9 +245,7 @@ def _merge_titled_into_full(cs: _Clusters, forms: Sequence[NameForm]) -> None:
             for ff in target.forms
         ):
             continue
-        target.forms.extend(c.forms)
-        target.honorific_gender.update(c.honorific_gender)
-        cs.clusters.remove(c)
+        cs.absorb(target, c)
         cs.hon[(h, surname)] = target
 
 
@@ -256,9 +271,7 @@ def _merge_neutral_titles(cs: _Clusters) -> None:
         if len(others) != 1:
             continue
         target = others[0]
-        target.forms.extend(c.forms)
-        target.honorific_gender.update(c.honorific_gender)
-        cs.clusters.remove(c)
+        cs.absorb(target, c)
         live.discard(id(c))
         cs.hon[(h, surname)] = target
 
