@@ -63,9 +63,10 @@ class NameForm:
         return text
 
 
-@dataclass
+@dataclass(eq=False)
 class _Cluster:
-    """The forms of one person."""
+    """The forms of one person (compared by identity: each cluster holds forms of its own, and
+    comparing the lists field by field made every removal from `_Clusters.clusters` walk them)."""
 
     forms: list[NameForm] = field(default_factory=list)
     honorific_gender: Counter = field(default_factory=Counter)
