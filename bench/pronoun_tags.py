@@ -70,7 +70,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from collections import Counter  # noqa: E402
 
-from train_attribution import Novel, diagnostic_args, print_wrong_rows, traced_train_runs  # noqa: E402
+from train_attribution import Novel, count_train_classes  # noqa: E402
 
 from narrator.attribute import Trace, Weights  # noqa: E402
 from narrator.types import Script  # noqa: E402
@@ -171,19 +171,15 @@ def sort_errors(novel: Novel, script: Script, trace: Trace, weights: Weights) ->
 
 
 def main() -> int:
-    args, weights = diagnostic_args("print every wrong quote")
-    total: Counter = Counter()
     kinds: Counter = Counter()
     lost_by: Counter = Counter()
     cues: Counter = Counter()
-    for name, novel, script, trace in traced_train_runs(args.root, weights):
-        rows = classify(novel, script)
-        total.update(kind for *_, kind in rows)
-        if args.list:
-            print_wrong_rows(name, rows)
+
+    def sort(novel: Novel, script: Script, trace: Trace, weights: Weights) -> None:
         for acc, more in zip((kinds, lost_by, cues), sort_errors(novel, script, trace, weights), strict=True):
             acc.update(more)
-    print(f"pronoun-tag quotes {sum(total.values())}: " + ", ".join(f"{k} {v}" for k, v in total.most_common()))
+
+    count_train_classes("pronoun-tag quotes", classify, sort)
     print(f"pronoun-tag choices {sum(kinds.values())}: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
     print("class a, lost by: " + ", ".join(f"{k} {v}" for k, v in lost_by.most_common(12)))
     held = (f"{k} {cues[(k, 'gold')]}/{cues[(k, 'chosen')]}" for k in CUES)

@@ -317,18 +317,24 @@ def print_wrong_rows(name: str, rows: list[tuple[str, str, str, str]]) -> None:
             print(f"{name} | {where} | {chosen} | {gold} | {kind}")
 
 
-def count_train_classes(label: str, classify: Callable[[Novel, Script], list[tuple[str, str, str, str]]]) -> int:
+def count_train_classes(
+    label: str,
+    classify: Callable[[Novel, Script], list[tuple[str, str, str, str]]],
+    each: Callable[[Novel, Script, Trace, Weights], None] | None = None,
+) -> int:
     """The command line of the diagnostics that sort a kind of ranker decision by error class on
     the train novels (bench/nominal_tags.py, bench/pronoun_tags.py): `classify` gives one row
     (where, chosen, gold, class) per decision; prints the totals by class, and with --list every
-    wrong row."""
+    wrong row. `each`, if given, also sees every traced run (for a diagnostic's own counts)."""
     args, weights = diagnostic_args("print every wrong quote")
     total: Counter = Counter()
-    for name, novel, script, _ in traced_train_runs(args.root, weights):
+    for name, novel, script, trace in traced_train_runs(args.root, weights):
         rows = classify(novel, script)
         total.update(kind for *_, kind in rows)
         if args.list:
             print_wrong_rows(name, rows)
+        if each is not None:
+            each(novel, script, trace, weights)
     print(f"{label} {sum(total.values())}: " + ", ".join(f"{k} {v}" for k, v in total.most_common()))
     return 0
 
