@@ -303,11 +303,19 @@ def diagnostic_args(list_help: str | None = None) -> tuple[argparse.Namespace, W
 
 
 def traced_train_runs(root: str, weights: Weights) -> Iterator[tuple[str, Novel, Script, Trace]]:
-    """Each train novel attributed with `weights`, traced: (name, novel, script, trace)."""
+    """Each train novel attributed with `weights`, traced (so decoded greedily, as the trainer
+    sees it): (name, novel, script, trace)."""
     for name in PDNC_DEV_SPLIT["train"]:
         novel = Novel(Path(root) / name)
         trace = Trace()
         yield name, novel, attribute(novel.book, novel.segments, weights=weights, trace=trace), trace
+
+
+def train_runs(root: str, weights: Weights) -> Iterator[tuple[str, Novel, Script]]:
+    """Each train novel attributed with `weights` as `narrator eval` does (the beam decoder)."""
+    for name in PDNC_DEV_SPLIT["train"]:
+        novel = Novel(Path(root) / name)
+        yield name, novel, attribute(novel.book, novel.segments, weights=weights)
 
 
 def print_wrong_rows(name: str, rows: list[tuple[str, str, str, str]]) -> None:
@@ -325,15 +333,21 @@ def count_train_classes(
     """The command line of the diagnostics that sort a kind of ranker decision by error class on
     the train novels (bench/nominal_tags.py, bench/pronoun_tags.py): `classify` gives one row
     (where, chosen, gold, class) per decision; prints the totals by class, and with --list every
-    wrong row. `each`, if given, also sees every traced run (for a diagnostic's own counts)."""
+    wrong row. `each`, if given, also sees every run, traced (and so decoded greedily, as the
+    trainer sees it: bench/pronoun_tags.py); without it the runs are `narrator eval`'s."""
     args, weights = diagnostic_args("print every wrong quote")
     total: Counter = Counter()
-    for name, novel, script, trace in traced_train_runs(args.root, weights):
+    runs: Iterator[tuple[str, Novel, Script, Trace | None]] = (
+        traced_train_runs(args.root, weights)
+        if each is not None
+        else ((name, novel, script, None) for name, novel, script in train_runs(args.root, weights))
+    )
+    for name, novel, script, trace in runs:
         rows = classify(novel, script)
         total.update(kind for *_, kind in rows)
         if args.list:
             print_wrong_rows(name, rows)
-        if each is not None:
+        if each is not None and trace is not None:
             each(novel, script, trace, weights)
     print(f"{label} {sum(total.values())}: " + ", ".join(f"{k} {v}" for k, v in total.most_common()))
     return 0
