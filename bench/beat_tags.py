@@ -59,9 +59,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_attribution import PDNC_DEV_SPLIT, Novel, diagnostic_args  # noqa: E402
-
-from narrator.attribute.core import attribute  # noqa: E402
+from train_attribution import Novel, diagnostic_args, train_runs  # noqa: E402
 
 KINDS = {
     "lead-in before quote": "lead-in",
@@ -79,17 +77,6 @@ _HEARS = re.compile(
     r"^\S*(?:\s+(?:could|would|did|only|just|hardly|scarcely|then))*\s+(?:hear|heard|overheard|listened)\b"
 )
 _WORD = re.compile(r"[A-Za-z’'-]+")
-
-
-def _aliases(novel: Novel, who: str) -> list[str]:
-    entry = novel.characters.get(who, {})
-    names = set(entry.get("aliases", [])) | {who}
-    out = set()
-    for n in names:
-        out.add(n)
-        parts = [p for p in n.split() if p[:1].isupper() and not p.endswith(".")]
-        out.update(p for p in parts if len(p) > 2)
-    return sorted(out, key=len, reverse=True)
 
 
 def _find(text: str, names: list[str]) -> list[int]:
@@ -149,7 +136,7 @@ def _classify(novel: Novel, script, i: int, kind: str, chosen: str, gold: str, e
     before = _WORD.findall(sent[:rel])
     prev = before[-1].lower() if before else ""
     after = sent[rel + len(snip.split()[0]) :] if snip else ""
-    gold_hits = _find(narr, _aliases(novel, gold))
+    gold_hits = _find(narr, novel.name_forms(gold))
     if kind == "lead-in-prev":
         para = script.lines[i].segment.paragraph
         prev_para = [ln for ln in script.lines[max(0, i - 40) : i] if ln.segment.paragraph == para - 1]
@@ -179,9 +166,7 @@ def main() -> int:
     total: Counter = Counter()
     right: Counter = Counter()
     classes: dict[str, Counter] = {k: Counter() for k in KINDS.values()}
-    for name in PDNC_DEV_SPLIT["train"]:
-        novel = Novel(Path(args.root) / name)
-        script = attribute(novel.book, novel.segments, weights=weights)
+    for name, novel, script in train_runs(args.root, weights):
         for i, ln in enumerate(script.lines):
             if ln.segment.kind != "quote":
                 continue

@@ -87,6 +87,16 @@ class Novel:
         self.span_starts = [s for s, _, _ in spans]
         self.spans = spans
 
+    def name_forms(self, who: str) -> list[str]:
+        """How the text may name the gold character `who`: its gold names and their capitalised
+        words of three letters or more (no title), longest first."""
+        entry = self.characters.get(who, {})
+        out = set()
+        for n in set(entry.get("aliases", [])) | {who}:
+            out.add(n)
+            out.update(p for p in n.split() if p[:1].isupper() and not p.endswith(".") and len(p) > 2)
+        return sorted(out, key=len, reverse=True)
+
     def gold_speaker(self, start: int, end: int) -> str | None:
         best, best_ov = None, 0
         lo = max(0, bisect.bisect_left(self.span_starts, start) - 20)

@@ -83,15 +83,6 @@ _KINDS = ("turn-taking", "most salient character")
 RECENT = 6
 
 
-def _aliases(novel: Novel, who: str) -> list[str]:
-    entry = novel.characters.get(who, {})
-    out = set()
-    for n in set(entry.get("aliases", [])) | {who}:
-        out.add(n)
-        out.update(p for p in n.split() if p[:1].isupper() and not p.endswith(".") and len(p) > 2)
-    return sorted(out, key=len, reverse=True)
-
-
 def _named(text: str, names: list[str]) -> bool:
     return any(re.search(r"\b" + re.escape(n) + r"\b", text) for n in names)
 
@@ -153,7 +144,7 @@ def classify(novel: Novel, script) -> list[tuple[int, str, str, str]]:
             cls = "third person spoke lately"
         elif any(t[5] == gold for t in recent):
             cls = "spoke lately, that turn given to another"
-        elif _named(between, _aliases(novel, gold)):
+        elif _named(between, novel.name_forms(gold)):
             cls = "named between"
         elif seg.start in cands and not any(novel.resolve(c) == gold for c in cands[seg.start]):
             cls = "not a candidate"
