@@ -20,11 +20,13 @@ from copy import copy
 from dataclasses import replace
 
 from ..types import FIRST_PERSON, UNKNOWN, Book, Character, Line, Script, Segment
+from ._text import Token
 from .calibrate import Decided, cues
 from .context import QUOTATION_DASHES, PassState, pick_name
 from .data import SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Tag, Turn
 from .decode import DEFAULT, GREEDY, Beam, Choices, decode
 from .kin import kin_referent
+from .mentions import listed_genders
 from .people import read_people
 from .quote_tags import Paragraphs, named_speakers, quote_tags, tag_groups
 from .rank import RankQuery, rank_choices, rank_paragraph
@@ -388,8 +390,20 @@ def script_of(book: Book, state: PassState) -> Script:
             row = Line(ch, s, speaker, next(calibrated), evidence, addressees)
         lines.append(row)
     chars = list(b.characters)
-    more = list(state.described.values())
+    more = _voiced(b.text, b.tokens, list(state.described.values()))
     if b.narrator is None and b.first_person and state.used.get(FIRST_PERSON):
         more.insert(0, Character(FIRST_PERSON, (), "unknown", state.used[FIRST_PERSON]))
     chars.extend(replace(c, name=b.renames.get(c.name, c.name)) for c in more)
     return Script(book, tuple(chars), tuple(lines))
+
+
+def _voiced(text: str, tokens: Sequence[Token], described: list[Character]) -> list[Character]:
+    """Described speakers of either sex ("the cook") with the gender the book gives their noun
+    ("…, and as soon as he saw"), so that the voice fits; the ranking kept them open to both."""
+    if all(c.gender != "unknown" for c in described):
+        return described
+    genders = listed_genders(text, tokens)
+    return [
+        replace(c, gender=genders.get(c.name.rsplit(" ", 1)[-1], "unknown")) if c.gender == "unknown" else c
+        for c in described
+    ]

@@ -413,6 +413,41 @@ def tag_nouns(text: str, tokens: list[Token]) -> dict[str, Gender]:
     return out
 
 
+def listed_genders(text: str, tokens: Sequence[Token]) -> dict[str, Gender]:
+    """Listed nouns of either sex ("the cook", "the stranger") to which this book gives one
+    gender: the first "he" or "she" after "the NOUN" in its sentence, no other name or person
+    noun between ('The cook came up the side like a monkey, and as soon as he saw …'), says
+    the same at least `_LISTED_VOTES` times and `_LISTED_ODDS` times as often as the other.
+    For the voice of a described speaker only: read into the mentions, where the ranker would
+    weigh it, it cost accuracy (validation 81.2 -> 81.1 %, 2026-12-01)."""
+    votes: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    n = len(tokens)
+    for k in range(n - 1):
+        noun = tokens[k + 1]
+        if tokens[k].lower != "the" or PERSON_NOUNS.get(noun.lower) != "unknown" or noun.cap:
+            continue
+        for j in range(k + 2, min(n, k + 2 + _LISTED_REACH)):
+            u = tokens[j]
+            if any(c in text[tokens[j - 1].end : u.start] for c in '.!?;"“”'):
+                break
+            if (u.cap and u.lower not in ("i",)) or u.lower in PERSON_NOUNS:
+                break  # someone else came first
+            if u.lower in ("he", "she"):
+                votes[noun.lower][u.lower == "she"] += 1
+                break
+    out: dict[str, Gender] = {}
+    for word, (male, female) in votes.items():
+        if max(male, female) >= _LISTED_VOTES and max(male, female) >= _LISTED_ODDS * min(male, female):
+            out[word] = "male" if male > female else "female"
+    return out
+
+
+_LISTED_VOTES = 3
+_LISTED_ODDS = 4
+_LISTED_REACH = 24
+"""Tokens after "the NOUN" in which its "he" or "she" is looked for."""
+
+
 def _places(tokens: list[Token], at: list[int]) -> int:
     """In how many places, _SCENE characters apart, the tokens at `at` stand."""
     places, last = 0, -_SCENE
