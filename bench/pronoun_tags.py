@@ -122,7 +122,7 @@ def classify(novel: Novel, script) -> list[tuple[int, str, str, str]]:
 
 
 CUES = ("prev_spk", "prev2_spk", "last_subject", "named_para", "subject_para", "named_prev_narr",
-        "addressed_prev", "grank0_prev", "grank0_partner", "tag_speech_grank0")
+        "addressed_prev", "grank0_prev", "grank0_partner", "tag_speech_grank0", "tag_acted_on")
 
 
 def sort_errors(novel: Novel, script: Script, trace: Trace, weights: Weights) -> tuple[Counter, Counter, Counter]:

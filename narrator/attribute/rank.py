@@ -22,7 +22,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..types import FIRST_PERSON, UNKNOWN
-from .context import BookContext, PassState, is_subject, per_book, pick_name, subjects_since_quote
+from .context import (
+    BookContext,
+    PassState,
+    after_own_pronoun,
+    ends_narrating,
+    is_subject,
+    names_since_quote,
+    per_book,
+    pick_name,
+    subjects_since_quote,
+)
 from .data import Decision, Paragraph, QuoteState, Tag
 from .tags import EVIDENCE, SPEECH_TAGS
 from .vocabulary import CONTINUATION_VERBS
@@ -272,6 +282,13 @@ class _TagCue:
     subject: str | None = None
     """The last person of the tag's gender the narration named as a sentence's subject since
     the last quote (not the previous speaker)."""
+    acted_on: frozenset[str] = frozenset()
+    """People of the tag's gender the narration since the last quote last named after a "he" or
+    "she" of that gender in the same sentence ("She picked up Anne's clothes"): acted on by
+    the pronoun's referent, so not it (after_own_pronoun)."""
+    prev_narrated: bool = False
+    """The previous turn is the paragraph before and ends with a sentence of narration
+    (ends_narrating)."""
 
 
 def _tag_cue(query: RankQuery, cands: list[str], scene: _Scene, state: PassState) -> _TagCue | None:
@@ -286,7 +303,9 @@ def _tag_cue(query: RankQuery, cands: list[str], scene: _Scene, state: PassState
             grank[c] = len(grank)
     subject = _subject_since_quote(query, gender, scene.prev_spk)
     group = "speech" if tag.kind in SPEECH_TAGS else "beat"
-    return _TagCue(group, tag.verb, grank, gender != "any", subject)
+    prev = query.para.prev_turn
+    narrated = scene.adjacent and prev is not None and ends_narrating(state.book, prev.paragraph)
+    return _TagCue(group, tag.verb, grank, gender != "any", subject, _acted_on(query, gender), narrated)
 
 
 _TO = ("to",)
@@ -327,6 +346,20 @@ def _subject_since_quote(query: RankQuery, gender: str, prev_spk: str | None) ->
         if name != prev_spk and state.gender_of(name) == gender:
             subject = name
     return subject
+
+
+def _acted_on(query: RankQuery, gender: str) -> frozenset[str]:
+    """The people of `gender` whose last mention in the narration before the tag's quote (since
+    the last quote) comes after a pronoun of that gender in its sentence (_TagCue.acted_on)."""
+    if gender == "any" or query.tagq is None:
+        return frozenset()
+    b, history = query.state.book, query.state.history
+    last: dict[str, bool] = {}
+    for m in names_since_quote(b, query.tagq.seg.start):
+        name = pick_name(m, history)
+        if query.state.gender_of(name) == gender:
+            last[name] = after_own_pronoun(b, m, gender)
+    return frozenset(n for n, acted in last.items() if acted)
 
 
 def _features(c: str, query: RankQuery, scene: _Scene, tag: _TagCue | None) -> dict[str, float]:
@@ -372,12 +405,16 @@ def _tag_features(f: dict[str, float], c: str, scene: _Scene, tag: _TagCue, stat
             f["tag_gmatch_partner"] = 1.0
         if c == scene.prev_spk:
             f["tag_gmatch_prev"] = 1.0
+            if tag.prev_narrated:
+                f["tag_prev_narrated"] = 1.0
         if c in scene.participants and sum(1 for p in scene.participants if p in grank) == 1:
             f["tag_gmatch_only_participant"] = 1.0
     if c in grank and len(grank) == 1:
         f[f"tag_{tag.group}_sole_match"] = 1.0
     if c == tag.subject:
         f["tag_subject_since_quote"] = 1.0
+    if c in tag.acted_on:
+        f["tag_acted_on"] = 1.0
 
 
 def _neighbour_features(f: dict[str, float], c: str, query: RankQuery, scene: _Scene) -> None:
