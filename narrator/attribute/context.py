@@ -366,45 +366,6 @@ class PassState:
         return self.book.index.gender(name)
 
 
-PRONOUN_REACH = 40
-"""after_own_pronoun looks this many words back for a "he"/"she" in the name's sentence."""
-
-
-def after_own_pronoun(b: BookContext, m: Mention, gender: str) -> bool:
-    """A "he" (gender male) or "she" (female) opens or precedes the name `m` in its sentence
-    ("She picked up Anne's clothes", "he turned to Tom and"): the pronoun c-commands the name,
-    so they are two people — the one named is the one acted on, not the pronoun's referent."""
-    word = "he" if gender == "male" else "she" if gender == "female" else None
-    toks = b.tokens
-    if word is None or toks[m.tok].initial or is_subject(b, m) or _opens_main_clause(b, m):
-        return False
-    for j in range(m.tok - 1, max(-1, m.tok - 1 - PRONOUN_REACH), -1):
-        if toks[j].lower == word:
-            return True
-        if toks[j].initial:
-            return False
-    return False
-
-
-def _opens_main_clause(b: BookContext, m: Mention) -> bool:
-    """The name follows a comma and a lower-case word follows it ("When he left, Tom smiled"):
-    the subject of a main clause after a fronted one, which its pronoun may point forward to."""
-    toks = b.tokens
-    if m.tok == 0 or m.tok_end >= len(toks) or toks[m.tok_end].cap:
-        return False
-    return "," in b.text[toks[m.tok - 1].end : m.start]
-
-
-def names_since_quote(b: BookContext, pos: int) -> tuple[Mention, ...]:
-    """The name mentions of the narration between the end of the last quote before `pos` and
-    `pos` (at most SINCE_QUOTE_SPAN characters back), in text order."""
-    i = bisect_left(b.quote_ends, pos + 1) - 1
-    start = max(b.quote_ends[i] if i >= 0 else 0, pos - SINCE_QUOTE_SPAN)
-    lo = bisect_left(b.mention_starts, start)
-    hi = bisect_left(b.mention_starts, pos)
-    return tuple(m for m in b.mentions[lo:hi] if m.kind == "name" and not b.in_quote(m.start))
-
-
 @per_book
 def ends_narrating(b: BookContext, para: int) -> bool:
     """The paragraph ends with narration that opens a sentence of its own after its last quote

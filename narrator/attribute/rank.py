@@ -25,10 +25,8 @@ from ..types import FIRST_PERSON, UNKNOWN
 from .context import (
     BookContext,
     PassState,
-    after_own_pronoun,
     ends_narrating,
     is_subject,
-    names_since_quote,
     per_book,
     pick_name,
     subjects_since_quote,
@@ -282,10 +280,6 @@ class _TagCue:
     subject: str | None = None
     """The last person of the tag's gender the narration named as a sentence's subject since
     the last quote (not the previous speaker)."""
-    acted_on: frozenset[str] = frozenset()
-    """People of the tag's gender the narration since the last quote last named after a "he" or
-    "she" of that gender in the same sentence ("She picked up Anne's clothes"): acted on by
-    the pronoun's referent, so not it (after_own_pronoun)."""
     prev_narrated: bool = False
     """The previous turn is the paragraph before and ends with a sentence of narration
     (ends_narrating)."""
@@ -305,7 +299,7 @@ def _tag_cue(query: RankQuery, cands: list[str], scene: _Scene, state: PassState
     group = "speech" if tag.kind in SPEECH_TAGS else "beat"
     prev = query.para.prev_turn
     narrated = scene.adjacent and prev is not None and ends_narrating(state.book, prev.paragraph)
-    return _TagCue(group, tag.verb, grank, gender != "any", subject, _acted_on(query, gender), narrated)
+    return _TagCue(group, tag.verb, grank, gender != "any", subject, narrated)
 
 
 _TO = ("to",)
@@ -346,20 +340,6 @@ def _subject_since_quote(query: RankQuery, gender: str, prev_spk: str | None) ->
         if name != prev_spk and state.gender_of(name) == gender:
             subject = name
     return subject
-
-
-def _acted_on(query: RankQuery, gender: str) -> frozenset[str]:
-    """The people of `gender` whose last mention in the narration before the tag's quote (since
-    the last quote) comes after a pronoun of that gender in its sentence (_TagCue.acted_on)."""
-    if gender == "any" or query.tagq is None:
-        return frozenset()
-    b, history = query.state.book, query.state.history
-    last: dict[str, bool] = {}
-    for m in names_since_quote(b, query.tagq.seg.start):
-        name = pick_name(m, history)
-        if query.state.gender_of(name) == gender:
-            last[name] = after_own_pronoun(b, m, gender)
-    return frozenset(n for n, acted in last.items() if acted)
 
 
 def _features(c: str, query: RankQuery, scene: _Scene, tag: _TagCue | None) -> dict[str, float]:
@@ -413,8 +393,6 @@ def _tag_features(f: dict[str, float], c: str, scene: _Scene, tag: _TagCue, stat
         f[f"tag_{tag.group}_sole_match"] = 1.0
     if c == tag.subject:
         f["tag_subject_since_quote"] = 1.0
-    if c in tag.acted_on:
-        f["tag_acted_on"] = 1.0
 
 
 def _neighbour_features(f: dict[str, float], c: str, query: RankQuery, scene: _Scene) -> None:

@@ -58,7 +58,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "style": 1.0,
     "style_tag": 1.0,
     "tag_subject_since_quote": 0.5,
-    "tag_acted_on": 0.0,
     "tag_prev_narrated": 0.7,
 }
 
