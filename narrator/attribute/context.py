@@ -364,3 +364,17 @@ class PassState:
         if name in self.described:
             return self.described[name].gender
         return self.book.index.gender(name)
+
+
+@per_book
+def ends_narrating(b: BookContext, para: int) -> bool:
+    """The paragraph ends with narration that opens a sentence of its own after its last quote
+    ("…," said Cassandra, looking at the book. She sighed.): the narrator stays with the
+    speaker after the words, so a pronoun tag next is most likely theirs again."""
+    segs = b.by_paragraph.get(para)
+    if not segs or segs[-1].kind != "narration" or not any(s.kind == "quote" for s in segs):
+        return False
+    last = segs[-1]
+    toks = b.tokens
+    words = b.tindex.between(last.start, last.end)
+    return any(toks[k].initial for k in words[1:])

@@ -22,7 +22,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..types import FIRST_PERSON, UNKNOWN
-from .context import BookContext, PassState, is_subject, per_book, pick_name, subjects_since_quote
+from .context import (
+    BookContext,
+    PassState,
+    ends_narrating,
+    is_subject,
+    per_book,
+    pick_name,
+    subjects_since_quote,
+)
 from .data import Decision, Paragraph, QuoteState, Tag
 from .tags import EVIDENCE, SPEECH_TAGS
 from .vocabulary import CONTINUATION_VERBS
@@ -272,6 +280,9 @@ class _TagCue:
     subject: str | None = None
     """The last person of the tag's gender the narration named as a sentence's subject since
     the last quote (not the previous speaker)."""
+    prev_narrated: bool = False
+    """The previous turn is the paragraph before and ends with a sentence of narration
+    (ends_narrating)."""
 
 
 def _tag_cue(query: RankQuery, cands: list[str], scene: _Scene, state: PassState) -> _TagCue | None:
@@ -286,7 +297,9 @@ def _tag_cue(query: RankQuery, cands: list[str], scene: _Scene, state: PassState
             grank[c] = len(grank)
     subject = _subject_since_quote(query, gender, scene.prev_spk)
     group = "speech" if tag.kind in SPEECH_TAGS else "beat"
-    return _TagCue(group, tag.verb, grank, gender != "any", subject)
+    prev = query.para.prev_turn
+    narrated = scene.adjacent and prev is not None and ends_narrating(state.book, prev.paragraph)
+    return _TagCue(group, tag.verb, grank, gender != "any", subject, narrated)
 
 
 _TO = ("to",)
@@ -372,6 +385,8 @@ def _tag_features(f: dict[str, float], c: str, scene: _Scene, tag: _TagCue, stat
             f["tag_gmatch_partner"] = 1.0
         if c == scene.prev_spk:
             f["tag_gmatch_prev"] = 1.0
+            if tag.prev_narrated:
+                f["tag_prev_narrated"] = 1.0
         if c in scene.participants and sum(1 for p in scene.participants if p in grank) == 1:
             f["tag_gmatch_only_participant"] = 1.0
     if c in grank and len(grank) == 1:
