@@ -58,6 +58,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "style": 1.0,
     "style_tag": 1.0,
     "tag_subject_since_quote": 0.5,
+    "told_now": -1.0,
 }
 
 
