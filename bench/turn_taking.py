@@ -4,7 +4,6 @@
 (PDNC layout), and sort the wrong ones by who the right speaker was.
 
     python bench/turn_taking.py [GOLD_ROOT] [--weights FILE] [--list]
-    python bench/turn_taking.py [GOLD_ROOT] --hearers
 
 Counts are of quote paragraphs (turns), not quotes. Turns are the quote paragraphs of the output;
 a conversation breaks after more than two paragraphs without a quote (as conversation.py). Each
@@ -51,15 +50,16 @@ quotes under refitted weights while their in-sample quotes do not change). Unsee
 ti bh kid): 13 quotes change, all judged: 8 better (Ben Gunn's instructions to Jim, Camilla,
 Jane's self-address, Treville answering the king), 5 same (both wrong), 0 worse.
 
-Branch turns3 (measured, not kept): whom the narration has a speaker address ("said he, turning
-to Mary", "she asked Emma", "with a nod to Ralph", read from grammar: a name after "to"/"at"/
+Branch turns3 (measured, not kept): whom the narration has a speaker address ("said he, turning to
+Mary", "she asked Emma", "with a nod to Ralph", read from grammar: a name after "to"/"at"/
 "towards"/"upon" in a clause with a verb of speaking, turning, looking or gesturing, or the object
-of a speech verb that takes its hearer, "asked Emma", with a subject before it; narrator/
-attribute/addressee.py; `--hearers` counts it). By the gold labels of the train novels 222 quote
-paragraphs name one hearer other than their speaker: the hearer speaks the next quote paragraph
-(at most two paragraphs on) in 105 (47 %), the partner of plain alternation in 78 (35 %); of the
-170 where the hearer is not that partner, the hearer 72 (42 %), the partner 45 (26 %), the same
-speaker 28 (16 %). So the hearer is a cue, but the ranker already holds it:
+of a speech verb that takes its hearer, "asked Emma", with a subject before it: narrator/
+attribute/addressee.py and `--hearers` of this script in commit 8ef73ec, reverted after it). By
+the gold labels of the train novels 222 quote paragraphs name one hearer other than their speaker:
+the hearer speaks the next quote paragraph (at most two paragraphs on) in 105 (47 %), the partner
+of plain alternation in 78 (35 %); of the 170 where the hearer is not that partner, the hearer 72
+(42 %), the partner 45 (26 %), the same speaker 28 (16 %). So the hearer is a cue, but the
+ranker already holds it:
 - The hearer of the previous turn as the next speaker, `told_prev` / `told_prev_gap` (priors +1.0
   / +0.5): it fires in 70 ranked choices of the traced train runs, its hearer right in 35, and
   the ranker already chooses that hearer in 53 (right in 44); refitted it weighs -0.13 / +0.16
@@ -104,16 +104,14 @@ from __future__ import annotations
 
 import re
 import sys
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_attribution import PDNC_DEV_SPLIT, Novel, count_train_classes, diagnostic_args  # noqa: E402
+from train_attribution import Novel, count_train_classes  # noqa: E402
 
-from narrator.attribute.addressee import narration_addressees  # noqa: E402
-from narrator.attribute.core import attribute, start_pass  # noqa: E402
+from narrator.attribute.core import attribute  # noqa: E402
 from narrator.attribute.weights import Trace  # noqa: E402
 
 _KINDS = ("turn-taking", "most salient character")
@@ -193,45 +191,7 @@ def classify(novel: Novel, script) -> list[tuple[int, str, str, str]]:
     return out
 
 
-def hearer_counts() -> int:
-    """--hearers: by the gold labels alone, how often the one a quote paragraph's narration has its
-    speaker address (addressee.py) speaks the next quote paragraph (at most two paragraphs on),
-    against the partner of plain alternation (the speaker of the quote paragraph before)."""
-    args, _ = diagnostic_args()
-    total: Counter = Counter()
-    for name in PDNC_DEV_SPLIT["train"]:
-        novel = Novel(Path(args.root) / name)
-        b = start_pass(novel.book, novel.segments, None, None, None, None)[0].book
-        quoted = sorted(p for p, segs in b.by_paragraph.items() if any(s.kind == "quote" for s in segs))
-        gold = {}
-        for p in quoted:
-            last = [s for s in b.by_paragraph[p] if s.kind == "quote"][-1]
-            gold[p] = novel.gold_speaker(last.start, last.end)
-        for i, (p, n) in enumerate(zip(quoted, quoted[1:])):
-            if n - p > 3 or gold[p] is None or gold[n] is None:
-                continue
-            partner = gold[quoted[i - 1]] if i > 0 and p - quoted[i - 1] <= 3 else None
-            heard = {novel.resolve(m.names[0]) for m in narration_addressees(b, p)} - {gold[p], None}
-            if len(heard) != 1:
-                total["several hearers"] += len(heard) > 1
-                continue
-            hearer = heard.pop()
-            total["turns"] += 1
-            total["hearer next"] += hearer == gold[n]
-            total["partner next"] += partner == gold[n]
-            if hearer != partner:
-                total["hearer not the partner"] += 1
-                total["of them hearer next"] += hearer == gold[n]
-                total["of them partner next"] += partner == gold[n]
-                total["of them same speaker next"] += gold[p] == gold[n]
-    print(", ".join(f"{k} {v}" for k, v in total.items()))
-    return 0
-
-
 def main() -> int:
-    if "--hearers" in sys.argv:
-        sys.argv.remove("--hearers")
-        return hearer_counts()
     return count_train_classes("turn-taking and most-salient quote paragraphs", classify)
 
 

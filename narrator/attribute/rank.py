@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..types import FIRST_PERSON, UNKNOWN
-from .addressee import lead_in_addressees, narration_addressees
 from .context import BookContext, PassState, is_subject, per_book, pick_name, subjects_since_quote
 from .data import Decision, Paragraph, QuoteState, Tag
 from .tags import EVIDENCE, SPEECH_TAGS
@@ -151,8 +150,6 @@ class _Scene:
     participants: set[str]
     addressed_now: set[str]
     addressed_prev: set[str]
-    told_now: set[str]
-    """Whom this paragraph's narration says its speaker speaks to: not the speaker."""
     prev_narr: list[str]
     next_narr: set[str]
     last_subject: str | None
@@ -205,21 +202,12 @@ def _read_scene(query: RankQuery) -> _Scene:
         participants={x for x in (prev_spk, partner) if x is not None},
         addressed_now=addressed_now,
         addressed_prev=set(prev_turn.addressees) if prev_turn is not None else set(),
-        told_now=_told(state, para.number),
         prev_narr=state.book.paragraph_names(para.number - 1, history),
         next_narr=state.book.narration_names(para.number + 1, history),
         last_subject=history.last_subject(query.pos),
         names=_paragraph_names(query, addressed_now),
         mentions=_mention_counts(state.book),
     )
-
-
-def _told(state: PassState, paragraph: int) -> set[str]:
-    """The people the paragraph's narration, or the lead-in before its first quote at the end of
-    the paragraph before ("he whispers to Jim and says:"), has its speaker address (addressee.py)."""
-    b = state.book
-    heard = (*narration_addressees(b, paragraph), *lead_in_addressees(b, paragraph))
-    return {pick_name(m, state.history) for m in heard}
 
 
 @per_book
@@ -426,8 +414,6 @@ def _turn_features(f: dict[str, float], c: str, query: RankQuery, scene: _Scene)
         f["addressed_now"] = 1.0
     if c in scene.addressed_prev:
         f["addressed_prev" if scene.adjacent else "addressed_prev_gap"] = 1.0
-    if c in scene.told_now:
-        f["told_now"] = 1.0
 
 
 def _name_features(f: dict[str, float], c: str, query: RankQuery, scene: _Scene) -> None:

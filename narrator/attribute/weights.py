@@ -58,7 +58,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "style": 1.0,
     "style_tag": 1.0,
     "tag_subject_since_quote": 0.5,
-    "told_now": -1.0,
 }
 
 
