@@ -406,12 +406,12 @@ def main() -> int:
               f"strict {sum(r.correct_strict for r in results)}/{total}")
     data = fit(train)
     data["trained_on"] = train_names
-    seen = loo
-    if not seen:  # --no-cv: the train novels as the fitted weights decide them (optimistic)
+    source = "leave-one-novel-out" if loo else "in-sample"
+    seen: Judged = loo if loo else []  # a new list: filling `loo` would make --no-cv claim a leave-one-out
+    if not loo:  # --no-cv: the train novels as the fitted weights decide them (optimistic)
         for nv in train:
             evaluate(nv, data, seen)
     mapped = fit_calibration([c for _, c, _ in seen], [ok for _, _, ok in seen])
-    source = "leave-one-novel-out" if loo else "in-sample"
     data["calibration"] = {"coef": dict(mapped.coef), "check_below": mapped.check_below,
                            "check_wrong": mapped.check_wrong, "fitted_on": f"train novels, {source}"}
     out = Path(args.out)
