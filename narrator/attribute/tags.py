@@ -647,12 +647,11 @@ _REPORTED = re.compile(
 air agreed with her", "assured her that he was well")."""
 
 
-def _reported(b: BookContext, found: tuple[Mention, str], lo: int, hi: int) -> tuple[Mention, str] | None:
-    """A last sentence that reports a speech in full ("Jo asked Ann whether the ferry ran.")
-    does not announce the speaker's next words: the quote after it is mostly the answer, so the
-    person spoken to ("Ann", "her") is its speaker. With no one named as spoken to, a name is
-    no cue (None); a pronoun stays, for the ranker to weigh."""
-    m, word = found
+def _reported(b: BookContext, found: tuple[Mention, str], lo: int, hi: int) -> tuple[Mention, str]:
+    """A last sentence that reports a speech in full to someone ("Jo asked Ann whether the ferry
+    ran.", "she assured him that…") does not announce the speaker's next words: the quote after
+    it is mostly the answer, so the person spoken to ("Ann", "him") is its speaker."""
+    word = found[1]
     if not (word in SPEECH_VERBS or word in PHRASAL_SPEECH):
         return found
     hits = list(re.finditer(r"\b" + re.escape(word) + r"\b", b.text[lo:hi], re.I))
@@ -662,4 +661,4 @@ def _reported(b: BookContext, found: tuple[Mention, str], lo: int, hi: int) -> t
     for o in b.mentions_between(rep.start(), rep.end()):
         if o.kind == "name" or (o.kind == "pron" and b.tokens[o.tok].lower in ("her", "him")):
             return o, word
-    return None if m.kind == "name" else found
+    return found
