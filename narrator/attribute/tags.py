@@ -633,6 +633,32 @@ def tag_previous_paragraph(
         inverted = tag_after(b, segs[0])  # "Says I:" / "Then says Tom Sawyer:"
         if inverted is not None and inverted.kind == "said-after":
             return Tag(kind, inverted.mention, inverted.verb)
+    if found is not None and kind == "lead-in-prev":
+        found = _reported(b, found, start + off, start + len(text))
     if found is None:
         return None
     return Tag(kind, *found)
+
+
+_REPORTED = re.compile(
+    r"\s+(?:(?:her|him|[A-Z][\w.]*|\w+ly)\s+){0,2}(?:whether|if|that|what|how|who|where|when|why)\b"
+)
+"""After a speech verb: the speech is reported in the narration itself ("asked Emma whether the
+air agreed with her", "assured her that he was well")."""
+
+
+def _reported(b: BookContext, found: tuple[Mention, str], lo: int, hi: int) -> tuple[Mention, str]:
+    """A last sentence that reports a speech in full to someone ("Jo asked Ann whether the ferry
+    ran.", "she assured him that…") does not announce the speaker's next words: the quote after
+    it is mostly the answer, so the person spoken to ("Ann", "him") is its speaker."""
+    word = found[1]
+    if not (word in SPEECH_VERBS or word in PHRASAL_SPEECH):
+        return found
+    hits = list(re.finditer(r"\b" + re.escape(word) + r"\b", b.text[lo:hi], re.I))
+    rep = _REPORTED.match(b.text, lo + hits[-1].end(), hi) if hits else None
+    if rep is None:
+        return found
+    for o in b.mentions_between(rep.start(), rep.end()):
+        if o.kind == "name" or (o.kind == "pron" and b.tokens[o.tok].lower in ("her", "him")):
+            return o, word
+    return found
