@@ -21,7 +21,8 @@ strict 14320 (83.45 %). 2026-12-01 at f490698 (titles, names joined by "and", ge
 beats): 14620 (85.20 %), strict 14305 (83.36 %); at 8542ac6 (no name in capitals only) 14621
 (85.20 %), strict 14306 (83.37 %); at 1a2b21e (capitals refined) 14620, strict 14305. At 1b0bd1a
 (epithets tied by the dialogue, display names, pronoun-tag objects and subjects, one vocative rule)
-14676 (85.52 %), strict 14632 (85.27 %).
+14676 (85.52 %), strict 14632 (85.27 %). At a0737e3 (pronoun tag after a turn ending in narration,
+a reported question's answer by the one asked) 14702 (85.68 %), strict 14658 (85.42 %).
 """
 
 from __future__ import annotations
