@@ -654,11 +654,12 @@ def _reported(b: BookContext, found: tuple[Mention, str], lo: int, hi: int) -> t
     word = found[1]
     if not (word in SPEECH_VERBS or word in PHRASAL_SPEECH):
         return found
-    hits = list(re.finditer(r"\b" + re.escape(word) + r"\b", b.text[lo:hi], re.I))
-    rep = _REPORTED.match(b.text, lo + hits[-1].end(), hi) if hits else None
+    toks = b.tokens
+    verbs = [k for k in b.tindex.between(lo, hi) if toks[k].lower == word]  # the last is the tag's
+    rep = _REPORTED.match(b.text, toks[verbs[-1]].end, hi) if verbs else None
     if rep is None:
         return found
     for o in b.mentions_between(rep.start(), rep.end()):
-        if o.kind == "name" or (o.kind == "pron" and b.tokens[o.tok].lower in ("her", "him")):
+        if o.kind == "name" or (o.kind == "pron" and toks[o.tok].lower in ("her", "him")):
             return o, word
     return found
