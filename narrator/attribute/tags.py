@@ -299,6 +299,10 @@ def speech_subject(
             continue  # "Rodney lit his lamp, offered Denham a chair, and … exclaimed:"
         if _hears(toks, m):
             continue  # "Alice heard it say": the one who hears is not the one who speaks
+        if _subordinate(b, m, pos) and not _COORDINATED.search(b.text, m.end, pos):
+            fallback = fallback or m
+            continue  # "He took the hint, and when Mary had finished her song, said aloud,"
+            # (but "when she drew back, and said" goes on with her)
         best = m
     best = best or fallback
     return (best, toks[speech].lower) if best is not None else None
@@ -320,6 +324,10 @@ def _negated(toks: Sequence[Token], k: int, lo: int) -> bool:
 
 
 _SUBORDINATORS = frozenset("as when while whilst before after till until though although if since because".split())
+
+
+_COORDINATED = re.compile(r",\s*(?:and|but|or|then)\s+(?:\w+ly\s+)?$")
+"""The speech verb goes on after ", and" (at the end of the searched text)."""
 
 
 def _subordinate(b: BookContext, m: Mention, end: int) -> bool:
