@@ -66,7 +66,7 @@ def find_mentions(
             m = _pronoun_at(text, tokens, i)
         if m is None and w == "the" and i + 1 < n and tokens[i + 1].lower in _ORDINALS:
             m = _former_latter_at(text, tokens, i, mentions)
-        if m is None and (w in ("the", "this", "that") and not t.cap or (w == "the" and t.cap)):
+        if m is None and (w in ("the", "this", "that", "a", "an") and not t.cap or (w in ("the", "a", "an") and t.cap)):
             m = _description_at(text, tokens, i, speaking)
         if m is None:
             i += 1
@@ -97,7 +97,7 @@ def _relative_of(text: str, tokens: list[Token], m: Mention) -> Mention | None:
     return None
 
 
-_STARTS = MALE_PRONOUNS | FEMALE_PRONOUNS | FIRST_PRONOUNS | {"the", "this", "that"}
+_STARTS = MALE_PRONOUNS | FEMALE_PRONOUNS | FIRST_PRONOUNS | {"the", "this", "that", "a", "an"}
 """Words a mention other than a name starts with: a pronoun, or a determiner (a description,
 an epithet, "the former")."""
 
@@ -241,8 +241,9 @@ def _pronoun_at(text: str, tokens: list[Token], i: int) -> Mention:
 
 
 def _description_at(text: str, tokens: list[Token], i: int, speaking: Mapping[str, Gender]) -> Mention | None:
-    """ "the old man", "this strange lady", "the six armed man", "the ferrywoman": a determiner,
-    up to four modifiers and a person noun (listed, or one the book's tags make a speaker,
+    """ "the old man", "this strange lady", "the six armed man", "the ferrywoman", "a tall,
+    grey-haired woman" (someone the narration brings in): a determiner, up to four modifiers
+    (commas may part them) and a person noun (listed, or one the book's tags make a speaker,
     `tag_nouns`). Generic when every modifier is ("old", "young") and the noun is one for anyone
     ("the man"; "the waiter" is someone of their own), and for a noun no list holds."""
     n = len(tokens)
@@ -252,7 +253,7 @@ def _description_at(text: str, tokens: list[Token], i: int, speaking: Mapping[st
     while j < n and len(mods) <= 3:
         u = tokens[j]
         gender = PERSON_NOUNS.get(u.lower) or speaking.get(u.lower)
-        if gender is not None and not u.cap and _tight(text, tokens, i, j + 1):
+        if gender is not None and not u.cap and _tight(text, tokens, i, j + 1, lists=True):
             generic = u.lower not in PERSON_NOUNS or (
                 all(m in GENERIC_MODIFIERS for m in mods) and u.lower in GENERIC_NOUNS
             )
@@ -294,13 +295,16 @@ _NUMBERS = frozenset(
 )
 
 
-def _tight(text: str, tokens: list[Token], i: int, j: int) -> bool:
-    """Tokens i..j-1 follow each other with only spaces (or an abbreviation dot) between."""
+def _tight(text: str, tokens: list[Token], i: int, j: int, lists: bool = False) -> bool:
+    """Tokens i..j-1 follow each other with only spaces (or an abbreviation dot) between;
+    `lists`: a comma may part two modifiers ("a stoutish, red-faced woman")."""
     for k in range(i, j - 1):
         a, b = tokens[k], tokens[k + 1]
         if a.possessive:
             return False
         gap = text[a.end : b.start]
+        if lists and i < k < j - 2 and gap.rstrip() == "," and len(gap) <= 3:
+            continue
         if gap in (" ", "\n", "-") or (
             gap.strip() in ("", ".") and len(gap) <= 3 and "\n\n" not in gap
         ):

@@ -161,6 +161,9 @@ class _Scene:
     prev_narr: list[str]
     next_narr: set[str]
     last_subject: str | None
+    introduced: list[str]
+    """Unnamed people the narration-only paragraph right before describes ("a stoutish,
+    red-faced woman came out"): a speaker the text has just brought in."""
     names: _ParagraphNames
     mentions: _MentionCounts
 
@@ -213,9 +216,24 @@ def _read_scene(query: RankQuery) -> _Scene:
         prev_narr=state.book.paragraph_names(para.number - 1, history),
         next_narr=state.book.narration_names(para.number + 1, history),
         last_subject=history.last_subject(query.pos),
+        introduced=_introduced(state, para.number - 1),
         names=_paragraph_names(query, addressed_now),
         mentions=_mention_counts(state.book),
     )
+
+
+def _introduced(state: PassState, para: int) -> list[str]:
+    b = state.book
+    segs = b.by_paragraph.get(para)
+    if not segs or any(s.kind == "quote" for s in segs):
+        return []
+    out: list[str] = []
+    for s in segs:
+        for m in b.mentions_between(s.start, s.end):
+            if m.kind == "desc" and not m.generic and m.label not in out:
+                state.seen_description(m)
+                out.append(m.label)
+    return out
 
 
 @per_book
@@ -256,7 +274,7 @@ def _paragraph_names(query: RankQuery, addressed_now: set[str]) -> _ParagraphNam
 def _candidates(scene: _Scene, state: PassState) -> list[str]:
     """The eight most salient, then recent speakers, those addressed and those named nearby."""
     cands: list[str] = scene.salient[:8]
-    for extra in (*scene.recent_spk, *scene.addressed_prev, *scene.names.narration):
+    for extra in (*scene.recent_spk, *scene.addressed_prev, *scene.names.narration, *scene.introduced):
         if extra not in cands and extra != UNKNOWN:
             cands.append(extra)
     if state.book.first_person:
