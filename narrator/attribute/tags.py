@@ -466,6 +466,12 @@ def tag_before(b: BookContext, seg: Segment) -> Tag | None:
     if lead_in:
         # "Mrs. Weston had left her seat to join him and say, ": the one who says
         found = speech_subject(b, start, end, nouns=False)  # not "gave in to Naruto's request,"
+        # Measured 2026-12-02, not kept: a "he"/"she" found here as the lead-in's pronoun tag
+        # ("but she, who …, gaily continued,") took train 12405 -> 12399 (validation +1): a
+        # pronoun in a long lead-in sentence is often a relative clause's, and the ranker
+        # resolves it worse than the sentence's main subject below. Pronouns nearer the quote
+        # come as said-before tags above. Nor did skipping subjects after "which"/"where"/"whom"
+        # as after a subordinator help (train -1).
         if found is not None and found[0].kind in ("name", "desc"):
             return Tag("lead-in", *found)
     objects = _preposition_objects(b, ms)
