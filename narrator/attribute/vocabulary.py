@@ -258,4 +258,8 @@ SILENCE = (
     "made no reply",
     "did not reply",
 )
-"""Phrases that make the mention of a tag the listener, not the speaker ("She was silent.")."""
+"""Phrases that make the mention of a tag the listener, not the speaker ("She was silent.").
+Measured 2026-12-02, not kept: a ranker cue against the subject of such a sentence anywhere
+since the last quote ("Emma made no answer. … "Robert Martin has no great loss"") took train
+12409 -> 12421 at a hand-set -1.0, but the trainer fitted it to +0.11 and leave-one-novel-out
+stayed 12340: the turn-taking cues already carry it."""
