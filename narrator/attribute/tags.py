@@ -313,7 +313,10 @@ _NEGATIONS = frozenset(("not", "never", "no", "without", "nor", "cannot"))
 
 def _negated(toks: Sequence[Token], k: int, lo: int) -> bool:
     """The speech word at token k is denied ("could not speak", "without saying a word", "made
-    no answer", "hadn't spoken"): its subject is the one who stays silent, not the speaker."""
+    no answer", "hadn't spoken"): its subject is the one who stays silent, not the speaker.
+    Measured 2026-12-02, not kept: "said nothing" (a denial after the verb) as one too moved
+    train +1 and leave-one-novel-out 12371 -> 12374 (noise), and in a fixture scene the ranker
+    then chose the silent one by her other cues anyway."""
     for j in range(k - 1, max(lo, k - 4) - 1, -1):
         w = toks[j].lower
         if w in _NEGATIONS or w.endswith(("n't", "n’t")):
