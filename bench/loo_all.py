@@ -23,6 +23,8 @@ beats): 14620 (85.20 %), strict 14305 (83.36 %); at 8542ac6 (no name in capitals
 (epithets tied by the dialogue, display names, pronoun-tag objects and subjects, one vocative rule)
 14676 (85.52 %), strict 14632 (85.27 %). At a0737e3 (pronoun tag after a turn ending in narration,
 a reported question's answer by the one asked) 14702 (85.68 %), strict 14658 (85.42 %).
+2026-12-02 at 3ecd459 (a subordinate clause's subject is not the speech verb's; people brought in
+with "a"): 14713 (85.74 %), strict 14666 (85.47 %).
 """
 
 from __future__ import annotations
