@@ -62,3 +62,15 @@ def test_a_speaking_noun_is_a_generic_mention_wherever_the_book_uses_it() -> Non
         ("the ferrywoman", "female", True),
         ("the ferrywoman", "female", True),
     ]
+
+
+def test_a_person_brought_in_with_a_is_described_and_commas_may_part_the_modifiers() -> None:
+    text = (
+        "The door opened, and a stoutish, red-faced woman came out, then an old man.\n\n"
+        "Tom, the sexton, and the vicar, Mr. Pell, stood by.\n"
+    )
+    found = find_mentions(text, tokenize(text), CharacterIndex([]))
+    assert [(m.label, m.gender, m.generic) for m in found if m.kind == "desc"] == [
+        ("the stoutish red-faced woman", "female", False),
+        ("the old man", "male", True),
+    ]
