@@ -14,15 +14,16 @@ then the decisions enter the focus history and the conversation.
 from __future__ import annotations
 
 import gc
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from copy import copy
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..types import FIRST_PERSON, UNKNOWN, Book, Character, Line, Script, Segment
 from ._text import Token
 from .calibrate import Decided, cues
-from .context import QUOTATION_DASHES, PassState, pick_name
+from .context import QUOTATION_DASHES, BookContext, PassState, pick_name
 from .data import SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Tag, Turn
 from .decode import DEFAULT, GREEDY, Beam, Choices, decode
 from .kin import kin_referent
@@ -362,6 +363,7 @@ def script_of(book: Book, state: PassState) -> Script:
     while decided is not None:
         decided, quotes = decided
         by_segment.update((id(q.seg), q) for q in quotes)
+    named = _named_by_reply(state, by_segment)
     rows: list[Line | tuple[int, Segment, str, str, tuple[str, ...]]] = []
     # a narration line, or a quote's line but for its confidence (calibrated once all are known)
     judged: list[Decided] = []  # what calibrates each quote's confidence, in text order
@@ -379,7 +381,7 @@ def script_of(book: Book, state: PassState) -> Script:
             trace.rules.append((s, d.kind))
         conf = d.confidence if d.confidence is not None else state.weights.confidence_for(d.kind)
         kind = "ranked:tag" if d.kind == "ranked" and q.pron_tag is not None else d.kind
-        speaker = b.renames.get(d.speaker, d.speaker)
+        speaker = b.renames.get(d.speaker) or named.get(d.speaker, d.speaker)
         judged.append((ch, s.paragraph, kind, conf, speaker))
         rows.append((ch, s, speaker, d.evidence, q.addressees))
     calibrated = iter(state.weights.calibration.apply(cues(judged)))
@@ -393,8 +395,78 @@ def script_of(book: Book, state: PassState) -> Script:
     more = _voiced(b.text, b.tokens, list(state.described.values()))
     if b.narrator is None and b.first_person and state.used.get(FIRST_PERSON):
         more.insert(0, Character(FIRST_PERSON, (), "unknown", state.used[FIRST_PERSON]))
-    chars.extend(replace(c, name=b.renames.get(c.name, c.name)) for c in more)
+    chars.extend(replace(c, name=b.renames.get(c.name, c.name)) for c in more if c.name not in named)
     return Script(book, tuple(chars), tuple(lines))
+
+
+def _named_by_reply(state: PassState, by_segment: Mapping[int, QuoteState]) -> dict[str, str]:
+    """Described speakers the conversation names: "the stout woman" speaks, the man who answered
+    her says "A fine child, Mrs. Smith!" (or asks the one who spoke before or answers "Is there a
+    bench inside, Mrs. Hale?"), and Mrs. Smith had neither spoken nor been named by the narration
+    before: she is one person with one voice, named as the text names her. Only within one
+    exchange (no gap of more than three paragraphs), when no one else of her gender spoke in it.
+    Described label → name (none the user's cast renames)."""
+    b = state.book
+    turns: list[_Turn] = []
+    for ch, s in b.ordered:
+        q = by_segment.get(id(s))
+        if q is None or q.decision is None:
+            continue
+        if not turns or turns[-1].paragraph != s.paragraph:
+            turns.append(_Turn(ch, s.paragraph, q.decision.speaker, [], s.start))
+        if len(s.text.split()) > 3:  # "Klumpey-Dumpey!" alone is a cry, not a name said to someone
+            turns[-1].addressees.extend(q.addressees)
+    named: dict[str, str] = {}
+    spoke: set[str] = set()
+    for j, t in enumerate(turns):
+        spoke.add(t.speaker)
+        if len(t.addressees) != 1:
+            continue
+        x = t.addressees[0]
+        if x in spoke or x in state.described or _narrated_before(b, x, t.start):
+            continue  # Ralph, whom the narration has already met, merely has not spoken yet
+        k = j  # the exchange's first turn in the window, back from the vocative's
+        while k > max(0, j - REPLY_NAMING_TURNS) and _same_exchange(turns[k - 1], turns[k]):
+            k -= 1
+        after = turns[j + 1] if j + 1 < len(turns) and _same_exchange(t, turns[j + 1]) else None
+        window = turns[k : j + 1] + ([after] if after is not None else [])
+        gender = state.gender_of(x)
+        if after is not None and after.speaker == x:
+            # "A fine child, Mrs. Smith!" and Mrs. Smith answers: the one the namer answered
+            found = {w.speaker for w, n in zip(window, window[1:]) if n.speaker == t.speaker}
+        else:
+            # "Is there a bench inside, Mrs. Hale?": the one who spoke before, or answers
+            found = {w.speaker for w in (turns[j - 1] if j > k else None, after) if w is not None}
+        fits = {d for d in found if d in state.described and state.gender_of(d) in (gender, "unknown")}
+        others = {w.speaker for w in window if state.gender_of(w.speaker) == gender} - fits - {t.speaker, x}
+        if len(fits) == 1 and not others:
+            (d,) = fits
+            if d not in named and d not in b.renames:
+                named[d] = x
+    return named
+
+
+REPLY_NAMING_TURNS = 8
+"""How many turns back a described speaker may have spoken to be the one a vocative names."""
+
+
+@dataclass
+class _Turn:
+    chapter: int
+    paragraph: int
+    speaker: str
+    addressees: list[str]
+    """Named in the paragraph's quotes of more than three words."""
+    start: int
+
+
+def _narrated_before(b: BookContext, name: str, pos: int) -> bool:
+    """The narration names the character somewhere before `pos`."""
+    return any(name in m.names and not b.in_quote(m.start) for m in b.mentions[: bisect_left(b.mention_starts, pos)])
+
+
+def _same_exchange(a: _Turn, b: _Turn) -> bool:
+    return a.chapter == b.chapter and b.paragraph - a.paragraph <= 3
 
 
 def _voiced(text: str, tokens: Sequence[Token], described: list[Character]) -> list[Character]:
