@@ -24,7 +24,8 @@ beats): 14620 (85.20 %), strict 14305 (83.36 %); at 8542ac6 (no name in capitals
 14676 (85.52 %), strict 14632 (85.27 %). At a0737e3 (pronoun tag after a turn ending in narration,
 a reported question's answer by the one asked) 14702 (85.68 %), strict 14658 (85.42 %).
 2026-12-02 at 3ecd459 (a subordinate clause's subject is not the speech verb's; people brought in
-with "a"): 14713 (85.74 %), strict 14666 (85.47 %).
+with "a"): 14713 (85.74 %), strict 14666 (85.47 %); at e30c22e (a described speaker the
+conversation then names is that person) 14717 (85.76 %), strict 14671 (85.50 %).
 """
 
 from __future__ import annotations
