@@ -14,7 +14,6 @@ then the decisions enter the focus history and the conversation.
 from __future__ import annotations
 
 import gc
-from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from copy import copy
@@ -23,7 +22,7 @@ from dataclasses import dataclass, replace
 from ..types import FIRST_PERSON, UNKNOWN, Book, Character, Line, Script, Segment
 from ._text import Token
 from .calibrate import Decided, cues
-from .context import QUOTATION_DASHES, BookContext, PassState, pick_name
+from .context import QUOTATION_DASHES, BookContext, PassState, per_book, pick_name
 from .data import SPEAKER, SUBJECT, Decision, Paragraph, QuoteState, Tag, Turn
 from .decode import DEFAULT, GREEDY, Beam, Choices, decode
 from .kin import kin_referent
@@ -423,7 +422,7 @@ def _named_by_reply(state: PassState, by_segment: Mapping[int, QuoteState]) -> d
         if len(t.addressees) != 1:
             continue
         x = t.addressees[0]
-        if x in spoke or x in state.described or _narrated_before(b, x, t.start):
+        if x in spoke or x in state.described or _first_narrated(b).get(x, t.start) < t.start:
             continue  # Ralph, whom the narration has already met, merely has not spoken yet
         k = j  # the exchange's first turn in the window, back from the vocative's
         while k > max(0, j - REPLY_NAMING_TURNS) and _same_exchange(turns[k - 1], turns[k]):
@@ -460,9 +459,15 @@ class _Turn:
     start: int
 
 
-def _narrated_before(b: BookContext, name: str, pos: int) -> bool:
-    """The narration names the character somewhere before `pos`."""
-    return any(name in m.names and not b.in_quote(m.start) for m in b.mentions[: bisect_left(b.mention_starts, pos)])
+@per_book
+def _first_narrated(b: BookContext) -> dict[str, int]:
+    """Character → where the narration first names them (one pass over the book's mentions)."""
+    first: dict[str, int] = {}
+    for m in b.mentions:
+        if m.kind == "name" and not b.in_quote(m.start):
+            for name in m.names:
+                first.setdefault(name, m.start)
+    return first
 
 
 def _same_exchange(a: _Turn, b: _Turn) -> bool:

@@ -31,7 +31,7 @@ from .context import (
     pick_name,
     subjects_since_quote,
 )
-from .data import Decision, Paragraph, QuoteState, Tag
+from .data import Decision, Mention, Paragraph, QuoteState, Tag
 from .tags import EVIDENCE, SPEECH_TAGS
 from .vocabulary import CONTINUATION_VERBS
 from .weights import RankedChoice
@@ -223,17 +223,22 @@ def _read_scene(query: RankQuery) -> _Scene:
 
 
 def _introduced(state: PassState, para: int) -> list[str]:
-    b = state.book
+    described = _described_in_narration(state.book, para)
+    for m in described:
+        state.seen_description(m)
+    return list(dict.fromkeys(m.label for m in described))
+
+
+@per_book
+def _described_in_narration(b: BookContext, para: int) -> tuple[Mention, ...]:
+    """The unnamed people a narration-only paragraph describes, read once per book (the ranker
+    asks for every paragraph after it, in every hypothesis of the sequence decoder)."""
     segs = b.by_paragraph.get(para)
     if not segs or any(s.kind == "quote" for s in segs):
-        return []
-    out: list[str] = []
-    for s in segs:
-        for m in b.mentions_between(s.start, s.end):
-            if m.kind == "desc" and not m.generic and m.label not in out:
-                state.seen_description(m)
-                out.append(m.label)
-    return out
+        return ()
+    return tuple(
+        m for s in segs for m in b.mentions_between(s.start, s.end) if m.kind == "desc" and not m.generic
+    )
 
 
 @per_book
