@@ -398,6 +398,60 @@ def test_gender_from_pronouns_in_the_same_sentence() -> None:
     assert characters_of(text)["Tsunade"].gender == "female"
 
 
+def test_a_place_next_to_quotes_is_no_character() -> None:
+    """A word that ends a quote is not the subject of the tag after it ('"Going to Stowbridge?"
+    said the stranger'), nor is a name that opens the paragraph after a quote its speaker."""
+    ended = (
+        "Tom had walked all day on the high road when a stranger came up behind him.\n\n"
+        '"Going to Stowbridge?" said the stranger.\n\n'
+        '"Then you had better come with me to Stowbridge," said the stranger.\n\n'
+        '"Here we are at last in Stowbridge!" cried the stranger.\n'
+    )
+    opened = (
+        "The boy walked on the high road, and the stranger walked with him.\n\n"
+        '"We shall be there by dark," said the stranger.\n\n'
+        "Stowbridge lay below them in the valley.\n\n"
+        '"Is it far?" asked the boy.\n\n'
+        "Stowbridge was asleep when they came down the hill.\n\n"
+        '"Not far now."\n\n'
+        "Stowbridge, with its one lamp, was all there was.\n"
+    )
+    for text in (ended, opened):
+        assert "Stowbridge" not in characters_of(text)
+
+
+def test_gender_is_not_read_from_the_speakers_words_or_an_object_her() -> None:
+    """ '"Where is Robin?" said Kit. "She promised…"': the "She" is Robin; "Kit asked her why":
+    the "her" is someone else. Neither makes Kit a woman."""
+    own_words = (
+        "Kit came in out of the rain and he shook the water from his hat.\n\n"
+        '"Where is Robin?" said Kit. "She promised to be here by six."\n\n'
+        '"Gone to the mill," said Robin\'s mother.\n\n'
+        '"Then I shall wait," said Kit. "She never keeps me long."\n'
+    )
+    object_her = (
+        "Kit came in out of the rain and he shook the water from his hat. Robin was by the fire.\n\n"
+        "Kit asked her why the lamp was out. Robin only laughed.\n\n"
+        '"Because I like the dark," said Robin.\n\n'
+        "Kit told her that the dark was for owls.\n\n"
+        '"Then I am an owl," said Robin.\n'
+    )
+    for text in (own_words, object_her):
+        assert characters_of(text)["Kit"].gender == "male"
+
+
+def test_a_given_name_seen_once_in_a_short_text_is_a_character() -> None:
+    """A chapter has no room for more evidence: "Martha met me at the door" names a person."""
+    text = (
+        "I walked up the lane in the rain, and the dogs ran out to meet me.\n\n"
+        "Martha met me at the door and took my coat.\n\n"
+        '"You\'re late," she said.\n'
+    )
+    assert "Martha" in characters_of(text)
+    book = book_of(text)
+    assert [ln.speaker for ln in attribute(book, segment_book(book)).lines if ln.segment.kind == "quote"] == ["Martha"]
+
+
 def test_relation_before_a_name_is_not_a_character() -> None:
     """ "said her brother Tobias": Tobias speaks; "her brother" is no character of its own."""
     text = (

@@ -393,6 +393,9 @@ def _note_position(form: NameForm, tokens: Sequence[Token], start: int) -> None:
         form.prep_count += 1  # but "put in Emma" is a speech tag
 
 
+_QUOTE_MARKS = frozenset('"“”‘’\'«»')
+
+
 def _note_person_evidence(form: NameForm, text: str, tokens: Sequence[Token], start: int, end: int) -> None:
     """An honorific or a possessive, a relation before the name ("her brother Tobias", which
     also gives a gender), or an action verb after it."""
@@ -414,7 +417,9 @@ def _note_person_evidence(form: NameForm, text: str, tokens: Sequence[Token], st
             form.male += 1
         elif g == "female":
             form.female += 1
-    if nxt is not None and not last.possessive:
+    if nxt is not None and not last.possessive and not any(c in _QUOTE_MARKS for c in text[last.end : nxt.start]):
+        # '"Going to London?" said the boy': a word that ends a quote is not the subject of
+        # the verb after it
         if nxt.lower in SPEECH_VERBS:
             form.speech += 1
         elif nxt.lower in _ACTION_WORDS or (
@@ -442,7 +447,9 @@ def _note_speech(
         and not last.possessive
     ):
         form.vocative += 1
-    if before.rstrip()[-1:] in ('"', "”", "’", "'", "»") and not in_quote(t.start):
+    if before.rstrip()[-1:] in _QUOTE_MARKS and not in_quote(t.start) and (
+        "\n\n" not in before or _speaks_in_paragraph(text, t.start)
+    ):
         form.speech += 1  # right after a quote: "…" Naruto, stubborn as always, boldly claimed
     at = start
     if prev is not None and prev.lower == "the" and not prev.cap and start > 1:
@@ -450,6 +457,20 @@ def _note_speech(
     verb = _inverted_verb(tokens, at)
     if verb is not None and any(c in text[max(0, tokens[verb].start - 3) : tokens[verb].start] for c in "\"”’'"):
         form.speech += 1
+
+
+def _speaks_in_paragraph(text: str, start: int) -> bool:
+    """The paragraph opening at `start` holds a quote ("Tobias looked up. "Mara?""): a name
+    that opens a narration-only paragraph after a quote ("Stowbridge lay below them.") is no
+    speaker."""
+    end = text.find("\n\n", start, start + _PARAGRAPH_LOOK)
+    return any(c in _OPENING_MARKS for c in text[start : end if end >= 0 else start + _PARAGRAPH_LOOK])
+
+
+_OPENING_MARKS = frozenset('"“‘«')
+"""Marks that open a quote and are no apostrophe ("don't", "don’t")."""
+_PARAGRAPH_LOOK = 2000
+"""How far a paragraph is read for a quote (a bound: the scan stays linear in the book)."""
 
 
 def _inverted_verb(tokens: Sequence[Token], k: int) -> int | None:
@@ -483,7 +504,8 @@ def _note_gender(
         u = tokens[j]
         gap = text[tokens[j - 1].end : u.start]
         if any(c in gap for c in '.!?"“”;'):
-            if found_gender or crossed or not any(c in gap for c in ".!?"):
+            if found_gender or crossed or not any(c in gap for c in ".!?") or any(c in _QUOTE_MARKS for c in gap):
+                # '…," Cousin Caroline puffed. "He thinks…': a pronoun in her own words is not hers
                 break
             crossed = True
             if u.lower not in ("he", "she"):
@@ -495,8 +517,8 @@ def _note_gender(
             and (not u.initial or stats.namelike(u))
         ):
             break
-        if u.lower == "him":
-            continue  # "Tsunade looked at him": an object is usually someone else
+        if u.lower == "him" or (u.lower == "her" and _object_her(text, tokens, j)):
+            continue  # "Tsunade looked at him", "Fitzwilliam asked her why": someone else
         g = "male" if u.lower in MALE_PRONOUNS else "female" if u.lower in FEMALE_PRONOUNS else None
         if g is None:
             continue
@@ -511,6 +533,22 @@ def _note_gender(
         break
 
 
+_AFTER_OBJECT = frozenset(
+    "a an the to that why what how where when whether if for in into with and but or as by from "
+    "on off up out down away back so not again this some all".split()
+)
+"""Words that follow "her" as an object ("asked her why", "gave her a"), never as a possessive
+("her head")."""
+
+
+def _object_her(text: str, tokens: Sequence[Token], j: int) -> bool:
+    """ "her" at token j is an object: a function word or punctuation comes next."""
+    if j + 1 >= len(tokens):
+        return True
+    nxt = tokens[j + 1]
+    return nxt.lower in _AFTER_OBJECT or bool(text[tokens[j].end : nxt.start].strip())
+
+
 def _count_gender(form: NameForm, g: str) -> None:
     if g == "male":
         form.male += 1
@@ -519,7 +557,11 @@ def _count_gender(form: NameForm, g: str) -> None:
 
 
 def keep(f: NameForm, min_count: int) -> bool:
-    """Is the form a person's name? (`min_count`: 1 in a short text, else 2.)"""
+    """Is the form a person's name? (`min_count`: 1 in a short text, else 2.) In a short text a
+    known given name is one even when seen once, at a sentence start, with no "said" ("Martha met
+    me at the door"): a chapter of fan-fiction has no room for more evidence."""
+    if min_count == 1 and _given_name(f):
+        return not _place(f, min_count) and not _thing_after_the(f)
     return (
         _written_as_name(f)
         and _seen_enough(f, min_count)
@@ -528,6 +570,11 @@ def keep(f: NameForm, min_count: int) -> bool:
         and not _thing_after_the(f)
         and not _rare_and_silent(f, min_count)
     )
+
+
+def _given_name(f: NameForm) -> bool:
+    """A one-word name the list of given names knows, never written in lower case in the book."""
+    return len(f.words) == 1 and not f.honorific and not f.common and f.words[0].lower() in FIRST_NAME_GENDER
 
 
 def _written_as_name(f: NameForm) -> bool:
