@@ -388,6 +388,31 @@ def test_gender_from_pronouns() -> None:
     assert chars["Kit"].gender == "male"
 
 
+def test_gender_from_a_given_name_when_the_text_gives_none() -> None:
+    """No pronoun, no title: the census's given names say Gladys is a woman and Dallas a man; a
+    name it does not know, or shares between women and men, stays unknown."""
+    text = (
+        '"The roses are late this year," said Gladys.\n\n'
+        '"They always are," said Dallas.\n\n'
+        '"Then we shall wait for them," said Gladys.\n\n'
+        '"As we wait for everything," said Dallas.\n\n'
+        '"Not I," said Marion.\n\n"Nor I," said Quillon.\n'
+    )
+    genders = {n: c.gender for n, c in characters_of(text).items()}
+    assert genders == {"Gladys": "female", "Dallas": "male", "Marion": "unknown", "Quillon": "unknown"}
+
+
+def test_a_title_alone_gives_its_gender() -> None:
+    """ "said the Queen", "said the Duke": a title used as the name says the gender, as it does
+    before a name ("Mrs. Weston")."""
+    text = (
+        '"Off with the gardener," said the Queen.\n\n"Nonsense," said the Duke.\n\n'
+        '"Silence in the court!" said the Queen.\n\n"Very well," said the Duke.\n'
+    )
+    genders = {n: c.gender for n, c in characters_of(text).items()}
+    assert genders == {"The Queen": "female", "The Duke": "male"}
+
+
 def test_gender_from_pronouns_in_the_same_sentence() -> None:
     """A name followed in its own sentence by her … she is female, even after a comma clause."""
     text = (

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..types import FIRST_PERSON, Character, Gender
+from .given_names import GIVEN_NAME_GENDER
 from .vocabulary import ABBREVIATIONS, HONORIFICS, HONORIFICS_FEMALE, HONORIFICS_MALE
 
 
@@ -135,7 +136,8 @@ class _Clusters:
             self.as_surname[form.names[0].lower()] += form.count
         elif len(form.names) >= 2:
             self.as_first[form.names[0].lower()] += form.count
-        g = _honorific_gender(form.honorific or "")
+        # a title alone is a name too ("the Queen", "the Duke"), and says the same of gender
+        g = _honorific_gender(form.honorific or (form.words[0] if len(form.words) == 1 else ""))
         if g:
             c.honorific_gender[g] += form.count
         return c
@@ -358,6 +360,20 @@ def _clusters_by_surname(cs: _Clusters, f: NameForm, w: str) -> list[_Cluster]:
     return cands
 
 
+def _gender(c: _Cluster) -> Gender:
+    """The cluster's gender; when the text gave none, the one the census gives its given names
+    ("Gladys", "Dallas Archer", not "Mr. Kelly"), if every given name it knows agrees."""
+    g = c.gender()
+    if g != "unknown":
+        return g
+    found = {
+        GIVEN_NAME_GENDER[f.names[0].lower()]
+        for f in c.forms
+        if not f.honorific and f.names and f.names[0].lower() in GIVEN_NAME_GENDER
+    }
+    return found.pop() if len(found) == 1 else "unknown"
+
+
 def _characters(clusters: list[_Cluster]) -> tuple[Character, ...]:
     """One Character per cluster, named by its canonical form; a name that is also another
     character's canonical name stays with the bigger one; families are dropped."""
@@ -375,7 +391,7 @@ def _characters(clusters: list[_Cluster]) -> tuple[Character, ...]:
             bare = " ".join(f.words)
             if bare not in aliases and f.the_count * 2 > f.count:
                 aliases.append(bare)
-        result.append(Character(best.display(), tuple(aliases), c.gender(), c.count))
+        result.append(Character(best.display(), tuple(aliases), _gender(c), c.count))
     result.sort(key=lambda ch: -ch.mentions)
     surnames = {n.split()[-1].lower() for ch in result for n in (ch.name, *ch.aliases) if len(n.split()) >= 2}
     seen: set[str] = set()
