@@ -25,7 +25,10 @@ beats): 14620 (85.20 %), strict 14305 (83.36 %); at 8542ac6 (no name in capitals
 a reported question's answer by the one asked) 14702 (85.68 %), strict 14658 (85.42 %).
 2026-12-02 at 3ecd459 (a subordinate clause's subject is not the speech verb's; people brought in
 with "a"): 14713 (85.74 %), strict 14666 (85.47 %); at e30c22e (a described speaker the
-conversation then names is that person) 14717 (85.76 %), strict 14671 (85.50 %).
+conversation then names is that person) 14717 (85.76 %), strict 14671 (85.50 %). At 3ca3174 (no
+evidence across a quote mark: places next to quotes, pronouns in a speaker's words) 14712
+(85.73 %), strict 14667 (85.47 %); at 24e293a (a title alone and census given names give a
+gender) 14741 (85.90 %), strict 14696 (85.64 %).
 """
 
 from __future__ import annotations
