@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .vocabulary import ABBREVIATIONS
+from .vocabulary import ABBREVIATIONS, AFTER_OBJECT_HER
 
 _L = "A-Za-z\u00c0-\u024f"
 _WORD = re.compile(rf"[{_L}](?:(?:[{_L}'’]|-(?=[{_L}]))*[{_L}])?")
@@ -124,3 +125,14 @@ class TokenIndex:
 
     def first_at_or_after(self, pos: int) -> int:
         return bisect_left(self.starts, pos)
+
+
+def object_her(text: str, tokens: Sequence[Token], j: int) -> bool:
+    """ "her" at token j is an object, not a possessive: a function word or punctuation follows
+    ("Fitzwilliam asked her why", "startled her, by saying"; not "her head")."""
+    if tokens[j].lower != "her":
+        return False
+    if j + 1 >= len(tokens):
+        return True
+    nxt = tokens[j + 1]
+    return nxt.lower in AFTER_OBJECT_HER or bool(text[tokens[j].end : nxt.start].strip())

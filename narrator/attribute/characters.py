@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..types import Character, Gender
-from ._text import Token
+from ._text import Token, object_her
 from .identity import SELF, NameForm, alias_key, cluster, speaks_alone
 from .names import FIRST_NAME_GENDER
 from .vocabulary import (
@@ -517,7 +517,7 @@ def _note_gender(
             and (not u.initial or stats.namelike(u))
         ):
             break
-        if u.lower == "him" or (u.lower == "her" and _object_her(text, tokens, j)):
+        if u.lower == "him" or object_her(text, tokens, j):
             continue  # "Tsunade looked at him", "Fitzwilliam asked her why": someone else
         g = "male" if u.lower in MALE_PRONOUNS else "female" if u.lower in FEMALE_PRONOUNS else None
         if g is None:
@@ -531,22 +531,6 @@ def _note_gender(
             # goes on about her, which confirms the first pronoun
             _count_gender(form, g)
         break
-
-
-_AFTER_OBJECT = frozenset(
-    "a an the to that why what how where when whether if for in into with and but or as by from "
-    "on off up out down away back so not again this some all".split()
-)
-"""Words that follow "her" as an object ("asked her why", "gave her a"), never as a possessive
-("her head")."""
-
-
-def _object_her(text: str, tokens: Sequence[Token], j: int) -> bool:
-    """ "her" at token j is an object: a function word or punctuation comes next."""
-    if j + 1 >= len(tokens):
-        return True
-    nxt = tokens[j + 1]
-    return nxt.lower in _AFTER_OBJECT or bool(text[tokens[j].end : nxt.start].strip())
 
 
 def _count_gender(form: NameForm, g: str) -> None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from ..types import Segment
-from ._text import Token, last_sentence
+from ._text import Token, last_sentence, object_her
 from .context import BookContext, per_book
 from .data import Mention, Tag
 from .mentions import after_quote, joined_by_and
@@ -277,12 +277,16 @@ def speech_subject(
     pos = toks[speech].start
     best = fallback = None
     for m in b.mentions_between(start, pos):
-        if m.possessive and not (
+        if m.kind == "pron" and object_her(b.text, toks, m.tok):
+            if _object_pronoun(toks, m):
+                continue  # "Mr. Knightley startled her, by saying": she is spoken to
+        elif m.possessive and not (
             m.tok_end == speech
-            or m.tok_end + 1 == speech
+            or (m.tok_end + 1 == speech and not any(c in b.text[m.end : pos] for c in ",;:"))
             or (m.tok_end < len(toks) and toks[m.tok_end].lower.endswith("ing"))
         ):
-            continue  # "Mr. Woodhouse's giving a gentle sigh, and saying" is his speech
+            continue  # "Mr. Woodhouse's giving a gentle sigh, and saying" is his speech; "the
+            # border of her shawl, said" is not hers
         if (
             m.kind == "pron"
             and toks[m.tok].lower not in ("he", "she", "i")
@@ -299,10 +303,11 @@ def speech_subject(
             continue  # "Rodney lit his lamp, offered Denham a chair, and … exclaimed:"
         if _hears(toks, m):
             continue  # "Alice heard it say": the one who hears is not the one who speaks
-        if _subordinate(b, m, pos) and not _COORDINATED.search(b.text, m.end, pos):
+        if _subordinate(b, m, pos) and not _COORDINATED.search(b.text, m.end, pos) and not _participle(b, speech):
             fallback = fallback or m
             continue  # "He took the hint, and when Mary had finished her song, said aloud,"
-            # (but "when she drew back, and said" goes on with her)
+            # (but "when she drew back, and said" goes on with her, and "when Mr. Knightley
+            # startled her, by saying" is his: a participle belongs to its own clause)
         best = m
     best = best or fallback
     return (best, toks[speech].lower) if best is not None else None
@@ -326,11 +331,22 @@ def _negated(toks: Sequence[Token], k: int, lo: int) -> bool:
     return False
 
 
-_SUBORDINATORS = frozenset("as when while whilst before after till until though although if since because".split())
+_SUBORDINATORS = frozenset(
+    "as when where while whilst before after till until though although if since because".split()
+)
 
 
 _COORDINATED = re.compile(r",\s*(?:and|but|or|then)\s+(?:\w+ly\s+)?$")
 """The speech verb goes on after ", and" (at the end of the searched text)."""
+
+
+def _participle(b: BookContext, k: int) -> bool:
+    """The speech word at token k is a participle or gerund of its own clause (", saying", "by
+    saying"), not a finite verb ("was saying", "said")."""
+    toks = b.tokens
+    if k == 0 or not toks[k].lower.endswith("ing"):
+        return False
+    return toks[k - 1].lower in ("by", "in") or b.text[toks[k - 1].end : toks[k].start].strip() == ","
 
 
 def _subordinate(b: BookContext, m: Mention, end: int) -> bool:

@@ -26,6 +26,13 @@ MALE_PRONOUNS = frozenset("he him his himself".split())
 FEMALE_PRONOUNS = frozenset("she her hers herself".split())
 FIRST_PRONOUNS = frozenset("i me my myself".split())
 
+AFTER_OBJECT_HER = frozenset(
+    "a an the to that why what how where when whether if for in into with and but or as by from "
+    "on off up out down away back so not again this some all".split()
+)
+"""Words that follow "her" as an object ("asked her why", "startled her by saying", "gave her a"),
+never as a possessive ("her head")."""
+
 PERSON_NOUNS = {
     "man": "male",
     "gentleman": "male",
