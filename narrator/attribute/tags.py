@@ -332,8 +332,9 @@ def _negated(toks: Sequence[Token], k: int, lo: int) -> bool:
 
 
 _SUBORDINATORS = frozenset(
-    "as when where while whilst before after till until though although if since because".split()
+    "as when where while whilst before after till until though although if since because how whether".split()
 )
+"""Words that open a subordinate clause, an indirect question's too ("asking her how she did, …")."""
 
 
 _COORDINATED = re.compile(r",\s*(?:and|but|or|then)\s+(?:\w+ly\s+)?$")
