@@ -477,6 +477,25 @@ def test_a_given_name_seen_once_in_a_short_text_is_a_character() -> None:
     assert [ln.speaker for ln in attribute(book, segment_book(book)).lines if ln.segment.kind == "quote"] == ["Martha"]
 
 
+def test_a_thing_after_the_hailed_once_is_no_character() -> None:
+    """ "the Cripples", a tavern, is hailed once ("Cripples, ho!") and never speaks: no character;
+    "the Tin Soldier", spoken to and a "he", is one."""
+    text = (
+        "Bill went down to the Cripples after dark, and Nancy followed him to the door of the Cripples.\n\n"
+        '"Cripples, ho!" he shouted, but no one came.\n\n'
+        "Nobody was in the Cripples that night, and the lamps of the Cripples were out.\n\n"
+        '"Then we go home," said Nancy.\n\n"Not yet," said Bill.\n\n'
+        "On the shelf stood the Tin Soldier. The Tin Soldier did not move, and he looked at the dancer. "
+        "The Tin Soldier was brave, and he did not blink.\n\n"
+        '"Tin Soldier, keep your eyes to yourself!" cried the goblin.\n\n'
+        "But the Tin Soldier pretended not to hear, and the goblin glared at the Tin Soldier "
+        "and then at the dancer beside the Tin Soldier.\n"
+    )
+    names = set(characters_of(text))
+    assert "The Cripples" not in names and "Cripples" not in names
+    assert "The Tin Soldier" in names
+
+
 def test_relation_before_a_name_is_not_a_character() -> None:
     """ "said her brother Tobias": Tobias speaks; "her brother" is no character of its own."""
     text = (

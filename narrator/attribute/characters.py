@@ -612,8 +612,10 @@ def _place(f: NameForm, min_count: int) -> bool:
 
 
 def _thing_after_the(f: NameForm) -> bool:
-    """Mostly after "the" and never speaking or addressed ("the Park", "the Crown")."""
-    return f.the_count * 2 > f.count and f.speech + f.vocative == 0
+    """Mostly after "the" and never speaking, nor addressed unless "he" or "she" follows it ("the
+    Park", "the Crown"; "the Cripples", a tavern once hailed; but "the Tin Soldier", who is
+    spoken to and is a "he")."""
+    return f.the_count * 2 > f.count and f.speech == 0 and (f.vocative == 0 or f.male + f.female < 2)
 
 
 def _rare_and_silent(f: NameForm, min_count: int) -> bool:
