@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..types import FIRST_PERSON, UNKNOWN
+from ._text import Token
 from .context import (
     BookContext,
     PassState,
@@ -33,7 +34,7 @@ from .context import (
 )
 from .data import Decision, Mention, Paragraph, QuoteState, Tag
 from .tags import EVIDENCE, SPEECH_TAGS
-from .vocabulary import CONTINUATION_VERBS
+from .vocabulary import CONTINUATION_VERBS, SPEECH_VERBS
 from .weights import RankedChoice
 
 
@@ -332,7 +333,8 @@ _WORDS = re.compile(r"[^\W\d_]*(?:\s+[^\W\d_]+)*\s*")
 
 def _tag_objects(state: PassState, tag: Tag) -> frozenset[str]:
     """The people a pronoun tag's own clause names as the one spoken to ("she said to Mary",
-    "said he to Mr. Bennet", "he asked Emma"): never the pronoun's referent.
+    "said he to Mr. Bennet", "he asked Emma", "she said in a low voice to Ruth") or as the one
+    who hears ("Emma heard her saying"): never the pronoun's referent.
 
     Measured 2026-12-02, not kept: also leaving out the possessor of a described tag ("said her
     aunt", "his companion answered": the person in focus of the possessive's gender) took train
@@ -342,18 +344,56 @@ def _tag_objects(state: PassState, tag: Tag) -> frozenset[str]:
     leave-one-novel-out 12338 -> 12330)."""
     b = state.book
     toks = b.tokens
+    others = {name for name in (_perceiver(state, tag),) if name is not None}
     k = tag.mention.tok_end
     for word in (*tag.verb.split(), *_TO):
         if k < len(toks) and toks[k].lower == word:
             k += 1
-    if k >= len(toks) or k == tag.mention.tok_end or not toks[k].cap:
-        return frozenset()
-    if not _WORDS.fullmatch(b.text, tag.mention.end, toks[k].start):
-        return frozenset()
-    found = b.mentions_between(toks[k].start, toks[k].end + 80)
-    if not found or found[0].start != toks[k].start or found[0].kind != "name":
-        return frozenset()
-    return frozenset({pick_name(found[0], state.history)})
+    if k == tag.mention.tok_end and k < len(toks) and toks[k].lower in SPEECH_VERBS:
+        k += 1  # "she said in a low voice to Ruth": the tag's speech word is "voice"
+    if k == tag.mention.tok_end or not _WORDS.fullmatch(b.text, tag.mention.end, toks[min(k, len(toks) - 1)].start):
+        return frozenset(others)
+    if k < len(toks) and not toks[k].cap:
+        k = _to_after(toks, b.text, k)  # "saying in the same half-whisper to Jane"
+    if k < len(toks) and toks[k].cap:
+        found = b.mentions_between(toks[k].start, toks[k].end + 80)
+        if found and found[0].start == toks[k].start and found[0].kind == "name":
+            others.add(pick_name(found[0], state.history))
+    return frozenset(others)
+
+
+def _to_after(toks: Sequence[Token], text: str, k: int, most: int = 6) -> int:
+    """The token after a "to" that ends a run of up to `most` lower-case words from token k
+    with no punctuation between them, else len(toks)."""
+    for j in range(k, min(len(toks) - 1, k + most)):
+        if toks[j].cap or text[toks[j - 1].end : toks[j].start].strip():
+            break
+        if toks[j].lower == "to":
+            return j + 1
+    return len(toks)
+
+
+_PERCEIVING = frozenset("heard hear hears saw see sees watched watch overheard".split())
+_BEFORE_PERCEIVING = frozenset("could would did had then just".split())
+
+
+def _perceiver(state: PassState, tag: Tag) -> str | None:
+    """ "Emma heard her saying": the one who hears is not the "her" who speaks (an object is
+    never its own clause's subject)."""
+    b = state.book
+    toks = b.tokens
+    m = tag.mention
+    if m.kind != "pron" or toks[m.tok].lower not in ("her", "him") or m.tok < 2:
+        return None
+    k = m.tok - 1
+    if toks[k].lower not in _PERCEIVING:
+        return None
+    while k > 0 and (toks[k - 1].lower in _BEFORE_PERCEIVING or toks[k - 1].lower.endswith("ly")):
+        k -= 1  # "Emma could just hear her"
+    found = b.mentions_between(toks[max(0, k - 6)].start, toks[k].start)
+    if not found or found[-1].kind != "name" or found[-1].tok_end != k:
+        return None
+    return pick_name(found[-1], state.history)
 
 
 def _subject_since_quote(query: RankQuery, gender: str, prev_spk: str | None) -> str | None:
