@@ -132,6 +132,9 @@ ROLE_NOUNS = {
     "bailiff": "male",
     "ostler": "male",
     "pedlar": "male",
+    "stranger": "unknown",
+    "visitor": "unknown",
+    "newcomer": "unknown",
 }
 """People named by their job: "the waiter" is usually someone not otherwise named, so such a
 description is a speaker of its own, not a pointer to a character in focus."""
