@@ -36,7 +36,8 @@ weights fitted on 13 novels, though the trainer's leave-one-out over the train n
 12394 -> 12386 (The Age of Innocence -11, Pride and Prejudice -5, neither touched by the rules with
 the shipped weights): the two leave-one-outs move apart by refit noise of this size. At 2026-12-02's
 tag-object commit (the one who hears, the one spoken to further on) 14750 (85.96 %), strict 14705
-(85.69 %); the trainer's 12395.
+(85.69 %); the trainer's 12395. With "the stranger" / "the visitor" someone of their own: 14773
+(86.09 %), strict 14728 (85.83 %); the trainer's 12400.
 """
 
 from __future__ import annotations
