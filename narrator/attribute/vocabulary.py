@@ -136,8 +136,9 @@ ROLE_NOUNS = {
     "visitor": "unknown",
     "newcomer": "unknown",
 }
-"""People named by their job: "the waiter" is usually someone not otherwise named, so such a
-description is a speaker of its own, not a pointer to a character in focus."""
+"""People named by their job, or as strangers: "the waiter", "the stranger" is usually someone not
+otherwise named, so such a description is a speaker of its own (never the named partner of the
+conversation), not a pointer to a character in focus."""
 PERSON_NOUNS.update(ROLE_NOUNS)
 GENERIC_NOUNS = frozenset(PERSON_NOUNS) - frozenset(ROLE_NOUNS)
 """Nouns for anyone ("the man", "the lady"), never one person's epithet."""
