@@ -344,16 +344,17 @@ def _tag_objects(state: PassState, tag: Tag) -> frozenset[str]:
     leave-one-novel-out 12338 -> 12330)."""
     b = state.book
     toks = b.tokens
-    others = {name for name in (_perceiver(state, tag),) if name is not None}
+    hearer = _perceiver(state, tag)
+    others = {hearer} if hearer is not None else set()
     k = tag.mention.tok_end
     for word in (*tag.verb.split(), *_TO):
         if k < len(toks) and toks[k].lower == word:
             k += 1
     if k == tag.mention.tok_end and k < len(toks) and toks[k].lower in SPEECH_VERBS:
         k += 1  # "she said in a low voice to Ruth": the tag's speech word is "voice"
-    if k == tag.mention.tok_end or not _WORDS.fullmatch(b.text, tag.mention.end, toks[min(k, len(toks) - 1)].start):
+    if k == tag.mention.tok_end or k >= len(toks) or not _WORDS.fullmatch(b.text, tag.mention.end, toks[k].start):
         return frozenset(others)
-    if k < len(toks) and not toks[k].cap:
+    if not toks[k].cap:
         k = _to_after(toks, b.text, k)  # "saying in the same half-whisper to Jane"
     if k < len(toks) and toks[k].cap:
         found = b.mentions_between(toks[k].start, toks[k].end + 80)

@@ -275,6 +275,7 @@ def speech_subject(
     if speech is None or _negated(toks, speech, rng.start):
         return None
     pos = toks[speech].start
+    participle = _participle(b, speech)
     best = fallback = None
     for m in b.mentions_between(start, pos):
         if m.kind == "pron" and object_her(b.text, toks, m.tok):
@@ -303,7 +304,7 @@ def speech_subject(
             continue  # "Rodney lit his lamp, offered Denham a chair, and … exclaimed:"
         if _hears(toks, m):
             continue  # "Alice heard it say": the one who hears is not the one who speaks
-        if _subordinate(b, m, pos) and not _COORDINATED.search(b.text, m.end, pos) and not _participle(b, speech):
+        if _subordinate(b, m, pos) and not _COORDINATED.search(b.text, m.end, pos) and not participle:
             fallback = fallback or m
             continue  # "He took the hint, and when Mary had finished her song, said aloud,"
             # (but "when she drew back, and said" goes on with her, and "when Mr. Knightley
